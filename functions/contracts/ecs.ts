@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * `detail` of AWS's `ECS Task State Change`. Parsed leniently: AWS adds fields over time, so
+ * unknown fields pass through and only what the task-state handler relies on is required.
+ */
+const KeyValue = z.looseObject({ name: z.string().optional(), value: z.string().optional() });
+
+export const EcsTaskStateChangeDetail = z.looseObject({
+  clusterArn: z.string(),
+  taskArn: z.string(),
+  taskDefinitionArn: z.string().optional(),
+  group: z.string().optional(),
+  startedBy: z.string().optional(),
+  lastStatus: z.string(),
+  desiredStatus: z.string().optional(),
+  stopCode: z.string().optional(),
+  stoppedReason: z.string().optional(),
+  version: z.number().int().nonnegative(),
+  createdAt: z.string().optional(),
+  startedAt: z.string().optional(),
+  stoppedAt: z.string().optional(),
+  containers: z
+    .array(
+      z.looseObject({
+        name: z.string().optional(),
+        lastStatus: z.string().optional(),
+        exitCode: z.number().int().optional(),
+        reason: z.string().optional(),
+        image: z.string().optional(),
+      }),
+    )
+    .optional(),
+  overrides: z
+    .looseObject({
+      containerOverrides: z
+        .array(z.looseObject({ name: z.string().optional(), environment: z.array(KeyValue).optional() }))
+        .optional(),
+    })
+    .optional(),
+  tags: z.array(z.looseObject({ key: z.string().optional(), value: z.string().optional() })).optional(),
+});
+export type EcsTaskStateChangeDetail = z.infer<typeof EcsTaskStateChangeDetail>;

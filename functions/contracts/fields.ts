@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import runtimeCatalog from '#config/runtimes.json' with { type: 'json' };
+import { FAILURE_CODES, KINDS, RESERVED_ENV_PREFIXES, SYSTEM_ENV_NAMES, TIERS } from './names.ts';
+
+/**
+ * Field schemas shared by the event contracts. Each carries a message that names the field, and
+ * every rule is one the JSON Schema generator can express, so zod and the published JSON Schemas
+ * enforce the same contract.
+ */
+
+/** The runtime catalog's keys are the contract's runtime enum: config/runtimes.json is the one source. */
+export const RUNTIME_NAMES: readonly string[] = Object.freeze(Object.keys(runtimeCatalog.runtimes));
+
+const boundedId = (field: string, charset: string, pattern: RegExp) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .min(1, { error: `${field} must be 1 to 64 characters` })
+    .max(64, { error: `${field} must be 1 to 64 characters` })
+    .regex(pattern, { error: `${field} may contain only ${charset}` });
+
+export const requestIdField = boundedId('requestId', 'letters, digits and . _ : -', /^[A-Za-z0-9._:-]+$/);
+export const workspaceIdField = boundedId('workspaceId', 'letters, digits, _ and -', /^[A-Za-z0-9_-]+$/);
+export const orgIdField = boundedId('orgId', 'letters, digits, _ and -', /^[A-Za-z0-9_-]+$/);
+export const templateField = boundedId('template', 'lower-case letters, digits and -', /^[a-z0-9-]+$/);
+
+export const runtimeField = z.enum(RUNTIME_NAMES as [string, ...string[]], {
+  error: `runtime must be one of the catalog's runtimes: ${RUNTIME_NAMES.join(', ')}`,
+});
+
+export const kindField = z.enum(KINDS, { error: `kind must be one of: ${KINDS.join(', ')}` });
+
+export const tierField = z
+  .number({ error: 'tier must be an integer from 1 to 4' })
+  .int({ error: 'tier must be an integer from 1 to 4' })
+  .min(TIERS[0], { error: 'tier must be an integer from 1 to 4' })
+  .max(TIERS[TIERS.length - 1] as number, { error: 'tier must be an integer from 1 to 4' });
+
+export const failureCodeField = z.enum(FAILURE_CODES);
+
+export const ENV_MAX_ENTRIES = 50;
+export const ENV_MAX_TOTAL_BYTES = 4096;
+
+/**
+ * An env name: upper-case, and neither a name the system sets nor under a reserved prefix.
+ * The refusals are in the regex itself (negative lookaheads) so the JSON Schema carries them too.
+ */
+export const ENV_NAME_PATTERN = new RegExp(
+  `^(?!(?:${RESERVED_ENV_PREFIXES.join('|')}))(?!(?:${SYSTEM_ENV_NAMES.join('|')})$)[A-Z][A-Z0-9_]*$`,
+);
+
+const envName = z.string().regex(ENV_NAME_PATTERN, {
+  error: (issue) =>
+    `env name ${JSON.stringify(issue.input)} is not allowed: names match ^[A-Z][A-Z0-9_]*$, and ` +
+    `${SYSTEM_ENV_NAMES.join(', ')} and the prefixes ${RESERVED_ENV_PREFIXES.join(', ')} are reserved`,
+});
+
+/** UTF-8 bytes of every name and value together. */
+export const envTotalBytes = (env: Record<string, string>): number => {
+  let total = 0;
+  for (const [name, value] of Object.entries(env))
+    total += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return total;
+};
+
+/**
+ * `env`: non-secret variables. The entry count and total size cannot both be said in plain JSON
+ * Schema; `maxProperties` covers the count and the `x-maxTotalBytes` keyword (documented in the
+ * generated schema) covers the size, and the contract tests implement it in Ajv.
+ */
+export const envField = z
+  .record(envName, z.string({ error: 'env values must be strings' }), {
+    error: 'env must be an object of strings',
+  })
+  .superRefine((env, ctx) => {
+    const count = Object.keys(env).length;
+    if (count > ENV_MAX_ENTRIES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `env has ${count} entries; at most ${ENV_MAX_ENTRIES} are allowed`,
+      });
+    }
+    const bytes = envTotalBytes(env);
+    if (bytes > ENV_MAX_TOTAL_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `env is ${bytes} bytes in all; at most ${ENV_MAX_TOTAL_BYTES} bytes are allowed`,
+      });
+    }
+  })
+  .meta({
+    maxProperties: ENV_MAX_ENTRIES,
+    'x-maxTotalBytes': ENV_MAX_TOTAL_BYTES,
+    description: `Non-secret variables. At most ${ENV_MAX_ENTRIES} entries and ${ENV_MAX_TOTAL_BYTES} bytes of names and values (UTF-8) in all.`,
+  });

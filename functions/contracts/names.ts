@@ -1,0 +1,86 @@
+/**
+ * Names that appear on the wire: detail-types, sources, kinds and failure codes.
+ * Everything else (rules, schemas, handlers, the local stack) imports them from here.
+ */
+
+/** Default source accepted for requests; the deployed allowlist is configurable. */
+export const DEFAULT_REQUEST_SOURCE = 'platform.workspace-server';
+/** Default source of everything this project emits. */
+export const DEFAULT_PROVISIONER_SOURCE = 'platform.provisioner';
+/** Default event bus name. */
+export const DEFAULT_EVENT_BUS_NAME = 'workspaces';
+/** Default ECS cluster name. */
+export const DEFAULT_CLUSTER_NAME = 'workspaces';
+
+export const ECS_SOURCE = 'aws.ecs';
+export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
+
+/** Detail-types of the events upstream systems publish. */
+export const INBOUND_DETAIL_TYPES = {
+  provisionRequested: 'Workspace Provision Requested',
+  deprovisionRequested: 'Workspace Deprovision Requested',
+} as const;
+
+/** Detail-types of the events this project emits (source `platform.provisioner`). */
+export const OUTBOUND_DETAIL_TYPES = {
+  taskLaunched: 'Workspace Task Launched',
+  configOverlayApplied: 'Workspace Config Overlay Applied',
+  templateAssetsRequested: 'Workspace Template Assets Requested',
+  pluginInstallRequested: 'Workspace Plugin Install Requested',
+  provisionFailed: 'Workspace Provision Failed',
+  provisionRejected: 'Workspace Provision Rejected',
+  running: 'Workspace Running',
+  stopped: 'Workspace Stopped',
+  deprovisioned: 'Workspace Deprovisioned',
+} as const;
+
+export const DETAIL_TYPES = { ...INBOUND_DETAIL_TYPES, ...OUTBOUND_DETAIL_TYPES } as const;
+export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+
+/** Workspace kinds. `platform` is the org concierge. The overlay config must declare exactly these. */
+export const KINDS = ['workspace', 'platform'] as const;
+export type Kind = (typeof KINDS)[number];
+export const DEFAULT_KIND: Kind = 'workspace';
+
+export const TIERS = [1, 2, 3, 4] as const;
+export type Tier = (typeof TIERS)[number];
+export const DEFAULT_TIER: Tier = 2;
+
+/** Stable codes of `Workspace Provision Failed`. */
+export const FAILURE_CODES = [
+  'CAPACITY_UNAVAILABLE',
+  'THROTTLED',
+  'LAUNCH_FAILED',
+  'TASK_FAILED_TO_START',
+  'PROVISION_TIMEOUT',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Environment variable names the system sets on every task; a request may not set them. */
+export const SYSTEM_ENV_NAMES = [
+  'WORKSPACE_ID',
+  'ORG_ID',
+  'WORKSPACE_KIND',
+  'WORKSPACE_RUNTIME',
+  'TIER',
+] as const;
+/** Environment name prefixes reserved for the platform. */
+export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_'] as const;
+
+/** ECS conventions shared by CDK, the core and the local stack. */
+export const CONTAINER_NAME = 'workspace';
+export const FAMILY_PREFIX = 'workspace-';
+export const familyFor = (runtime: string): string => `${FAMILY_PREFIX}${runtime}`;
+
+/** Task tag keys (CONTRACT.md, ECS conventions). */
+export const TAG_KEYS = {
+  workspaceId: 'workspace-id',
+  orgId: 'org-id',
+  kind: 'kind',
+  runtime: 'runtime',
+  requestId: 'request-id',
+} as const;
+
+/** `Workspace Provision Requested` -> `workspace-provision-requested`. */
+export const kebabDetailType = (detailType: string): string =>
+  detailType.trim().toLowerCase().replace(/\s+/g, '-');

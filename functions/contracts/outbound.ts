@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import {
+  failureCodeField,
+  kindField,
+  orgIdField,
+  requestIdField,
+  runtimeField,
+  tierField,
+  workspaceIdField,
+} from './fields.ts';
+
+/**
+ * `detail` schemas of the events this project emits. They list the fields CONTRACT.md promises;
+ * consumers must tolerate additions, so the published JSON Schemas allow extra properties.
+ */
+
+const taskArn = z.string().min(1);
+
+export const TaskLaunchedDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  orgId: orgIdField,
+  runtime: runtimeField,
+  kind: kindField,
+  tier: tierField,
+  image: z.string().min(1),
+  taskArn,
+  clusterArn: z.string().min(1),
+  cpu: z.number().int().positive(),
+  memory: z.number().int().positive(),
+  /** True when the workspace already had a live task and no new one was launched. */
+  alreadyRunning: z.boolean().optional(),
+  /** The template asked for, forwarded so the overlay step can honour it. */
+  template: z.string().optional(),
+});
+export type TaskLaunchedDetail = z.infer<typeof TaskLaunchedDetail>;
+
+export const PluginRef = z.object({ name: z.string().min(1), source: z.string().min(1) });
+export type PluginRef = z.infer<typeof PluginRef>;
+
+export const IdentityDelivery = z.object({
+  channel: z.literal('template-assets'),
+  paths: z.array(z.string().min(1)).min(1),
+});
+
+/** The overlay as declared per kind in config/overlays.json (CONTRACT.md, "The overlay"). */
+export const Overlay = z.strictObject({
+  template: z.string().min(1).optional(),
+  identity: IdentityDelivery.optional(),
+  plugins: z.array(PluginRef),
+  config: z.record(z.string(), z.unknown()),
+});
+export type Overlay = z.infer<typeof Overlay>;
+
+export const ConfigOverlayAppliedDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  kind: kindField,
+  runtime: runtimeField,
+  taskArn,
+  overlay: Overlay,
+  /** The runtime's base config with the overlay's merge patch applied (RFC 7396). */
+  effectiveConfig: z.record(z.string(), z.unknown()).optional(),
+});
+export type ConfigOverlayAppliedDetail = z.infer<typeof ConfigOverlayAppliedDetail>;
+
+export const TemplateAssetsRequestedDetail = z.object({
+  workspaceId: workspaceIdField,
+  kind: kindField,
+  template: z.string().min(1),
+  paths: z.array(z.string().min(1)),
+  requestId: requestIdField.optional(),
+  taskArn: taskArn.optional(),
+});
+export type TemplateAssetsRequestedDetail = z.infer<typeof TemplateAssetsRequestedDetail>;
+
+export const PluginInstallRequestedDetail = z.object({
+  workspaceId: workspaceIdField,
+  kind: kindField,
+  plugin: PluginRef,
+  requestId: requestIdField.optional(),
+  taskArn: taskArn.optional(),
+});
+export type PluginInstallRequestedDetail = z.infer<typeof PluginInstallRequestedDetail>;
+
+export const ProvisionFailedDetail = z.object({
+  requestId: requestIdField.optional(),
+  workspaceId: workspaceIdField,
+  code: failureCodeField,
+  /** Generic text: never a raw AWS error body, an account id or a secret. */
+  reason: z.string().max(512),
+  retryable: z.boolean(),
+  runtime: runtimeField.optional(),
+  kind: kindField.optional(),
+  taskArn: taskArn.optional(),
+});
+export type ProvisionFailedDetail = z.infer<typeof ProvisionFailedDetail>;
+
+export const FieldError = z.object({ path: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof FieldError>;
+
+export const ProvisionRejectedDetail = z.object({
+  requestId: z.string().optional(),
+  workspaceId: z.string().optional(),
+  rejectedEventId: z.string(),
+  rejectedDetailType: z.string(),
+  errors: z.array(FieldError).min(1),
+});
+export type ProvisionRejectedDetail = z.infer<typeof ProvisionRejectedDetail>;
+
+export const RunningDetail = z.object({
+  workspaceId: workspaceIdField,
+  taskArn,
+  runtime: runtimeField,
+  kind: kindField,
+  version: z.number().int().nonnegative(),
+  requestId: requestIdField.optional(),
+});
+export type RunningDetail = z.infer<typeof RunningDetail>;
+
+export const StoppedDetail = z.object({
+  workspaceId: workspaceIdField,
+  taskArn,
+  stopCode: z.string().optional(),
+  stoppedReason: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  version: z.number().int().nonnegative(),
+  runtime: runtimeField.optional(),
+  kind: kindField.optional(),
+  requestId: requestIdField.optional(),
+});
+export type StoppedDetail = z.infer<typeof StoppedDetail>;
+
+export const DeprovisionedDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  taskArns: z.array(taskArn),
+});
+export type DeprovisionedDetail = z.infer<typeof DeprovisionedDetail>;

@@ -1,0 +1,43 @@
+import { DETAIL_TYPES, ECS_SOURCE, ECS_TASK_STATE_CHANGE } from './names.ts';
+
+/**
+ * EventBridge patterns of the project's rules. The CDK rules and the local stack's routes are both
+ * built from these, and each handler parses exactly the detail-type its pattern selects, so the
+ * trigger and the handler share one contract.
+ */
+export type EventPattern = Record<string, unknown>;
+
+/** `Workspace Provision Requested` from the allowed sources. */
+export const provisionRequestedPattern = (requestSources: readonly string[]): EventPattern => ({
+  source: [...requestSources],
+  'detail-type': [DETAIL_TYPES.provisionRequested],
+});
+
+/** `Workspace Deprovision Requested` from the allowed sources. */
+export const deprovisionRequestedPattern = (requestSources: readonly string[]): EventPattern => ({
+  source: [...requestSources],
+  'detail-type': [DETAIL_TYPES.deprovisionRequested],
+});
+
+/** Our own `Workspace Task Launched`, which the overlay step reacts to. */
+export const taskLaunchedPattern = (provisionerSource: string): EventPattern => ({
+  source: [provisionerSource],
+  'detail-type': [DETAIL_TYPES.taskLaunched],
+});
+
+/**
+ * `ECS Task State Change` of our cluster and our families only. Each family is matched by its
+ * task-definition ARN prefix up to the revision separator, so a foreign `workspace-foo` family in
+ * the same cluster is not picked up.
+ */
+export const ecsTaskStateChangePattern = (
+  clusterArn: string,
+  taskDefinitionArnPrefixes: readonly string[],
+): EventPattern => ({
+  source: [ECS_SOURCE],
+  'detail-type': [ECS_TASK_STATE_CHANGE],
+  detail: {
+    clusterArn: [clusterArn],
+    taskDefinitionArn: taskDefinitionArnPrefixes.map((prefix) => ({ prefix })),
+  },
+});

@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import { EcsTaskStateChangeDetail } from './ecs.ts';
+import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from './inbound.ts';
+import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts';
+import {
+  ConfigOverlayAppliedDetail,
+  DeprovisionedDetail,
+  PluginInstallRequestedDetail,
+  ProvisionFailedDetail,
+  ProvisionRejectedDetail,
+  RunningDetail,
+  StoppedDetail,
+  TaskLaunchedDetail,
+  TemplateAssetsRequestedDetail,
+} from './outbound.ts';
+
+/** Every public event's `detail` schema, by detail-type. The JSON Schemas are generated from this. */
+export const DETAIL_SCHEMAS: Readonly<Record<DetailType, z.ZodType>> = {
+  [DETAIL_TYPES.provisionRequested]: ProvisionRequestedDetail,
+  [DETAIL_TYPES.deprovisionRequested]: DeprovisionRequestedDetail,
+  [DETAIL_TYPES.taskLaunched]: TaskLaunchedDetail,
+  [DETAIL_TYPES.configOverlayApplied]: ConfigOverlayAppliedDetail,
+  [DETAIL_TYPES.templateAssetsRequested]: TemplateAssetsRequestedDetail,
+  [DETAIL_TYPES.pluginInstallRequested]: PluginInstallRequestedDetail,
+  [DETAIL_TYPES.provisionFailed]: ProvisionFailedDetail,
+  [DETAIL_TYPES.provisionRejected]: ProvisionRejectedDetail,
+  [DETAIL_TYPES.running]: RunningDetail,
+  [DETAIL_TYPES.stopped]: StoppedDetail,
+  [DETAIL_TYPES.deprovisioned]: DeprovisionedDetail,
+};
+
+/** The inbound contracts are strict; the JSON Schemas are generated from their input side. */
+export const INBOUND: ReadonlySet<string> = new Set([
+  DETAIL_TYPES.provisionRequested,
+  DETAIL_TYPES.deprovisionRequested,
+]);
+
+/** AWS's event, parsed leniently; not one of ours, so no JSON Schema is published for it. */
+export const AWS_DETAIL_SCHEMAS = { [ECS_TASK_STATE_CHANGE]: EcsTaskStateChangeDetail } as const;

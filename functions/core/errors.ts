@@ -1,0 +1,21 @@
+/** Base of the core's errors; `cause` flows through. */
+export class CoreError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CoreError';
+  }
+}
+
+/**
+ * A request that passed the contract cannot be turned into a launch (a reserved env name, or
+ * overrides over ECS's budget). It is final: the handler rejects it and never retries.
+ */
+export class LaunchPlanError extends CoreError {
+  /** The request field at fault, for the rejection's `errors[].path`. */
+  readonly path: string;
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LaunchPlanError';
+    this.path = path;
+  }
+}

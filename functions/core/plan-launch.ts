@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import type { Catalog, RuntimeSpec, TierKey } from '#config/catalog.ts';
+import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
+import { CONTAINER_NAME, RESERVED_ENV_PREFIXES, SYSTEM_ENV_NAMES, TAG_KEYS } from '#contracts/names.ts';
+import { LaunchPlanError } from './errors.ts';
+
+/** ECS's limit on all overrides of one RunTask, JSON included. */
+export const OVERRIDES_BUDGET_CHARS = 8192;
+
+export interface KeyValuePair {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Where tasks run: the cluster and its awsvpc networking. */
+export interface LaunchTarget {
+  /** Cluster name or ARN. */
+  readonly cluster: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  /** @default 'DISABLED' */
+  readonly assignPublicIp?: 'ENABLED' | 'DISABLED';
+}
+
+/** The RunTask input, in the SDK's shape but free of SDK types. */
+export interface RunTaskInput {
+  readonly cluster: string;
+  readonly taskDefinition: string;
+  readonly launchType: 'FARGATE';
+  readonly count: 1;
+  readonly clientToken: string;
+  readonly startedBy: string;
+  readonly tags: Tag[];
+  readonly enableECSManagedTags: true;
+  readonly propagateTags: 'TASK_DEFINITION';
+  readonly networkConfiguration: {
+    readonly awsvpcConfiguration: {
+      readonly subnets: string[];
+      readonly securityGroups: string[];
+      readonly assignPublicIp: 'ENABLED' | 'DISABLED';
+    };
+  };
+  readonly overrides: {
+    readonly cpu: string;
+    readonly memory: string;
+    readonly containerOverrides: Array<{ readonly name: string; readonly environment: KeyValuePair[] }>;
+  };
+}
+
+export interface LaunchPlan {
+  readonly runtime: RuntimeSpec;
+  readonly image: string;
+  readonly family: string;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly runTaskInput: RunTaskInput;
+}
+
+/**
+ * The RunTask `clientToken` for a workspace and request: the SHA-256 of both, in hex. It is
+ * 64 characters, within ECS's charset, and the same for every retry of the same request, so ECS
+ * itself refuses to start a second task for it (within the token's 24 hours, per cluster).
+ */
+export function clientTokenFor(workspaceId: string, requestId: string): string {
+  return createHash('sha256').update(`${workspaceId}\u0000${requestId}`).digest('hex');
+}
+
+const isReservedEnvName = (name: string): boolean =>
+  (SYSTEM_ENV_NAMES as readonly string[]).includes(name) ||
+  RESERVED_ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
+
+/**
+ * Plans the launch of a validated request: the family and plain per-runtime image (the kind never
+ * picks the image), cpu and memory by tier, the environment, the tags, `startedBy` and the
+ * deterministic `clientToken`.
+ *
+ * @throws LaunchPlanError when the runtime is not in the catalog, an env name is reserved, or the
+ *   overrides would exceed ECS's 8,192-character budget.
+ */
+export function planLaunch(
+  request: ProvisionRequestedDetail,
+  catalog: Catalog,
+  target: LaunchTarget,
+): LaunchPlan {
+  const runtime = catalog.runtimes[request.runtime];
+  if (!runtime) throw new LaunchPlanError('runtime', `runtime "${request.runtime}" is not in the catalog`);
+  const size = catalog.tiers[String(request.tier) as TierKey];
+  if (!size) throw new LaunchPlanError('tier', `tier ${request.tier} has no sizing`);
+
+  const requestEnv = Object.entries(request.env ?? {});
+  const reserved = requestEnv.map(([name]) => name).filter(isReservedEnvName);
+  if (reserved.length > 0) {
+    throw new LaunchPlanError(
+      'env',
+      `env names ${reserved.join(', ')} are reserved and cannot be set by a request`,
+    );
+  }
+  const environment: KeyValuePair[] = [
+    { name: 'WORKSPACE_ID', value: request.workspaceId },
+    { name: 'ORG_ID', value: request.orgId },
+    { name: 'WORKSPACE_KIND', value: request.kind },
+    { name: 'WORKSPACE_RUNTIME', value: runtime.name },
+    { name: 'TIER', value: String(request.tier) },
+    ...requestEnv.map(([name, value]) => ({ name, value })),
+  ];
+  const overrides = {
+    cpu: String(size.cpu),
+    memory: String(size.memory),
+    containerOverrides: [{ name: CONTAINER_NAME, environment }],
+  };
+  const overridesChars = JSON.stringify(overrides).length;
+  if (overridesChars > OVERRIDES_BUDGET_CHARS) {
+    throw new LaunchPlanError(
+      'env',
+      `the task overrides would be ${overridesChars} characters; ECS allows ${OVERRIDES_BUDGET_CHARS}. ` +
+        'Shorten env, or pass large values by reference',
+    );
+  }
+  const tags: Tag[] = [
+    { key: TAG_KEYS.workspaceId, value: request.workspaceId },
+    { key: TAG_KEYS.orgId, value: request.orgId },
+    { key: TAG_KEYS.kind, value: request.kind },
+    { key: TAG_KEYS.runtime, value: runtime.name },
+    { key: TAG_KEYS.requestId, value: request.requestId },
+  ];
+  return {
+    runtime,
+    image: runtime.image,
+    family: runtime.family,
+    cpu: size.cpu,
+    memory: size.memory,
+    runTaskInput: {
+      cluster: target.cluster,
+      taskDefinition: runtime.family,
+      launchType: 'FARGATE',
+      count: 1,
+      clientToken: clientTokenFor(request.workspaceId, request.requestId),
+      startedBy: request.workspaceId,
+      tags,
+      enableECSManagedTags: true,
+      propagateTags: 'TASK_DEFINITION',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: [...target.subnets],
+          securityGroups: [...target.securityGroups],
+          assignPublicIp: target.assignPublicIp ?? 'DISABLED',
+        },
+      },
+      overrides,
+    },
+  };
+}
