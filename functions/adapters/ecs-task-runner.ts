@@ -1,0 +1,220 @@
+import {
+  DescribeTasksCommand,
+  type DesiredStatus,
+  type ECSClient,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { CONTAINER_NAME, FAMILY_PREFIX, SYSTEM_ENV_NAMES } from '#contracts/names.ts';
+import type { RunTaskInput } from '#core/plan-launch.ts';
+import {
+  classifyRunTaskError,
+  classifyRunTaskResponse,
+  type RunTaskOutcome,
+} from '#core/run-task-outcome.ts';
+
+/** DescribeTasks takes at most 100 task ARNs per call. */
+export const DESCRIBE_TASKS_BATCH = 100;
+
+/** StopTask's reason is cut at 255 characters by ECS. */
+const STOP_REASON_MAX = 255;
+
+/** Statuses of a task that has not reached RUNNING yet. */
+export const PRE_RUNNING_STATUSES: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+
+/**
+ * What the handlers need to know about a task, read from DescribeTasks. `systemEnvironment` holds
+ * only the variables the system sets (WORKSPACE_ID, ORG_ID, WORKSPACE_KIND, WORKSPACE_RUNTIME,
+ * TIER): a request's own `env` values are never read, so they cannot leak into logs or events.
+ */
+export interface TaskSummary {
+  readonly taskArn: string;
+  readonly clusterArn?: string;
+  readonly lastStatus?: string;
+  readonly desiredStatus?: string;
+  readonly startedBy?: string;
+  readonly group?: string;
+  readonly taskDefinitionArn?: string;
+  /** `workspace-<runtime>`, from the task definition ARN or the group. */
+  readonly family?: string;
+  readonly createdAt?: Date;
+  readonly startedAt?: Date;
+  readonly cpu?: number;
+  readonly memory?: number;
+  readonly image?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly systemEnvironment: Readonly<Record<string, string>>;
+}
+
+export interface DescribedTasks {
+  readonly tasks: TaskSummary[];
+  /** ARNs ECS did not return (MISSING: not visible yet, or gone). */
+  readonly missing: string[];
+}
+
+/** A task is live while neither its desired nor its last status is STOPPED. */
+export const isLive = (task: TaskSummary): boolean =>
+  task.desiredStatus !== 'STOPPED' && task.lastStatus !== 'STOPPED';
+
+/** The task-runner port: what the handlers ask of ECS. */
+export interface TaskRunner {
+  runTask(input: RunTaskInput): Promise<RunTaskOutcome>;
+  listTaskArns(filter: TaskListFilter): Promise<string[]>;
+  describeTasks(taskArns: readonly string[]): Promise<DescribedTasks>;
+  stopTask(taskArn: string, reason: string): Promise<void>;
+}
+
+/**
+ * ListTasks filters. `startedBy` must be the only filter when it is used (ECS refuses it combined
+ * with `family` or `desiredStatus`; the default desired status, RUNNING, applies).
+ */
+export type TaskListFilter =
+  | { readonly startedBy: string }
+  | { readonly family: string; readonly desiredStatus?: DesiredStatus };
+
+const familyOf = (task: Task): string | undefined => {
+  const fromArn = /:task-definition\/([^:]+)/.exec(task.taskDefinitionArn ?? '')?.[1];
+  if (fromArn) return fromArn;
+  return task.group?.startsWith('family:') ? task.group.slice('family:'.length) : undefined;
+};
+
+const positiveInt = (value: string | undefined): number | undefined => {
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : undefined;
+};
+
+const systemEnvironmentOf = (task: Task): Record<string, string> => {
+  const environment: Record<string, string> = {};
+  const wanted = new Set<string>(SYSTEM_ENV_NAMES);
+  for (const override of task.overrides?.containerOverrides ?? []) {
+    if (override.name !== undefined && override.name !== CONTAINER_NAME) continue;
+    for (const pair of override.environment ?? []) {
+      if (pair.name && wanted.has(pair.name) && pair.value !== undefined) environment[pair.name] = pair.value;
+    }
+  }
+  return environment;
+};
+
+/** Reads a DescribeTasks task into a `TaskSummary`; undefined when it has no ARN. */
+export function summarizeTask(task: Task): TaskSummary | undefined {
+  if (!task.taskArn) return undefined;
+  const container =
+    task.containers?.find((candidate) => candidate.name === CONTAINER_NAME) ?? task.containers?.[0];
+  const tags: Record<string, string> = {};
+  for (const tag of task.tags ?? []) if (tag.key && tag.value !== undefined) tags[tag.key] = tag.value;
+  const family = familyOf(task);
+  const cpu = positiveInt(task.cpu);
+  const memory = positiveInt(task.memory);
+  return {
+    taskArn: task.taskArn,
+    tags,
+    systemEnvironment: systemEnvironmentOf(task),
+    ...(task.clusterArn ? { clusterArn: task.clusterArn } : {}),
+    ...(task.lastStatus ? { lastStatus: task.lastStatus } : {}),
+    ...(task.desiredStatus ? { desiredStatus: task.desiredStatus } : {}),
+    ...(task.startedBy ? { startedBy: task.startedBy } : {}),
+    ...(task.group ? { group: task.group } : {}),
+    ...(task.taskDefinitionArn ? { taskDefinitionArn: task.taskDefinitionArn } : {}),
+    ...(family ? { family } : {}),
+    ...(task.createdAt ? { createdAt: task.createdAt } : {}),
+    ...(task.startedAt ? { startedAt: task.startedAt } : {}),
+    ...(cpu ? { cpu } : {}),
+    ...(memory ? { memory } : {}),
+    ...(container?.image ? { image: container.image } : {}),
+  };
+}
+
+/** `workspace-codex` -> `codex`; undefined for a family that is not ours. */
+export const runtimeOfFamily = (family: string | undefined): string | undefined =>
+  family?.startsWith(FAMILY_PREFIX) ? family.slice(FAMILY_PREFIX.length) : undefined;
+
+/**
+ * The ECS adapter. RunTask's outcome is classified by the core (HTTP 200 `failures[]`, both forms
+ * of throttling, ConflictException on a reused client token), never by exception type alone; the
+ * SDK's own retries still apply underneath.
+ */
+export class EcsTaskRunner implements TaskRunner {
+  readonly #client: ECSClient;
+  readonly #cluster: string;
+
+  constructor(client: ECSClient, options: { readonly cluster: string }) {
+    this.#client = client;
+    this.#cluster = options.cluster;
+  }
+
+  async runTask(input: RunTaskInput): Promise<RunTaskOutcome> {
+    try {
+      const response = await this.#client.send(
+        new RunTaskCommand({
+          ...input,
+          tags: input.tags.map((tag) => ({ ...tag })),
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              ...input.networkConfiguration.awsvpcConfiguration,
+              subnets: [...input.networkConfiguration.awsvpcConfiguration.subnets],
+              securityGroups: [...input.networkConfiguration.awsvpcConfiguration.securityGroups],
+            },
+          },
+          overrides: {
+            ...input.overrides,
+            containerOverrides: input.overrides.containerOverrides.map((override) => ({
+              name: override.name,
+              environment: override.environment.map((pair) => ({ ...pair })),
+            })),
+          },
+        }),
+      );
+      return classifyRunTaskResponse(response);
+    } catch (error) {
+      return classifyRunTaskError(error);
+    }
+  }
+
+  /** Every task ARN matching the filter, across all ListTasks pages (a fresh request per page). */
+  async listTaskArns(filter: TaskListFilter): Promise<string[]> {
+    const arns: string[] = [];
+    const base =
+      'startedBy' in filter
+        ? { cluster: this.#cluster, startedBy: filter.startedBy }
+        : { cluster: this.#cluster, ...filter };
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListTasksCommand({ ...base, ...(nextToken ? { nextToken } : {}) }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
+  }
+
+  /** DescribeTasks with tags, in batches of 100. */
+  async describeTasks(taskArns: readonly string[]): Promise<DescribedTasks> {
+    const tasks: TaskSummary[] = [];
+    const unique = [...new Set(taskArns)];
+    for (let start = 0; start < unique.length; start += DESCRIBE_TASKS_BATCH) {
+      const batch = unique.slice(start, start + DESCRIBE_TASKS_BATCH);
+      const response = await this.#client.send(
+        new DescribeTasksCommand({ cluster: this.#cluster, tasks: batch, include: ['TAGS'] }),
+      );
+      for (const task of response.tasks ?? []) {
+        const summary = summarizeTask(task);
+        if (summary) tasks.push(summary);
+      }
+    }
+    const seen = new Set(tasks.map((task) => task.taskArn));
+    return { tasks, missing: unique.filter((arn) => !seen.has(arn)) };
+  }
+
+  async stopTask(taskArn: string, reason: string): Promise<void> {
+    await this.#client.send(
+      new StopTaskCommand({
+        cluster: this.#cluster,
+        task: taskArn,
+        reason: reason.slice(0, STOP_REASON_MAX),
+      }),
+    );
+  }
+}

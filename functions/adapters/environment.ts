@@ -1,0 +1,182 @@
+import { type Catalog, type CatalogOverrides, loadCatalog, parseTierSizing } from '#config/catalog.ts';
+import type { LaunchTarget } from '#core/plan-launch.ts';
+import type { HandlerSettings } from '#functions/ports.ts';
+import { EnvironmentError } from './errors.ts';
+
+/**
+ * The one module that reads `process.env`. Each Lambda entry reads only the variables it needs, so
+ * it imports cleanly with only its own variables set. Messages name a variable, never its value.
+ */
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The environment variables each function reads: `required` ones fail the cold start when missing,
+ * `optional` ones have defaults. The CDK stack sets exactly these; the import test sets exactly these.
+ */
+export const FUNCTION_ENVIRONMENT = {
+  provision: {
+    required: [
+      'EVENT_BUS_NAME',
+      'PROVISIONER_SOURCE',
+      'CLUSTER_ARN',
+      'SUBNET_IDS',
+      'SECURITY_GROUP_IDS',
+      'IDEMPOTENCY_TABLE_NAME',
+    ],
+    optional: [
+      'ASSIGN_PUBLIC_IP',
+      'IMAGE_REGISTRY',
+      'IMAGE_TAG',
+      'TIER_SIZING',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
+  },
+  overlay: {
+    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+  },
+  'task-state': {
+    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+  },
+  deprovision: {
+    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+  },
+  'timeout-sweep': {
+    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN'],
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+  },
+  'failure-reporter': {
+    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE'],
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+  },
+} as const satisfies Record<
+  string,
+  { readonly required: readonly string[]; readonly optional: readonly string[] }
+>;
+
+export type FunctionWithEnvironment = keyof typeof FUNCTION_ENVIRONMENT;
+
+/** Default service name prefix and metrics namespace when the POWERTOOLS_ variables are not set. */
+export const DEFAULT_SERVICE_NAME = 'workspace-provisioner';
+export const DEFAULT_METRICS_NAMESPACE = 'WorkspaceProvisioner';
+
+/**
+ * A trimmed environment variable. Without a value it returns `options.default`, and without a
+ * default it fails fast with `Environment variable X is required`.
+ *
+ * @example envVar('ASSIGN_PUBLIC_IP', { default: 'DISABLED' })
+ */
+export function envVar(
+  name: string,
+  options: { readonly default?: string; readonly env?: Environment } = {},
+): string {
+  const value = (options.env ?? process.env)[name]?.trim();
+  if (value) return value;
+  if (options.default !== undefined) return options.default;
+  throw new EnvironmentError(`Environment variable ${name} is required`);
+}
+
+/** A trimmed environment variable, or undefined when it is unset or blank. */
+export function optionalEnvVar(name: string, env: Environment = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** A required comma-separated list: `subnet-a, subnet-b`. */
+export function envList(name: string, env: Environment = process.env): string[] {
+  const items = envVar(name, { env })
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new EnvironmentError(`Environment variable ${name} must list at least one value`);
+  return items;
+}
+
+/** A boolean flag: `true`/`false`/`1`/`0` (any case). */
+export function envFlag(name: string, defaultValue: boolean, env: Environment = process.env): boolean {
+  const value = optionalEnvVar(name, env)?.toLowerCase();
+  if (value === undefined) return defaultValue;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new EnvironmentError(`Environment variable ${name} must be true or false`);
+}
+
+/** `EVENT_BUS_NAME` and `PROVISIONER_SOURCE`: where and as whom every handler publishes. */
+export function readEventSettings(
+  env: Environment = process.env,
+): Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'> {
+  return {
+    eventBusName: envVar('EVENT_BUS_NAME', { env }),
+    provisionerSource: envVar('PROVISIONER_SOURCE', { env }),
+  };
+}
+
+/** `CLUSTER_ARN` only: for the functions that read or stop tasks but never launch them. */
+export function readClusterTarget(env: Environment = process.env): Pick<LaunchTarget, 'cluster'> {
+  return { cluster: envVar('CLUSTER_ARN', { env }) };
+}
+
+/** The cluster and its awsvpc networking: `CLUSTER_ARN`, `SUBNET_IDS`, `SECURITY_GROUP_IDS`, `ASSIGN_PUBLIC_IP`. */
+export function readLaunchTarget(env: Environment = process.env): LaunchTarget {
+  const assignPublicIp = envVar('ASSIGN_PUBLIC_IP', { env, default: 'DISABLED' }).toUpperCase();
+  if (assignPublicIp !== 'ENABLED' && assignPublicIp !== 'DISABLED') {
+    throw new EnvironmentError('Environment variable ASSIGN_PUBLIC_IP must be ENABLED or DISABLED');
+  }
+  return {
+    cluster: envVar('CLUSTER_ARN', { env }),
+    subnets: envList('SUBNET_IDS', env),
+    securityGroups: envList('SECURITY_GROUP_IDS', env),
+    assignPublicIp,
+  };
+}
+
+/**
+ * The runtime catalog with the deployment's `IMAGE_REGISTRY`, `IMAGE_TAG` and `TIER_SIZING`
+ * (each optional; the catalog file's values are the defaults).
+ */
+export function readCatalog(env: Environment = process.env): Catalog {
+  const registry = optionalEnvVar('IMAGE_REGISTRY', env);
+  const tag = optionalEnvVar('IMAGE_TAG', env);
+  const tierSizing = optionalEnvVar('TIER_SIZING', env);
+  const overrides: CatalogOverrides = {
+    ...(registry ? { registry } : {}),
+    ...(tag ? { tag } : {}),
+    ...(tierSizing ? { tiers: parseTierSizing(tierSizing) } : {}),
+  };
+  return loadCatalog(overrides);
+}
+
+/** `IDEMPOTENCY_TABLE_NAME`: the one table of idempotency records, task versions and workspace leases. */
+export function readIdempotencyTableName(env: Environment = process.env): string {
+  return envVar('IDEMPOTENCY_TABLE_NAME', { env });
+}
+
+export interface InstrumentationEnvironment {
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+  readonly tracingEnabled: boolean;
+}
+
+/**
+ * `POWERTOOLS_SERVICE_NAME` (default `workspace-provisioner-<function>`), `POWERTOOLS_METRICS_NAMESPACE`
+ * and `POWERTOOLS_TRACE_ENABLED` (default on; Tracer itself stays off outside Lambda).
+ */
+export function readInstrumentationEnvironment(
+  functionName: FunctionWithEnvironment,
+  env: Environment = process.env,
+): InstrumentationEnvironment {
+  return {
+    serviceName: envVar('POWERTOOLS_SERVICE_NAME', {
+      env,
+      default: `${DEFAULT_SERVICE_NAME}-${functionName}`,
+    }),
+    metricsNamespace: envVar('POWERTOOLS_METRICS_NAMESPACE', { env, default: DEFAULT_METRICS_NAMESPACE }),
+    tracingEnabled: envFlag('POWERTOOLS_TRACE_ENABLED', true, env),
+  };
+}

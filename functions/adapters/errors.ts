@@ -1,0 +1,69 @@
+/** Base of the adapters' errors; `cause` flows through. */
+export class AdapterError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AdapterError';
+  }
+}
+
+/** A required environment variable is missing or malformed. The message names the variable, never its value. */
+export class EnvironmentError extends AdapterError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** One PutEvents entry that EventBridge refused for good. */
+export interface FailedEntry {
+  readonly detailType: string;
+  /** EventBridge's `ErrorCode` (never its message, which can echo the payload). */
+  readonly errorCode: string;
+}
+
+/** Entries still failed after the publisher's retries, or the PutEvents call itself failed. */
+export class EventPublishError extends AdapterError {
+  readonly failedEntries: readonly FailedEntry[];
+  constructor(message: string, failedEntries: readonly FailedEntry[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EventPublishError';
+    this.failedEntries = failedEntries;
+  }
+}
+
+/** An entry is over the PutEvents size limit; nothing was sent. */
+export class EventTooLargeError extends AdapterError {
+  readonly detailType: string;
+  readonly bytes: number;
+  readonly limitBytes: number;
+  constructor(detailType: string, bytes: number, limitBytes: number) {
+    super(`the ${detailType} entry is ${bytes} bytes; PutEvents allows ${limitBytes}`);
+    this.name = 'EventTooLargeError';
+    this.detailType = detailType;
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * Another invocation holds the workspace's lease for longer than this invocation can wait. Safe
+ * to retry: the platform redelivers, and by then the holder has finished.
+ */
+export class WorkspaceBusyError extends AdapterError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkspaceBusyError';
+  }
+}
+
+/**
+ * One Powertools persistence layer was handed to two idempotent handlers. Powertools configures a
+ * layer once (key path, expiry) and keeps the key prefix on the instance, so each handler needs
+ * its own instance.
+ */
+export class SharedIdempotencyStoreError extends AdapterError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SharedIdempotencyStoreError';
+  }
+}

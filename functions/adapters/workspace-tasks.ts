@@ -1,0 +1,126 @@
+import { TAG_KEYS } from '#contracts/names.ts';
+import type { Clock, WorkspaceLeaseStore } from '#functions/ports.ts';
+import { isLive, type TaskRunner, type TaskSummary } from './ecs-task-runner.ts';
+import { WorkspaceBusyError } from './errors.ts';
+import { type BackoffPolicy, fullJitterDelay } from './retry-backoff.ts';
+
+/** A live task of a workspace, as ECS lists it or as the last launch record presumes it. */
+export interface LiveTask {
+  readonly taskArn: string;
+  /** The request that launched it (the `request-id` tag, or the launch record). */
+  readonly requestId?: string;
+  /** DescribeTasks' view; absent when ECS does not show the task yet. */
+  readonly summary?: TaskSummary;
+  readonly source: 'ecs' | 'launch-record';
+}
+
+export interface WorkspaceTasksOptions {
+  /**
+   * How long after a launch the launch record is trusted for a task ListTasks does not show yet
+   * (ListTasks is eventually consistent). @default 300000 (5 minutes)
+   */
+  readonly consistencyWindowMs?: number;
+}
+
+/**
+ * The tasks of one workspace: ListTasks by `startedBy` (the workspace id; it must be the only
+ * filter), DescribeTasks for status and tags, and the workspace's last launch record to cover a
+ * task launched moments ago that ListTasks does not list yet.
+ */
+export class WorkspaceTasks {
+  readonly #runner: TaskRunner;
+  readonly #leases: WorkspaceLeaseStore;
+  readonly #clock: Clock;
+  readonly #consistencyWindowMs: number;
+
+  constructor(
+    runner: TaskRunner,
+    leases: WorkspaceLeaseStore,
+    clock: Clock,
+    options: WorkspaceTasksOptions = {},
+  ) {
+    this.#runner = runner;
+    this.#leases = leases;
+    this.#clock = clock;
+    this.#consistencyWindowMs = options.consistencyWindowMs ?? 300_000;
+  }
+
+  /** The workspace's live tasks; the one from `preferRequestId` first when there is one. */
+  async live(workspaceId: string, preferRequestId?: string): Promise<LiveTask[]> {
+    const arns = await this.#runner.listTaskArns({ startedBy: workspaceId });
+    const record = await this.#leases.lastLaunch(workspaceId);
+    const recent =
+      record && this.#clock.now() - record.launchedAt <= this.#consistencyWindowMs ? record : undefined;
+    const toDescribe = recent && !arns.includes(recent.taskArn) ? [...arns, recent.taskArn] : arns;
+    const described =
+      toDescribe.length > 0 ? await this.#runner.describeTasks(toDescribe) : { tasks: [], missing: [] };
+
+    const live: LiveTask[] = described.tasks
+      // ListTasks filters on startedBy already; checking again keeps another workspace's task out for sure.
+      .filter(
+        (task) =>
+          isLive(task) && (task.startedBy === workspaceId || task.tags[TAG_KEYS.workspaceId] === workspaceId),
+      )
+      .map((task) => ({
+        taskArn: task.taskArn,
+        summary: task,
+        source: 'ecs' as const,
+        ...requestIdOf(task, recent),
+      }));
+    if (recent && described.missing.includes(recent.taskArn)) {
+      // Launched moments ago and not visible yet: presume it live rather than launch a second one.
+      live.push({ taskArn: recent.taskArn, requestId: recent.requestId, source: 'launch-record' });
+    }
+    if (preferRequestId)
+      live.sort((a, b) => Number(b.requestId === preferRequestId) - Number(a.requestId === preferRequestId));
+    return live;
+  }
+}
+
+const requestIdOf = (
+  task: TaskSummary,
+  record: { taskArn: string; requestId: string } | undefined,
+): { requestId?: string } => {
+  const tagged = task.tags[TAG_KEYS.requestId];
+  if (tagged) return { requestId: tagged };
+  return record?.taskArn === task.taskArn ? { requestId: record.requestId } : {};
+};
+
+export interface LeaseWaitOptions {
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** Give up when the next wait would pass this instant (clock ms). */
+  readonly deadline: number;
+  /** How long the lease lasts if this invocation dies holding it. */
+  readonly ttlMs: number;
+  /** @default { baseDelayMs: 250, maxDelayMs: 4000 } */
+  readonly backoff?: BackoffPolicy;
+  /** Told before each wait (for a metric). */
+  readonly onWait?: () => void;
+}
+
+/**
+ * Takes the workspace's lease for `owner`, waiting with full-jitter backoff while another
+ * invocation holds it and the deadline allows.
+ *
+ * @throws WorkspaceBusyError when the lease is still held at the deadline (retryable).
+ */
+export async function acquireWorkspaceLease(
+  leases: WorkspaceLeaseStore,
+  workspaceId: string,
+  owner: string,
+  options: LeaseWaitOptions,
+): Promise<void> {
+  const backoff = options.backoff ?? { baseDelayMs: 250, maxDelayMs: 4_000 };
+  for (let attempt = 0; ; attempt++) {
+    if (await leases.acquire(workspaceId, owner, options.ttlMs)) return;
+    const delay = Math.max(1, fullJitterDelay(attempt, backoff, options.random));
+    if (options.clock.now() + delay > options.deadline) {
+      throw new WorkspaceBusyError(
+        `workspace ${workspaceId} is busy with another request; the platform will retry`,
+      );
+    }
+    options.onWait?.();
+    await options.clock.sleep(delay);
+  }
+}

@@ -1,0 +1,31 @@
+import { documentClientOf, dynamoDbClient, ecsClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
+import {
+  readClusterTarget,
+  readEventSettings,
+  readIdempotencyTableName,
+  readInstrumentationEnvironment,
+} from '#adapters/environment.ts';
+import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { systemClock } from '#adapters/system-clock.ts';
+import { createDeprovisionHandler } from './create-handler.ts';
+
+/** Lambda entry: `Workspace Deprovision Requested`. Builds the ports from the environment once, at init. */
+const instrumentation = createInstrumentation(readInstrumentationEnvironment('deprovision'));
+const tableName = readIdempotencyTableName();
+const dynamoDb = dynamoDbClient(instrumentation.tracer);
+
+export const handler = createDeprovisionHandler(
+  {
+    ecs: ecsClient(instrumentation.tracer),
+    eventBridge: eventBridgeClient(instrumentation.tracer),
+    idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
+    workspaceLeases: new DynamoDbWorkspaceLeaseStore(documentClientOf(dynamoDb), {
+      tableName,
+      clock: systemClock,
+    }),
+    settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
+    clock: systemClock,
+  },
+  { instrumentation },
+);

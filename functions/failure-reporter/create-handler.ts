@@ -1,0 +1,119 @@
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
+import { z } from 'zod';
+import { EventBridgePublisher } from '#adapters/event-publisher.ts';
+import {
+  countByCode,
+  countMetric,
+  defaultInstrumentation,
+  type Instrumentation,
+  instrumentedHandler,
+  METRIC,
+} from '#adapters/instrumentation.ts';
+import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
+import { failedDetailFromAsyncRecord } from '#core/async-failure.ts';
+import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+
+/** What the failure reporter is built from. */
+export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'eventBridge' | 'clock' | 'random'> & {
+  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+};
+
+export interface FailureReporterHandlerOptions {
+  /** @default a logger, metrics and tracer for `workspace-provisioner-failure-reporter` */
+  readonly instrumentation?: Instrumentation;
+}
+
+export type FailureReporterResult =
+  | { readonly outcome: 'reported'; readonly code: FailureCode }
+  | { readonly outcome: 'skipped'; readonly reason: 'in-progress-duplicate' | 'unreadable' };
+
+/**
+ * Lambda's async invocation record, as the on-failure destination receives it. Lenient: Lambda
+ * may add fields, and only the ones read here are typed.
+ */
+export const AsyncFailureRecordSchema = z.looseObject({
+  version: z.string().optional(),
+  timestamp: z.string().optional(),
+  requestContext: z
+    .looseObject({
+      requestId: z.string().optional(),
+      functionArn: z.string().optional(),
+      condition: z.string().optional(),
+      approximateInvokeCount: z.number().optional(),
+    })
+    .optional(),
+  requestPayload: z.unknown().optional(),
+  responsePayload: z
+    .looseObject({ errorType: z.string().optional(), errorMessage: z.string().optional() })
+    .nullable()
+    .optional(),
+});
+export type AsyncFailureRecordInput = z.infer<typeof AsyncFailureRecordSchema>;
+
+/**
+ * The error a duplicate delivery raises while the first delivery of the same request is still
+ * running. That first delivery accounts for the request itself, so its duplicate's record is not a
+ * failure to report.
+ */
+const IN_PROGRESS_DUPLICATE = 'IdempotencyAlreadyInProgressError';
+
+/**
+ * Creates the provision function's on-failure destination. When Lambda has spent its async retries
+ * of a provision request (or the event aged out), this emits `Workspace Provision Failed` with the
+ * code the provision handler put on its error (`CODE: reason`), so the request still ends in an
+ * outcome; the original event also stays in the provision function's DLQ for redrive. A record
+ * whose request names no readable workspace is logged and left to the DLQ: there is no one to tell.
+ */
+export function createFailureReporterHandler(
+  ports: FailureReporterHandlerPorts,
+  options: FailureReporterHandlerOptions = {},
+) {
+  const instrumentation = options.instrumentation ?? defaultInstrumentation('failure-reporter');
+  const { logger, metrics } = instrumentation;
+  const publisher = new EventBridgePublisher(ports.eventBridge, {
+    eventBusName: ports.settings.eventBusName,
+    source: ports.settings.provisionerSource,
+    clock: ports.clock,
+    random: ports.random ?? Math.random,
+    onRetry: (entries) => countMetric(metrics, METRIC.putEventsEntriesRetried, entries),
+  });
+
+  async function report(
+    parsed: ParsedResult<unknown, AsyncFailureRecordInput>,
+  ): Promise<FailureReporterResult> {
+    if (!parsed.success) {
+      logger.error('dropped an async failure record that does not parse');
+      countMetric(metrics, METRIC.failureRecordUnreadable);
+      return { outcome: 'skipped', reason: 'unreadable' };
+    }
+    const record = parsed.data;
+    const context = {
+      condition: record.requestContext?.condition,
+      approximateInvokeCount: record.requestContext?.approximateInvokeCount,
+      errorType: record.responsePayload?.errorType,
+    };
+    if (record.responsePayload?.errorType === IN_PROGRESS_DUPLICATE) {
+      logger.info(
+        'a duplicate delivery failed while the first was in progress; the first reports the outcome',
+        context,
+      );
+      return { outcome: 'skipped', reason: 'in-progress-duplicate' };
+    }
+    const detail = failedDetailFromAsyncRecord(record);
+    if (!detail) {
+      logger.error('the failed request names no readable workspace; it stays in the DLQ only', context);
+      countMetric(metrics, METRIC.failureRecordUnreadable);
+      return { outcome: 'skipped', reason: 'unreadable' };
+    }
+    logger.appendKeys({ workspaceId: detail.workspaceId });
+    await publisher.publish([{ detailType: DETAIL_TYPES.provisionFailed, detail }]);
+    countByCode(metrics, METRIC.provisionFailed, detail.code);
+    logger.warn('reported a provision request whose retries are spent', { ...context, code: detail.code });
+    return { outcome: 'reported', code: detail.code };
+  }
+
+  return instrumentedHandler(instrumentation, { correlationIdPath: 'requestPayload.detail.requestId' })
+    .use(parser({ schema: AsyncFailureRecordSchema, safeParse: true }))
+    .handler<unknown, FailureReporterResult>(report);
+}

@@ -1,0 +1,17 @@
+import { eventBridgeClient } from '#adapters/aws-clients.ts';
+import { readEventSettings, readInstrumentationEnvironment } from '#adapters/environment.ts';
+import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { systemClock } from '#adapters/system-clock.ts';
+import { createFailureReporterHandler } from './create-handler.ts';
+
+/** Lambda entry: the provision function's on-failure destination. Builds the ports from the environment once, at init. */
+const instrumentation = createInstrumentation(readInstrumentationEnvironment('failure-reporter'));
+
+export const handler = createFailureReporterHandler(
+  {
+    eventBridge: eventBridgeClient(instrumentation.tracer),
+    settings: readEventSettings(),
+    clock: systemClock,
+  },
+  { instrumentation },
+);

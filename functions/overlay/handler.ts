@@ -1,0 +1,31 @@
+import { dynamoDbClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
+import {
+  readEventSettings,
+  readIdempotencyTableName,
+  readInstrumentationEnvironment,
+} from '#adapters/environment.ts';
+import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { systemClock } from '#adapters/system-clock.ts';
+import { loadCatalog } from '#config/catalog.ts';
+import { loadOverlays } from '#config/overlays.ts';
+import { createOverlayHandler } from './create-handler.ts';
+
+/** Lambda entry: `Workspace Task Launched`. Builds the ports from the environment once, at init. */
+const instrumentation = createInstrumentation(readInstrumentationEnvironment('overlay'));
+
+export const handler = createOverlayHandler(
+  {
+    eventBridge: eventBridgeClient(instrumentation.tracer),
+    idempotencyStore: dynamoDbIdempotencyStore(
+      dynamoDbClient(instrumentation.tracer),
+      readIdempotencyTableName(),
+    ),
+    // Only the runtimes' base config is read here; images and sizing do not matter to the overlay.
+    catalog: loadCatalog(),
+    overlays: loadOverlays(),
+    settings: readEventSettings(),
+    clock: systemClock,
+  },
+  { instrumentation },
+);

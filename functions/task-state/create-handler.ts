@@ -1,0 +1,108 @@
+import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
+import { EventBridgePublisher } from '#adapters/event-publisher.ts';
+import {
+  countMetric,
+  defaultInstrumentation,
+  type Instrumentation,
+  instrumentedHandler,
+  METRIC,
+} from '#adapters/instrumentation.ts';
+import { fieldErrorsOf } from '#adapters/request-rejection.ts';
+import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
+import { decideTaskState } from '#core/task-state.ts';
+import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+
+/** What the task-state handler is built from. */
+export type TaskStateHandlerPorts = Pick<
+  HandlerPorts,
+  'eventBridge' | 'taskVersions' | 'catalog' | 'clock' | 'random'
+> & {
+  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+};
+
+export interface TaskStateHandlerOptions {
+  /** @default a logger, metrics and tracer for `workspace-provisioner-task-state` */
+  readonly instrumentation?: Instrumentation;
+}
+
+export type TaskStateResult =
+  | { readonly outcome: 'emitted'; readonly detailType: string; readonly version: number }
+  | { readonly outcome: 'advanced'; readonly version: number }
+  | { readonly outcome: 'ignored'; readonly reason: 'unparseable' | 'foreign-family' | 'stale-or-duplicate' };
+
+const familyOf = (detail: EcsTaskStateChangeDetail): string | undefined =>
+  /:task-definition\/([^:]+)/.exec(detail.taskDefinitionArn ?? '')?.[1] ??
+  (detail.group?.startsWith('family:') ? detail.group.slice('family:'.length) : undefined);
+
+/**
+ * Creates the `ECS Task State Change` handler. ECS delivers these at least once and out of order,
+ * so each task's last version is kept: an event at or below it is stale or a duplicate and emits
+ * nothing. A newer one claims its version with a conditional write, then emits `Workspace Running`,
+ * `Workspace Stopped` or `Workspace Provision Failed` (TASK_FAILED_TO_START); if the emit fails
+ * the claim is undone so the platform's retry can emit it.
+ *
+ * AWS's event is parsed leniently (AWS adds fields); one that still does not parse can never
+ * succeed, so it is logged and dropped rather than retried.
+ */
+export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: TaskStateHandlerOptions = {}) {
+  const instrumentation = options.instrumentation ?? defaultInstrumentation('task-state');
+  const { logger, metrics } = instrumentation;
+  const { taskVersions } = ports;
+  const families = new Set(Object.values(ports.catalog.runtimes).map((runtime) => runtime.family));
+  const publisher = new EventBridgePublisher(ports.eventBridge, {
+    eventBusName: ports.settings.eventBusName,
+    source: ports.settings.provisionerSource,
+    clock: ports.clock,
+    random: ports.random ?? Math.random,
+    onRetry: (entries) => countMetric(metrics, METRIC.putEventsEntriesRetried, entries),
+  });
+
+  const ignore = (reason: 'unparseable' | 'foreign-family' | 'stale-or-duplicate'): TaskStateResult => {
+    countMetric(metrics, METRIC.taskStateIgnored);
+    return { outcome: 'ignored', reason };
+  };
+
+  async function onTaskStateChange(
+    parsed: ParsedResult<unknown, EcsTaskStateChangeDetail>,
+  ): Promise<TaskStateResult> {
+    if (!parsed.success) {
+      logger.error('dropped an ECS task state change that does not parse', {
+        fields: fieldErrorsOf(parsed.error).map((error) => error.path),
+      });
+      return ignore('unparseable');
+    }
+    const detail = parsed.data;
+    logger.appendKeys({ taskArn: detail.taskArn, lastStatus: detail.lastStatus, version: detail.version });
+    const family = familyOf(detail);
+    if (family !== undefined && !families.has(family)) return ignore('foreign-family');
+
+    const lastVersion = await taskVersions.get(detail.taskArn);
+    const decision = decideTaskState(detail, lastVersion);
+    if (decision.version === undefined) {
+      logger.debug('stale or duplicate task state change', { lastVersion });
+      return ignore('stale-or-duplicate');
+    }
+    // A concurrent delivery of the same or a later version may have claimed it first.
+    if (!(await taskVersions.advance(detail.taskArn, decision.version))) return ignore('stale-or-duplicate');
+    if (!decision.event) {
+      countMetric(metrics, METRIC.taskStateAdvanced);
+      return { outcome: 'advanced', version: decision.version };
+    }
+
+    try {
+      await publisher.publish([decision.event]);
+    } catch (error) {
+      await taskVersions.revert(detail.taskArn, decision.version, lastVersion);
+      throw error;
+    }
+    countMetric(metrics, METRIC.taskStateEmitted);
+    logger.info('emitted the workspace state', { detailType: decision.event.detailType });
+    return { outcome: 'emitted', detailType: decision.event.detailType, version: decision.version };
+  }
+
+  return instrumentedHandler(instrumentation)
+    .use(parser({ schema: EcsTaskStateChangeDetail, envelope: EventBridgeEnvelope, safeParse: true }))
+    .handler<unknown, TaskStateResult>(onTaskStateChange);
+}

@@ -1,0 +1,29 @@
+import { documentClientOf, dynamoDbClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { DynamoDbTaskVersionStore } from '#adapters/dynamodb-stores.ts';
+import {
+  readEventSettings,
+  readIdempotencyTableName,
+  readInstrumentationEnvironment,
+} from '#adapters/environment.ts';
+import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { systemClock } from '#adapters/system-clock.ts';
+import { loadCatalog } from '#config/catalog.ts';
+import { createTaskStateHandler } from './create-handler.ts';
+
+/** Lambda entry: `aws.ecs` `ECS Task State Change`. Builds the ports from the environment once, at init. */
+const instrumentation = createInstrumentation(readInstrumentationEnvironment('task-state'));
+
+export const handler = createTaskStateHandler(
+  {
+    eventBridge: eventBridgeClient(instrumentation.tracer),
+    taskVersions: new DynamoDbTaskVersionStore(documentClientOf(dynamoDbClient(instrumentation.tracer)), {
+      tableName: readIdempotencyTableName(),
+      clock: systemClock,
+    }),
+    // Only the families are read here, to keep foreign tasks out.
+    catalog: loadCatalog(),
+    settings: readEventSettings(),
+    clock: systemClock,
+  },
+  { instrumentation },
+);

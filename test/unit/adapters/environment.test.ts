@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  envFlag,
+  envList,
+  envVar,
+  readCatalog,
+  readEventSettings,
+  readInstrumentationEnvironment,
+  readLaunchTarget,
+} from '#adapters/environment.ts';
+import { EnvironmentError } from '#adapters/errors.ts';
+
+const launchEnv = {
+  CLUSTER_ARN: 'arn:aws:ecs:us-east-1:123456789012:cluster/workspaces',
+  SUBNET_IDS: ' subnet-a , subnet-b,, ',
+  SECURITY_GROUP_IDS: 'sg-1',
+};
+
+describe('environment', () => {
+  it('trims a value', () => {
+    expect(envVar('EVENT_BUS_NAME', { env: { EVENT_BUS_NAME: '  workspaces \n' } })).toBe('workspaces');
+  });
+
+  it('fails fast naming a missing or blank variable, never its value', () => {
+    expect(() => envVar('EVENT_BUS_NAME', { env: {} })).toThrow(
+      new EnvironmentError('Environment variable EVENT_BUS_NAME is required'),
+    );
+    expect(() => envVar('EVENT_BUS_NAME', { env: { EVENT_BUS_NAME: '   ' } })).toThrow(
+      'Environment variable EVENT_BUS_NAME is required',
+    );
+  });
+
+  it('takes an explicit default', () => {
+    expect(envVar('ASSIGN_PUBLIC_IP', { env: {}, default: 'DISABLED' })).toBe('DISABLED');
+  });
+
+  it('reads comma lists and refuses an empty one', () => {
+    expect(envList('SUBNET_IDS', launchEnv)).toEqual(['subnet-a', 'subnet-b']);
+    expect(() => envList('SUBNET_IDS', { SUBNET_IDS: ' , ' })).toThrow(
+      'Environment variable SUBNET_IDS must list at least one value',
+    );
+  });
+
+  it('reads flags', () => {
+    expect(envFlag('POWERTOOLS_TRACE_ENABLED', true, {})).toBe(true);
+    expect(envFlag('POWERTOOLS_TRACE_ENABLED', true, { POWERTOOLS_TRACE_ENABLED: 'FALSE' })).toBe(false);
+    expect(() => envFlag('POWERTOOLS_TRACE_ENABLED', true, { POWERTOOLS_TRACE_ENABLED: 'maybe' })).toThrow(
+      EnvironmentError,
+    );
+  });
+
+  it('reads the launch target, with public IPs off unless asked for', () => {
+    expect(readLaunchTarget(launchEnv)).toEqual({
+      cluster: launchEnv.CLUSTER_ARN,
+      subnets: ['subnet-a', 'subnet-b'],
+      securityGroups: ['sg-1'],
+      assignPublicIp: 'DISABLED',
+    });
+    expect(readLaunchTarget({ ...launchEnv, ASSIGN_PUBLIC_IP: 'enabled' }).assignPublicIp).toBe('ENABLED');
+    expect(() => readLaunchTarget({ ...launchEnv, ASSIGN_PUBLIC_IP: 'sometimes' })).toThrow(
+      'Environment variable ASSIGN_PUBLIC_IP must be ENABLED or DISABLED',
+    );
+  });
+
+  it('reads the event settings', () => {
+    expect(readEventSettings({ EVENT_BUS_NAME: 'bus', PROVISIONER_SOURCE: 'src' })).toEqual({
+      eventBusName: 'bus',
+      provisionerSource: 'src',
+    });
+    expect(() => readEventSettings({ EVENT_BUS_NAME: 'bus' })).toThrow(
+      'Environment variable PROVISIONER_SOURCE is required',
+    );
+  });
+
+  it('applies the image registry, tag and tier sizing to the catalog', () => {
+    const catalog = readCatalog({
+      IMAGE_REGISTRY: 'registry.example.com/team',
+      IMAGE_TAG: 'v7',
+      TIER_SIZING: '1=512/1024',
+    });
+    expect(catalog.runtimes.codex?.image).toBe('registry.example.com/team/workspace-template-codex:v7');
+    expect(catalog.tiers['1']).toEqual({ cpu: 512, memory: 1024 });
+    expect(readCatalog({}).runtimes.codex?.image).toBe('ghcr.io/molecule-ai/workspace-template-codex:latest');
+  });
+
+  it('names the service after the function unless POWERTOOLS_SERVICE_NAME says otherwise', () => {
+    expect(readInstrumentationEnvironment('provision', {})).toEqual({
+      serviceName: 'workspace-provisioner-provision',
+      metricsNamespace: 'WorkspaceProvisioner',
+      tracingEnabled: true,
+    });
+    expect(
+      readInstrumentationEnvironment('overlay', {
+        POWERTOOLS_SERVICE_NAME: 'svc',
+        POWERTOOLS_METRICS_NAMESPACE: 'Ns',
+      }),
+    ).toMatchObject({
+      serviceName: 'svc',
+      metricsNamespace: 'Ns',
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
+import { createProvisionHandler } from '#functions/provision/create-handler.ts';
+import {
+  ecsWithMock,
+  envelope,
+  eventBridgeWithMock,
+  FakeClock,
+  InMemoryPersistenceLayer,
+  InMemoryWorkspaceLeaseStore,
+  lambdaContext,
+  metricTotal,
+  quietInstrumentation,
+  SETTINGS,
+  sentEvents,
+  testCatalog,
+} from './harness.ts';
+
+const provisionRequest = envelope(DETAIL_TYPES.provisionRequested, {
+  requestId: 'req-1',
+  workspaceId: 'ws-1',
+  orgId: 'org-1',
+  runtime: 'codex',
+  kind: 'platform',
+});
+
+/** Lambda's on-failure destination record for an async invocation whose retries are spent. */
+const asyncFailureRecord = (
+  errorType: string,
+  errorMessage: string,
+  requestPayload: unknown = provisionRequest,
+  condition = 'RetriesExhausted',
+) => ({
+  version: '1.0',
+  timestamp: '2026-03-01T12:05:00.000Z',
+  requestContext: {
+    requestId: 'c0ffee00-0000-4000-8000-000000000001',
+    functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:provision:$LATEST',
+    condition,
+    approximateInvokeCount: 3,
+  },
+  requestPayload,
+  responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+  responsePayload: { errorType, errorMessage, trace: [] },
+});
+
+function setup() {
+  const clock = new FakeClock();
+  const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
+  const instrumentation = quietInstrumentation();
+  const handler = createFailureReporterHandler(
+    { eventBridge, settings: SETTINGS, clock },
+    { instrumentation },
+  );
+  const invoke = (record: unknown) => handler(record, lambdaContext(clock));
+  return { eventBridgeMock, instrumentation, invoke, clock };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('failure reporter', () => {
+  it('emits Provision Failed with the code from the error message', async () => {
+    const { invoke, eventBridgeMock, instrumentation } = setup();
+
+    const result = await invoke(
+      asyncFailureRecord(
+        'LaunchRetriesSpentError',
+        'CAPACITY_UNAVAILABLE: ECS had no Fargate capacity for the task within the retry window',
+      ),
+    );
+
+    expect(result).toEqual({ outcome: 'reported', code: 'CAPACITY_UNAVAILABLE' });
+    expect(sentEvents(eventBridgeMock)).toEqual([
+      {
+        detailType: DETAIL_TYPES.provisionFailed,
+        source: 'platform.provisioner',
+        eventBusName: 'workspaces',
+        detail: {
+          requestId: 'req-1',
+          workspaceId: 'ws-1',
+          code: 'CAPACITY_UNAVAILABLE',
+          reason: 'ECS had no Fargate capacity for the task within the retry window',
+          retryable: true,
+          runtime: 'codex',
+          kind: 'platform',
+        },
+      },
+    ]);
+    expect(
+      metricTotal(instrumentation.emittedMetrics(), 'ProvisionFailed', { code: 'CAPACITY_UNAVAILABLE' }),
+    ).toBe(1);
+  });
+
+  it('reports THROTTLED for a request that aged out of the async queue', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    const aged = {
+      ...asyncFailureRecord('', ''),
+      responsePayload: null,
+      requestContext: { condition: 'EventAgeExceeded' },
+    };
+
+    await expect(invoke(aged)).resolves.toEqual({ outcome: 'reported', code: 'THROTTLED' });
+    expect(sentEvents(eventBridgeMock)[0]?.detail).toMatchObject({ code: 'THROTTLED' });
+  });
+
+  it('emits nothing and does not throw when the request names no readable workspace', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    const unreadable = asyncFailureRecord(
+      'Error',
+      'THROTTLED: x',
+      envelope(DETAIL_TYPES.provisionRequested, { workspaceId: 42 }),
+    );
+
+    await expect(invoke(unreadable)).resolves.toEqual({ outcome: 'skipped', reason: 'unreadable' });
+    await expect(invoke('not a record')).resolves.toEqual({ outcome: 'skipped', reason: 'unreadable' });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('does not report a duplicate that failed while the first delivery was in progress', async () => {
+    const { invoke, eventBridgeMock } = setup();
+
+    const result = await invoke(
+      asyncFailureRecord('IdempotencyAlreadyInProgressError', 'There is already an execution in progress'),
+    );
+
+    expect(result).toEqual({ outcome: 'skipped', reason: 'in-progress-duplicate' });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+});
+
+describe('exhausted retries, end to end', () => {
+  it('still ends a capacity-starved request in Provision Failed CAPACITY_UNAVAILABLE', async () => {
+    const clock = new FakeClock();
+    const { ecs, ecsMock } = ecsWithMock();
+    const provisionEvents = eventBridgeWithMock();
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [] });
+    ecsMock
+      .on(RunTaskCommand)
+      .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time.' }] });
+    const provision = createProvisionHandler(
+      {
+        ecs,
+        eventBridge: provisionEvents.eventBridge,
+        idempotencyStore: new InMemoryPersistenceLayer(),
+        workspaceLeases: new InMemoryWorkspaceLeaseStore(clock),
+        catalog: testCatalog(),
+        settings: SETTINGS,
+        clock,
+      },
+      { instrumentation: quietInstrumentation() },
+    );
+
+    // Lambda's first try and its two async retries all run out of time retrying in-invocation.
+    const errors: Error[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await provision(provisionRequest, lambdaContext(clock)).catch((error: Error) => errors.push(error));
+    }
+    expect(errors).toHaveLength(3);
+    expect(sentEvents(provisionEvents.eventBridgeMock)).toEqual([]);
+
+    // Then Lambda hands the last error and the original event to the on-failure destination.
+    const last = errors[2] as Error;
+    const { invoke, eventBridgeMock } = setup();
+    await invoke(asyncFailureRecord(last.name, last.message));
+
+    const [failed] = sentEvents(eventBridgeMock);
+    expect(failed?.detailType).toBe(DETAIL_TYPES.provisionFailed);
+    expect(failed?.detail).toMatchObject({
+      requestId: 'req-1',
+      workspaceId: 'ws-1',
+      code: 'CAPACITY_UNAVAILABLE',
+    });
+  });
+});

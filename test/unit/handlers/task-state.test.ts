@@ -1,0 +1,181 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DETAIL_TYPES, ECS_SOURCE, ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
+import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
+import {
+  CLUSTER_ARN,
+  envelope,
+  eventBridgeWithMock,
+  FakeClock,
+  InMemoryTaskVersionStore,
+  lambdaContext,
+  quietInstrumentation,
+  SETTINGS,
+  sentEvents,
+  serviceError,
+  taskArnOf,
+  taskDefinitionArnOf,
+  testCatalog,
+} from './harness.ts';
+
+const TASK = taskArnOf('t-1');
+
+/** An `ECS Task State Change` detail as AWS sends it, with a field AWS added that we do not know. */
+const stateChange = (lastStatus: string, version: number, extra: Record<string, unknown> = {}) => ({
+  clusterArn: CLUSTER_ARN,
+  taskArn: TASK,
+  taskDefinitionArn: taskDefinitionArnOf('codex', 7),
+  group: 'family:workspace-codex',
+  startedBy: 'ws-1',
+  lastStatus,
+  desiredStatus: lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
+  launchType: 'FARGATE',
+  availabilityZone: 'us-east-1a',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  version,
+  overrides: {
+    containerOverrides: [
+      {
+        name: 'workspace',
+        environment: [
+          { name: 'WORKSPACE_ID', value: 'ws-1' },
+          { name: 'WORKSPACE_KIND', value: 'platform' },
+          { name: 'WORKSPACE_RUNTIME', value: 'codex' },
+        ],
+      },
+    ],
+  },
+  containers: [{ name: 'workspace', lastStatus }],
+  someFieldAwsAddedLater: { nested: true },
+  ...extra,
+});
+
+function setup() {
+  const clock = new FakeClock();
+  const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
+  const taskVersions = new InMemoryTaskVersionStore();
+  const handler = createTaskStateHandler(
+    { eventBridge, taskVersions, catalog: testCatalog(), settings: SETTINGS, clock },
+    { instrumentation: quietInstrumentation() },
+  );
+  const invoke = (detail: unknown) =>
+    handler(
+      envelope(ECS_TASK_STATE_CHANGE, detail, { source: ECS_SOURCE, resources: [TASK] }),
+      lambdaContext(clock),
+    );
+  return { eventBridgeMock, taskVersions, invoke };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('task-state', () => {
+  it('emits Workspace Running when the task reaches RUNNING', async () => {
+    const { invoke, eventBridgeMock } = setup();
+
+    const result = await invoke(stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' }));
+
+    expect(result).toEqual({ outcome: 'emitted', detailType: DETAIL_TYPES.running, version: 3 });
+    expect(sentEvents(eventBridgeMock)).toEqual([
+      {
+        detailType: DETAIL_TYPES.running,
+        source: 'platform.provisioner',
+        eventBusName: 'workspaces',
+        resources: [TASK],
+        detail: { workspaceId: 'ws-1', taskArn: TASK, runtime: 'codex', kind: 'platform', version: 3 },
+      },
+    ]);
+  });
+
+  it('emits one event for a duplicate delivery', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    const running = stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' });
+
+    await invoke(running);
+    const again = await invoke(running);
+
+    expect(again).toEqual({ outcome: 'ignored', reason: 'stale-or-duplicate' });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('orders by version: a RUNNING that arrives after STOPPED emits nothing', async () => {
+    const { invoke, eventBridgeMock } = setup();
+
+    await invoke(
+      stateChange('STOPPED', 5, {
+        startedAt: '2026-03-01T12:01:00.000Z',
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        containers: [{ name: 'workspace', lastStatus: 'STOPPED', exitCode: 137 }],
+      }),
+    );
+    const late = await invoke(stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' }));
+
+    expect(late).toEqual({ outcome: 'ignored', reason: 'stale-or-duplicate' });
+    const events = sentEvents(eventBridgeMock);
+    expect(events.map((event) => event.detailType)).toEqual([DETAIL_TYPES.stopped]);
+    expect(events[0]?.detail).toMatchObject({
+      stopCode: 'EssentialContainerExited',
+      exitCode: 137,
+      version: 5,
+    });
+  });
+
+  it('advances through states that mean nothing to a workspace without emitting', async () => {
+    const { invoke, eventBridgeMock, taskVersions } = setup();
+
+    expect(await invoke(stateChange('PENDING', 2))).toEqual({ outcome: 'advanced', version: 2 });
+    await invoke(stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' }));
+
+    expect(taskVersions.versions.get(TASK)).toBe(3);
+    expect(sentEvents(eventBridgeMock).map((event) => event.detailType)).toEqual([DETAIL_TYPES.running]);
+  });
+
+  it('emits Provision Failed with TASK_FAILED_TO_START when a task stops before it ever ran', async () => {
+    const { invoke, eventBridgeMock } = setup();
+
+    await invoke(
+      stateChange('STOPPED', 4, {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+      }),
+    );
+
+    const [event] = sentEvents(eventBridgeMock);
+    expect(event?.detailType).toBe(DETAIL_TYPES.provisionFailed);
+    expect(event?.detail).toMatchObject({ workspaceId: 'ws-1', code: 'TASK_FAILED_TO_START', taskArn: TASK });
+  });
+
+  it('undoes its claim when the emit fails, so the redelivery emits', async () => {
+    const { invoke, eventBridgeMock, taskVersions } = setup();
+    eventBridgeMock.on(PutEventsCommand).rejectsOnce(serviceError('InternalException', 'boom', 500));
+    const running = stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' });
+
+    await expect(invoke(running)).rejects.toThrow();
+    expect(taskVersions.versions.has(TASK)).toBe(false);
+
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    await expect(invoke(running)).resolves.toMatchObject({ outcome: 'emitted' });
+  });
+
+  it('parses leniently but drops an event without a version, without throwing', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    const { version: _dropped, ...withoutVersion } = stateChange('RUNNING', 3);
+
+    await expect(invoke(withoutVersion)).resolves.toEqual({ outcome: 'ignored', reason: 'unparseable' });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('ignores a task of a family that is not ours', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    const foreign = stateChange('RUNNING', 3, {
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/workspace-foo:1',
+      group: 'family:workspace-foo',
+    });
+
+    await expect(invoke(foreign)).resolves.toEqual({ outcome: 'ignored', reason: 'foreign-family' });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+});

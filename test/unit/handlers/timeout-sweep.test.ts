@@ -1,0 +1,200 @@
+import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
+import {
+  CLUSTER_ARN,
+  ecsWithMock,
+  eventBridgeWithMock,
+  FakeClock,
+  lambdaContext,
+  metricTotal,
+  quietInstrumentation,
+  SETTINGS,
+  sentEvents,
+  serviceError,
+  taskArnOf,
+  taskDefinitionArnOf,
+  testCatalog,
+} from './harness.ts';
+
+const MINUTE = 60_000;
+const scheduledEvent = {
+  version: '0',
+  id: 'schedule-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-03-01T12:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+};
+
+function setup() {
+  const clock = new FakeClock();
+  const { ecs, ecsMock } = ecsWithMock();
+  const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
+  ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+  ecsMock.on(DescribeTasksCommand).resolves({ tasks: [] });
+  ecsMock.on(StopTaskCommand).resolves({});
+  const instrumentation = quietInstrumentation();
+  const handler = createTimeoutSweepHandler(
+    { ecs, eventBridge, catalog: testCatalog(), settings: SETTINGS, clock },
+    { instrumentation },
+  );
+  const task = (
+    id: string,
+    runtime: string,
+    lastStatus: string,
+    ageMs: number,
+    overrides: Partial<Task> = {},
+  ): Task => ({
+    taskArn: taskArnOf(id),
+    clusterArn: CLUSTER_ARN,
+    taskDefinitionArn: taskDefinitionArnOf(runtime),
+    group: `family:workspace-${runtime}`,
+    startedBy: `ws-${id}`,
+    lastStatus,
+    desiredStatus: 'RUNNING',
+    createdAt: new Date(clock.now() - ageMs),
+    tags: [
+      { key: 'kind', value: 'platform' },
+      { key: 'request-id', value: `req-${id}` },
+    ],
+    ...overrides,
+  });
+  const invoke = () => handler(scheduledEvent, lambdaContext(clock, 55_000));
+  return { ecsMock, eventBridgeMock, instrumentation, invoke, task, clock };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('timeout sweep', () => {
+  it('fails only the overdue tasks', async () => {
+    const { invoke, ecsMock, eventBridgeMock, instrumentation, task } = setup();
+    ecsMock.on(ListTasksCommand, { family: 'workspace-codex' }).resolves({
+      taskArns: [taskArnOf('overdue'), taskArnOf('young'), taskArnOf('running')],
+    });
+    ecsMock
+      .on(ListTasksCommand, { family: 'workspace-hermes' })
+      .resolves({ taskArns: [taskArnOf('slow-runtime')] });
+    ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [
+        // codex allows 600 s.
+        task('overdue', 'codex', 'PROVISIONING', 11 * MINUTE),
+        task('young', 'codex', 'PENDING', 5 * MINUTE),
+        task('running', 'codex', 'RUNNING', 60 * MINUTE, { startedAt: new Date() }),
+        // hermes allows 1,800 s.
+        task('slow-runtime', 'hermes', 'PENDING', 20 * MINUTE),
+      ],
+    });
+
+    const result = await invoke();
+
+    expect(result).toEqual({
+      outcome: 'swept',
+      checked: 4,
+      timedOut: [taskArnOf('overdue')],
+      stopFailed: [],
+    });
+    expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
+    expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, {
+      cluster: CLUSTER_ARN,
+      task: taskArnOf('overdue'),
+    });
+    expect(sentEvents(eventBridgeMock)).toEqual([
+      {
+        detailType: DETAIL_TYPES.provisionFailed,
+        source: 'platform.provisioner',
+        eventBusName: 'workspaces',
+        resources: [taskArnOf('overdue')],
+        detail: {
+          workspaceId: 'ws-overdue',
+          requestId: 'req-overdue',
+          code: 'PROVISION_TIMEOUT',
+          reason: 'the task did not reach RUNNING within 600 seconds',
+          retryable: true,
+          runtime: 'codex',
+          kind: 'platform',
+          taskArn: taskArnOf('overdue'),
+        },
+      },
+    ]);
+    expect(
+      metricTotal(instrumentation.emittedMetrics(), 'ProvisionFailed', { code: 'PROVISION_TIMEOUT' }),
+    ).toBe(1);
+  });
+
+  it('lists each family with desired status RUNNING, never by startedBy', async () => {
+    const { invoke, ecsMock } = setup();
+    await invoke();
+    for (const family of [
+      'workspace-claude-code',
+      'workspace-codex',
+      'workspace-hermes',
+      'workspace-openclaw',
+    ]) {
+      expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, {
+        cluster: CLUSTER_ARN,
+        family,
+        desiredStatus: 'RUNNING',
+      });
+    }
+    expect(ecsMock).toHaveReceivedCommandTimes(DescribeTasksCommand, 0);
+  });
+
+  it('pages through ListTasks and describes in batches of 100', async () => {
+    const { invoke, ecsMock, task } = setup();
+    const ids = Array.from({ length: 230 }, (_, index) => `t${index}`);
+    ecsMock
+      .on(ListTasksCommand, { family: 'workspace-codex' })
+      .resolvesOnce({ taskArns: ids.slice(0, 100).map(taskArnOf), nextToken: 'page-2' })
+      .resolvesOnce({ taskArns: ids.slice(100, 200).map(taskArnOf), nextToken: 'page-3' })
+      .resolvesOnce({ taskArns: ids.slice(200).map(taskArnOf) });
+    ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((arn) => task(arn.split('/').pop() ?? '', 'codex', 'PENDING', 11 * MINUTE)),
+    }));
+
+    const result = await invoke();
+
+    expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, {
+      family: 'workspace-codex',
+      nextToken: 'page-2',
+    });
+    expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, {
+      family: 'workspace-codex',
+      nextToken: 'page-3',
+    });
+    const batches = ecsMock
+      .commandCalls(DescribeTasksCommand)
+      .map((call) => call.args[0].input.tasks?.length);
+    expect(batches).toEqual([100, 100, 30]);
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeTasksCommand, { include: ['TAGS'] });
+    expect(result.timedOut).toHaveLength(230);
+  });
+
+  it('leaves a task whose StopTask fails to the next sweep, and still handles the others', async () => {
+    const { invoke, ecsMock, eventBridgeMock, task } = setup();
+    ecsMock
+      .on(ListTasksCommand, { family: 'workspace-codex' })
+      .resolves({ taskArns: [taskArnOf('a'), taskArnOf('b')] });
+    ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [
+        task('a', 'codex', 'PROVISIONING', 30 * MINUTE),
+        task('b', 'codex', 'PROVISIONING', 30 * MINUTE),
+      ],
+    });
+    ecsMock
+      .on(StopTaskCommand, { task: taskArnOf('a') })
+      .rejects(serviceError('ServerException', 'internal', 500));
+
+    const result = await invoke();
+
+    expect(result).toMatchObject({ timedOut: [taskArnOf('b')], stopFailed: [taskArnOf('a')] });
+    expect(sentEvents(eventBridgeMock).map((event) => event.detail.taskArn)).toEqual([taskArnOf('b')]);
+  });
+});
