@@ -53,6 +53,8 @@ export interface RunTaskInput {
 }
 
 export interface LaunchPlan {
+  readonly workspaceId: string;
+  readonly requestId: string;
   readonly runtime: RuntimeSpec;
   readonly image: string;
   readonly family: string;
@@ -65,9 +67,16 @@ export interface LaunchPlan {
  * The RunTask `clientToken` for a workspace and request: the SHA-256 of both, in hex. It is
  * 64 characters, within ECS's charset, and the same for every retry of the same request, so ECS
  * itself refuses to start a second task for it (within the token's 24 hours, per cluster).
+ *
+ * `generation` moves on only after an answer that certainly started no task (capacity
+ * `failures[]`, throttling): ECS promises to replay a token's result only for a request that
+ * completed successfully, so a fresh token there keeps a replayed failure from pinning every
+ * retry, while an ambiguous answer (a 5xx, a lost connection) keeps the token and stays safe.
+ * Generation 0 is the plan's token.
  */
-export function clientTokenFor(workspaceId: string, requestId: string): string {
-  return createHash('sha256').update(`${workspaceId}\u0000${requestId}`).digest('hex');
+export function clientTokenFor(workspaceId: string, requestId: string, generation = 0): string {
+  const suffix = generation === 0 ? '' : `\u0000${generation}`;
+  return createHash('sha256').update(`${workspaceId}\u0000${requestId}${suffix}`).digest('hex');
 }
 
 const isReservedEnvName = (name: string): boolean =>
@@ -129,6 +138,8 @@ export function planLaunch(
     { key: TAG_KEYS.requestId, value: request.requestId },
   ];
   return {
+    workspaceId: request.workspaceId,
+    requestId: request.requestId,
     runtime,
     image: runtime.image,
     family: runtime.family,

@@ -13,7 +13,13 @@ export type RunTaskOutcome =
       readonly clusterArn?: string;
       readonly reused: boolean;
     }
-  | { readonly kind: 'retryable'; readonly code: FailureCode; readonly reason: string }
+  | {
+      readonly kind: 'retryable';
+      readonly code: FailureCode;
+      readonly reason: string;
+      /** ECS certainly started no task (capacity `failures[]`, throttling), so a new token is safe. */
+      readonly startedNoTask: boolean;
+    }
   | { readonly kind: 'final'; readonly code: FailureCode; readonly reason: string };
 
 /** The parts of a RunTask response the classification reads. */
@@ -62,10 +68,10 @@ export function classifyRunTaskResponse(response: RunTaskResponseShape): RunTask
   const failures = response.failures ?? [];
   const reasons = failures.map((failure) => `${failure.reason ?? ''} ${failure.detail ?? ''}`);
   if (reasons.some((reason) => RATE_EXCEEDED.test(reason))) {
-    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled };
+    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled, startedNoTask: true };
   }
   if (reasons.some((reason) => CAPACITY_FAILURE.test(reason.trim()))) {
-    return { kind: 'retryable', code: 'CAPACITY_UNAVAILABLE', reason: REASONS.capacity };
+    return { kind: 'retryable', code: 'CAPACITY_UNAVAILABLE', reason: REASONS.capacity, startedNoTask: true };
   }
   if (failures.length > 0) return { kind: 'final', code: 'LAUNCH_FAILED', reason: REASONS.placement };
   return { kind: 'final', code: 'LAUNCH_FAILED', reason: REASONS.noTask };
@@ -113,10 +119,10 @@ export function classifyRunTaskError(error: unknown): RunTaskOutcome {
   const name = errorName(error);
   const message = errorMessage(error);
   if (name === 'ThrottlingException' || name === 'TooManyRequestsException' || httpStatus(error) === 429) {
-    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled };
+    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled, startedNoTask: true };
   }
   if (name === 'InvalidParameterException' && RATE_EXCEEDED.test(message)) {
-    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled };
+    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled, startedNoTask: true };
   }
   if (name === 'ConflictException') {
     const existing = (error as { resourceIds?: unknown }).resourceIds;
@@ -126,12 +132,12 @@ export function classifyRunTaskError(error: unknown): RunTaskOutcome {
   }
   if (name === 'ClientException') {
     return CLIENT_CAPACITY.test(message)
-      ? { kind: 'retryable', code: 'CAPACITY_UNAVAILABLE', reason: REASONS.capacity }
+      ? { kind: 'retryable', code: 'CAPACITY_UNAVAILABLE', reason: REASONS.capacity, startedNoTask: true }
       : { kind: 'final', code: 'LAUNCH_FAILED', reason: REASONS.refused };
   }
   const status = httpStatus(error);
   if (TRANSIENT_NAMES.has(name) || (status !== undefined && status >= 500)) {
-    return { kind: 'retryable', code: 'LAUNCH_FAILED', reason: REASONS.server };
+    return { kind: 'retryable', code: 'LAUNCH_FAILED', reason: REASONS.server, startedNoTask: false };
   }
   if (name.endsWith('Exception')) return { kind: 'final', code: 'LAUNCH_FAILED', reason: REASONS.refused };
   return { kind: 'final', code: 'LAUNCH_FAILED', reason: REASONS.unknown };

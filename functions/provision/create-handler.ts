@@ -30,7 +30,7 @@ import {
 } from '#contracts/names.ts';
 import type { ProvisionFailedDetail, TaskLaunchedDetail } from '#contracts/outbound.ts';
 import { LaunchPlanError } from '#core/errors.ts';
-import { type LaunchPlan, type LaunchTarget, planLaunch } from '#core/plan-launch.ts';
+import { clientTokenFor, type LaunchPlan, type LaunchTarget, planLaunch } from '#core/plan-launch.ts';
 import { type RunTaskOutcome, spentReasonFor } from '#core/run-task-outcome.ts';
 import type { HandlerPorts } from '#functions/ports.ts';
 import { LaunchRetriesSpentError } from './errors.ts';
@@ -200,9 +200,18 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
     plan: LaunchPlan,
     budgetEnd: number,
   ): Promise<Exclude<RunTaskOutcome, { kind: 'retryable' }>> {
+    let generation = 0;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await runner.runTask(plan.runTaskInput);
+      const input =
+        generation === 0
+          ? plan.runTaskInput
+          : {
+              ...plan.runTaskInput,
+              clientToken: clientTokenFor(plan.workspaceId, plan.requestId, generation),
+            };
+      const outcome = await runner.runTask(input);
       if (outcome.kind !== 'retryable') return outcome;
+      if (outcome.startedNoTask) generation += 1;
       const delay = fullJitterDelay(attempt, retry, random);
       if (clock.now() + delay > budgetEnd) {
         countByCode(metrics, METRIC.launchRetriesSpent, outcome.code);

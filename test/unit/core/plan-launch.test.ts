@@ -145,6 +145,13 @@ describe('clientTokenFor', () => {
     expect([...token].every((char) => char.charCodeAt(0) >= 33 && char.charCodeAt(0) <= 126)).toBe(true);
   });
 
+  it('moves to a new token per generation, keeping generation 0 as the plan token', () => {
+    const tokens = new Set([0, 1, 2].map((generation) => clientTokenFor('ws-1', 'req-1', generation)));
+    expect(tokens.size).toBe(3);
+    expect(clientTokenFor('ws-1', 'req-1', 0)).toBe(clientTokenFor('ws-1', 'req-1'));
+    expect(clientTokenFor('ws-1', 'req-1', 2)).toBe(clientTokenFor('ws-1', 'req-1', 2));
+  });
+
   it('is the token the plan sends', () => {
     expect(planLaunch(request(), catalog, target).runTaskInput.clientToken).toBe(
       clientTokenFor('ws-1', 'req-1'),

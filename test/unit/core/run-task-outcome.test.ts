@@ -56,6 +56,12 @@ describe('classifyRunTaskResponse', () => {
     expect(classifyRunTaskResponse(response)).toMatchObject(expected);
   });
 
+  it('knows capacity failures[] started no task', () => {
+    expect(classifyRunTaskResponse({ failures: [{ reason: 'RESOURCE:CPU' }] })).toMatchObject({
+      startedNoTask: true,
+    });
+  });
+
   it('never puts the raw failure text in the reason', () => {
     const outcome = classifyRunTaskResponse({
       failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:x', reason: 'MISSING' }],
@@ -134,6 +140,19 @@ describe('classifyRunTaskError', () => {
   ];
   it.each(cases)('classifies %s', (_name, error, expected) => {
     expect(classifyRunTaskError(error)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['a throttle', awsError('ThrottlingException', 'Rate exceeded'), true],
+    ['a provisioning ClientException', awsError('ClientException', 'too many tasks in PROVISIONING'), true],
+    [
+      'a server error',
+      Object.assign(awsError('ServerException', 'boom'), { $metadata: { httpStatusCode: 500 } }),
+      false,
+    ],
+    ['a network reset', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), false],
+  ])('knows whether %s certainly started no task', (_name, error, startedNoTask) => {
+    expect(classifyRunTaskError(error)).toMatchObject({ kind: 'retryable', startedNoTask });
   });
 
   it('reports the existing task of a ConflictException as reused', () => {
