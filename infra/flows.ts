@@ -113,10 +113,17 @@ export interface TargetRetryPolicy {
   readonly maximumEventAgeSeconds: number;
 }
 
+/**
+ * Which bus a rule listens on: the project's bus (`workspaces` by default), or the account's
+ * default bus, where AWS delivers its own service events (`aws.ecs`) and where schedules run.
+ */
+export type FlowBus = 'provisioner' | 'default';
+
 export interface Flow {
   /** Stable id; the CDK construct id and the local route id. */
   readonly id: string;
   readonly description: string;
+  readonly eventBus: FlowBus;
   readonly pattern: EventPattern;
   readonly target: FunctionName;
   readonly retryPolicy: TargetRetryPolicy;
@@ -143,6 +150,7 @@ export function flowsFor(settings: FlowSettings): Flow[] {
   return [
     {
       id: 'ProvisionRequested',
+      eventBus: 'provisioner',
       description: 'Workspace Provision Requested -> provision',
       pattern: provisionRequestedPattern(settings.requestSources),
       target: 'provision',
@@ -150,6 +158,7 @@ export function flowsFor(settings: FlowSettings): Flow[] {
     },
     {
       id: 'TaskLaunched',
+      eventBus: 'provisioner',
       description: 'Workspace Task Launched -> overlay',
       pattern: taskLaunchedPattern(settings.provisionerSource),
       target: 'overlay',
@@ -157,6 +166,7 @@ export function flowsFor(settings: FlowSettings): Flow[] {
     },
     {
       id: 'EcsTaskStateChange',
+      eventBus: 'default',
       description: 'aws.ecs ECS Task State Change (our cluster and families) -> task-state',
       pattern: ecsTaskStateChangePattern(settings.clusterArn, settings.taskDefinitionArnPrefixes),
       target: 'task-state',
@@ -164,6 +174,7 @@ export function flowsFor(settings: FlowSettings): Flow[] {
     },
     {
       id: 'DeprovisionRequested',
+      eventBus: 'provisioner',
       description: 'Workspace Deprovision Requested -> deprovision',
       pattern: deprovisionRequestedPattern(settings.requestSources),
       target: 'deprovision',
@@ -172,9 +183,18 @@ export function flowsFor(settings: FlowSettings): Flow[] {
   ];
 }
 
-/** The timeout sweep's schedule. */
+/**
+ * The timeout sweep's schedule (on the default bus, where schedules run). A tick that waited a
+ * minute is superseded by the next one, so EventBridge retries it briefly and then dead-letters it.
+ */
 export const TIMEOUT_SWEEP_SCHEDULE = {
   id: 'TimeoutSweepSchedule',
   rateMinutes: 1,
   target: 'timeout-sweep',
-} as const;
+  retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 60 },
+} as const satisfies {
+  id: string;
+  rateMinutes: number;
+  target: FunctionName;
+  retryPolicy: TargetRetryPolicy;
+};

@@ -80,7 +80,8 @@ export function decideTaskState(
   const identity = taskIdentity(detail);
   if (!identity) return { version: detail.version };
   const runtime = identity.runtime;
-  if (detail.lastStatus === 'RUNNING' && runtime) {
+  // ECS's stop intent arrives as lastStatus RUNNING with desiredStatus STOPPED: not a new Running.
+  if (detail.lastStatus === 'RUNNING' && detail.desiredStatus !== 'STOPPED' && runtime) {
     const running: RunningDetail = {
       workspaceId: identity.workspaceId,
       taskArn: detail.taskArn,

@@ -92,6 +92,11 @@ describe('decideTaskState', () => {
     expect(decideTaskState(detail, lastVersion)).toEqual({});
   });
 
+  it('gives no second Running for the stop intent (RUNNING, desired STOPPED)', () => {
+    const stopping = state('RUNNING', 4, { desiredStatus: 'STOPPED', startedAt: '2026-11-23T10:00:30.000Z' });
+    expect(decideTaskState(stopping, 3)).toEqual({ version: 4 });
+  });
+
   it('only advances the version for intermediate states', () => {
     expect(decideTaskState(state('PENDING', 2), 1)).toEqual({ version: 2 });
     expect(decideTaskState(state('PROVISIONING', 1), undefined)).toEqual({ version: 1 });

@@ -1,0 +1,251 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { DeadLetterQueue } from './dead-letter-queue.ts';
+import type { FlowRule } from './flow-rules.ts';
+import type { HandlerFunction } from './handler-function.ts';
+
+/** Powertools metrics namespace of the handlers. */
+export const METRICS_NAMESPACE = 'WorkspaceProvisioner';
+/**
+ * The count metric a handler adds (Powertools Metrics, any dimensions) each time it publishes
+ * `Workspace Provision Failed`. The failure-rate alarm sums it across all dimensions.
+ */
+export const PROVISION_FAILED_METRIC = 'ProvisionFailed';
+
+export interface OperationsProps {
+  /** The rules whose delivery failures raise alarms. */
+  readonly rules: readonly FlowRule[];
+  /** The functions whose errors, throttles and async failures raise alarms. */
+  readonly functions: readonly HandlerFunction[];
+  /** Every dead-letter queue: any message in one raises an alarm. */
+  readonly deadLetterQueues: readonly DeadLetterQueue[];
+  /** The ECS cluster, for the dashboard. */
+  readonly clusterName: string;
+  /**
+   * SNS topic for alarm and OK notifications.
+   * @default none: alarms change state without notifying
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * `Workspace Provision Failed` events per 5 minutes that raise the failure-rate alarm.
+   * @default 5
+   */
+  readonly provisionFailureAlarmThreshold?: number;
+  /**
+   * Powertools metrics namespace the handlers write to.
+   * @default METRICS_NAMESPACE
+   */
+  readonly metricsNamespace?: string;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * Alarms on every way an event can stall or be lost (dead-letter queue depth, rule delivery
+ * failures, function errors, throttles and async delivery failures), on the rate of
+ * `Workspace Provision Failed`, and a dashboard of the flow.
+ */
+export class Operations extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+  private readonly topic?: ITopic;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const threshold = props.provisionFailureAlarmThreshold ?? 5;
+    const namespace = props.metricsNamespace ?? METRICS_NAMESPACE;
+    this.node.addValidation({
+      validate: () =>
+        Number.isInteger(threshold) && threshold >= 1
+          ? []
+          : [`provisionFailureAlarmThreshold must be a whole number of at least 1; got ${threshold}`],
+    });
+    if (props.alarmTopicArn) this.topic = Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+
+    for (const dlq of props.deadLetterQueues) {
+      this.addAlarm(`${dlq.name}DlqDepth`, {
+        metric: dlq.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        description: `Messages wait in a dead-letter queue: ${dlq.purpose}. Inspect them, fix the cause, then redrive.`,
+      });
+    }
+
+    for (const flow of props.rules) {
+      this.addAlarm(`${flow.id}FailedInvocations`, {
+        metric: ruleMetric(flow, 'FailedInvocations'),
+        description: `The ${flow.id} rule failed permanently to invoke ${flow.target}.`,
+      });
+      this.addAlarm(`${flow.id}DlqDeliveryFailures`, {
+        metric: ruleMetric(flow, 'InvocationsFailedToBeSentToDlq'),
+        description: `The ${flow.id} rule could neither invoke ${flow.target} nor write to its dead-letter queue: events were lost.`,
+      });
+    }
+
+    for (const handler of props.functions) {
+      const { spec } = handler;
+      const fn = handler.function;
+      this.addAlarm(`${pascal(spec.name)}Errors`, {
+        metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        description: `The ${spec.name} function reported errors; async retries and the failure path are at work.`,
+      });
+      // With reserved concurrency, throttling is how a burst queues up (Lambda holds throttled
+      // async events for hours), so only throttling that lasts 15 minutes is a problem.
+      const burstBuffer = handler.reservedConcurrency !== undefined;
+      this.addAlarm(`${pascal(spec.name)}Throttles`, {
+        metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        evaluationPeriods: burstBuffer ? 3 : 1,
+        description: burstBuffer
+          ? `The ${spec.name} function has been throttled for 15 minutes: the backlog is not draining at its reserved concurrency.`
+          : `The ${spec.name} function was throttled: the account's concurrency is exhausted.`,
+      });
+      if (spec.onFailure) {
+        this.addAlarm(`${pascal(spec.name)}DestinationDeliveryFailures`, {
+          metric: fn.metric('DestinationDeliveryFailures', { period: PERIOD, statistic: 'Sum' }),
+          description: `The ${spec.name} function could not deliver a failed event to ${spec.onFailure}: a Workspace Provision Failed may be missing.`,
+        });
+      }
+      if (spec.deadLetterQueue) {
+        this.addAlarm(`${pascal(spec.name)}DeadLetterErrors`, {
+          metric: fn.metric('DeadLetterErrors', { period: PERIOD, statistic: 'Sum' }),
+          description: `The ${spec.name} function could not write a failed event to its dead-letter queue: events were lost.`,
+        });
+      }
+    }
+
+    const provisionFailed = new MathExpression({
+      expression: `SELECT SUM(${PROVISION_FAILED_METRIC}) FROM "${namespace}"`,
+      usingMetrics: {},
+      period: PERIOD,
+      label: 'Workspace Provision Failed',
+    });
+    this.addAlarm('ProvisionFailedRate', {
+      metric: provisionFailed,
+      threshold,
+      description: `${threshold} or more Workspace Provision Failed events in 5 minutes. Look at their codes: capacity, throttling, launch or start failures, timeouts.`,
+    });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '# Workspace provisioner\nRequests in, tasks launched, failures out. Every alarm is listed on the right.',
+        width: 12,
+        height: 6,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12, height: 6 }),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Rule invocations',
+        props.rules.map((flow) => ruleMetric(flow, 'Invocations', flow.id)),
+      ),
+      graph('Rule failures', [
+        ...props.rules.map((flow) => ruleMetric(flow, 'FailedInvocations', `${flow.id} failed`)),
+        ...props.rules.map((flow) => ruleMetric(flow, 'InvocationsSentToDlq', `${flow.id} to DLQ`)),
+      ]),
+      graph('Workspace Provision Failed', [provisionFailed]),
+    );
+    const fns = props.functions;
+    this.dashboard.addWidgets(
+      graph(
+        'Function invocations',
+        fns.map((h) => h.function.metricInvocations({ period: PERIOD, label: h.spec.name })),
+      ),
+      graph(
+        'Function errors',
+        fns.map((h) => h.function.metricErrors({ period: PERIOD, label: h.spec.name })),
+      ),
+      graph(
+        'Function throttles',
+        fns.map((h) => h.function.metricThrottles({ period: PERIOD, label: h.spec.name })),
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Function duration p99',
+        fns.map((h) => h.function.metricDuration({ period: PERIOD, statistic: 'p99', label: h.spec.name })),
+      ),
+      graph(
+        'Dead-letter queue depth',
+        props.deadLetterQueues.map((dlq) =>
+          dlq.queue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            statistic: 'Maximum',
+            label: dlq.name,
+          }),
+        ),
+      ),
+      graph('Running workspace tasks', [
+        new Metric({
+          namespace: 'ECS/ContainerInsights',
+          metricName: 'RunningTaskCount',
+          dimensionsMap: { ClusterName: props.clusterName },
+          statistic: 'Average',
+          period: Duration.minutes(1),
+          label: 'running tasks',
+        }),
+      ]),
+    );
+  }
+
+  private addAlarm(
+    id: string,
+    options: { metric: IMetric; description: string; threshold?: number; evaluationPeriods?: number },
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric: options.metric,
+      threshold: options.threshold ?? 1,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // These metrics are only published when non-zero: no data means nothing went wrong.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: options.description,
+    });
+    if (this.topic) {
+      alarm.addAlarmAction(new SnsAction(this.topic));
+      alarm.addOkAction(new SnsAction(this.topic));
+    }
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
+
+/**
+ * An EventBridge rule metric. Rules on a custom bus publish with `EventBusName` and `RuleName`,
+ * rules on the default bus with `RuleName` only.
+ */
+function ruleMetric(flow: FlowRule, metricName: string, label?: string): Metric {
+  return new Metric({
+    namespace: 'AWS/Events',
+    metricName,
+    dimensionsMap: flow.eventBusName
+      ? { EventBusName: flow.eventBusName, RuleName: flow.rule.ruleName }
+      : { RuleName: flow.rule.ruleName },
+    statistic: 'Sum',
+    period: PERIOD,
+    ...(label ? { label } : {}),
+  });
+}
+
+function graph(title: string, metrics: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width: 8, height: 6 });
+}
+
+const pascal = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');

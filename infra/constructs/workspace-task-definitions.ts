@@ -1,0 +1,161 @@
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { ContainerImage, FargateTaskDefinition, LogDrivers } from 'aws-cdk-lib/aws-ecs';
+import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Catalog } from '#config/catalog.ts';
+import { CONTAINER_NAME, DEFAULT_TIER } from '#contracts/names.ts';
+import { acknowledgeWildcardResource } from '#infra/nag-acknowledgments.ts';
+
+export interface WorkspaceTaskDefinitionsProps {
+  /** One task definition per runtime of this catalog. */
+  readonly catalog: Catalog;
+  /** ARN of the cluster the tasks may be run in; RunTask grants are conditioned on it. */
+  readonly clusterArn: string;
+  /** `arn:...:task/<cluster>/*`, for the tag-on-create grant. */
+  readonly taskArns: string;
+  /**
+   * Retention of the container log group.
+   * @default one month
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn][/path]` */
+const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(\/(.+))?$/;
+
+/**
+ * One Fargate task definition per catalog runtime: family `workspace-<runtime>`, container
+ * `workspace`, the plain per-runtime image and awslogs logging. The task role has no permissions;
+ * the execution role may only write the container logs (and pull from ECR when the registry is
+ * ECR). Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
+ */
+export class WorkspaceTaskDefinitions extends Construct {
+  readonly taskRole: Role;
+  readonly executionRole: Role;
+  readonly logGroup: LogGroup;
+  readonly taskDefinitions: Readonly<Record<string, FargateTaskDefinition>>;
+  /** Family names, in catalog order. */
+  readonly families: readonly string[];
+  /** `arn:<partition>:ecs:<region>:<account>:task-definition/<family>:` per family. */
+  readonly taskDefinitionArnPrefixes: readonly string[];
+  private readonly clusterArn: string;
+  private readonly taskArns: string;
+
+  constructor(scope: Construct, id: string, props: WorkspaceTaskDefinitionsProps) {
+    super(scope, id);
+    this.clusterArn = props.clusterArn;
+    this.taskArns = props.taskArns;
+    const { catalog } = props;
+    const runtimes = Object.values(catalog.runtimes);
+    this.node.addValidation({
+      validate: () => (runtimes.length === 0 ? ['catalog must declare at least one runtime'] : []),
+    });
+
+    this.taskRole = new Role(this, 'TaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Workspace tasks: no AWS permissions; secrets reach a workspace by reference',
+    });
+    this.executionRole = new Role(this, 'ExecutionRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'ECS agent for workspace tasks: write container logs, pull images',
+    });
+    this.logGroup = new LogGroup(this, 'ContainerLogs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.grantEcrPull(catalog);
+
+    const size = catalog.tiers[String(DEFAULT_TIER) as keyof Catalog['tiers']];
+    const taskDefinitions: Record<string, FargateTaskDefinition> = {};
+    for (const runtime of runtimes) {
+      const taskDefinition = new FargateTaskDefinition(this, `TaskDefinition-${runtime.name}`, {
+        family: runtime.family,
+        cpu: size.cpu,
+        memoryLimitMiB: size.memory,
+        taskRole: this.taskRole,
+        executionRole: this.executionRole,
+      });
+      taskDefinition.addContainer(CONTAINER_NAME, {
+        containerName: CONTAINER_NAME,
+        image: ContainerImage.fromRegistry(runtime.image),
+        essential: true,
+        portMappings: [{ containerPort: runtime.containerPort }],
+        logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: runtime.name }),
+      });
+      taskDefinitions[runtime.name] = taskDefinition;
+    }
+    this.taskDefinitions = taskDefinitions;
+    this.families = runtimes.map((runtime) => runtime.family);
+    this.taskDefinitionArnPrefixes = this.families.map(
+      (family) => `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task-definition/${family}:`,
+    );
+  }
+
+  /**
+   * What launching a workspace takes: `ecs:RunTask` on our families only, in our cluster only;
+   * `iam:PassRole` on the task and execution roles, to ECS tasks only; and `ecs:TagResource` on
+   * our cluster's tasks, only as part of RunTask (needed to launch with tags).
+   */
+  grantRunTask(grantee: IGrantable): Grant {
+    const principal = grantee.grantPrincipal;
+    const familyArns = this.taskDefinitionArnPrefixes.map((prefix) => `${prefix}*`);
+    const runTask = Grant.addToPrincipal({
+      grantee,
+      actions: ['ecs:RunTask'],
+      resourceArns: familyArns,
+      conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
+    });
+    for (const arn of familyArns) {
+      acknowledgeWildcardResource(
+        principal,
+        arn,
+        'RunTask takes the latest active revision of a workspace family; the wildcard covers revision numbers of this one family only, and ecs:cluster limits it to our cluster.',
+      );
+    }
+    const passRole = Grant.addToPrincipal({
+      grantee,
+      actions: ['iam:PassRole'],
+      resourceArns: [this.taskRole.roleArn, this.executionRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+    const tagOnLaunch = Grant.addToPrincipal({
+      grantee,
+      actions: ['ecs:TagResource'],
+      resourceArns: [this.taskArns],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    });
+    acknowledgeWildcardResource(
+      principal,
+      this.taskArns,
+      'Task ids are assigned by ECS at launch, so the task ARN ends in "*"; tagging is limited to tasks of this cluster and, by ecs:CreateAction, to tags set by RunTask itself.',
+    );
+    return runTask.combine(passRole).combine(tagOnLaunch);
+  }
+
+  /** When the registry is ECR, the execution role may pull the workspace images (and nothing else). */
+  private grantEcrPull(catalog: Catalog): void {
+    const match = ECR_REGISTRY.exec(catalog.registry);
+    if (!match) return;
+    const [, account, region, china, , path] = match;
+    const partition = china ? 'aws-cn' : 'aws';
+    const prefix = path ? `${path}/` : '';
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        resources: Object.keys(catalog.runtimes).map(
+          (runtime) =>
+            `arn:${partition}:ecr:${region}:${account}:repository/${prefix}workspace-template-${runtime}`,
+        ),
+      }),
+    );
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    );
+    acknowledgeWildcardResource(
+      this.executionRole,
+      '*',
+      'ecr:GetAuthorizationToken has no resource type; AWS requires "*". Image pulls themselves are limited to the workspace-template repositories.',
+    );
+  }
+}

@@ -1,0 +1,355 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { type Catalog, loadCatalog, parseTierSizing } from '#config/catalog.ts';
+import { ConfigError } from '#config/errors.ts';
+import {
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_EVENT_BUS_NAME,
+  DEFAULT_PROVISIONER_SOURCE,
+  DEFAULT_REQUEST_SOURCE,
+} from '#contracts/names.ts';
+
+/**
+ * Deployment settings of the stack, read from CDK context (`cdk.json` "context" or `-c key=value`).
+ * Values given with `-c` arrive as strings, values in `cdk.json` may be JSON; both are accepted.
+ * Every problem is reported at once, each naming its option, before any construct is built.
+ */
+
+/** The context options this app reads, with what they do. The README's table lists the same keys. */
+export const CONTEXT_OPTIONS = {
+  existingEventBusName: 'Import an existing event bus by name instead of creating `workspaces`.',
+  existingEventBusArn: 'Import an existing event bus by ARN instead of creating `workspaces`.',
+  vpcId: 'Import an existing VPC (with availabilityZones and privateSubnetIds) instead of creating one.',
+  availabilityZones: 'Availability zones of the imported VPC, comma-separated.',
+  privateSubnetIds: 'Private subnets for the tasks, comma-separated; a multiple of the zone count.',
+  privateSubnetRouteTableIds: 'Route tables of the private subnets, comma-separated (optional).',
+  securityGroupIds: 'Existing security groups for the tasks, comma-separated; needs vpcId.',
+  existingClusterName: 'Import an existing ECS cluster by name instead of creating `workspaces`.',
+  imageRegistry: 'Registry of the per-runtime images.',
+  imageTag: 'Tag of the per-runtime images.',
+  requestSources: 'Sources allowed to publish requests, comma-separated.',
+  provisionerSource: 'Source of every event the provisioner emits.',
+  publisherAccountIds: 'Accounts allowed to put events on the created bus, comma-separated.',
+  publisherOrgId: 'AWS Organization allowed to put events on the created bus.',
+  provisionReservedConcurrency: 'Reserved concurrency of the provision function, or `none`.',
+  tierSizing: 'Tier sizing overrides, e.g. `1=256/512,4=4096/8192`.',
+  alarmTopicArn: 'SNS topic that receives alarm and OK notifications.',
+  logRetentionDays: 'Retention of every log group the stack creates, in days.',
+  provisionFailureAlarmThreshold: 'Workspace Provision Failed events per 5 minutes that raise the alarm.',
+} as const;
+export type ContextOption = keyof typeof CONTEXT_OPTIONS;
+
+/** The bus: created by the stack, or imported. */
+export type EventBusSettings =
+  | { readonly mode: 'create'; readonly name: string }
+  | { readonly mode: 'import-by-name'; readonly name: string }
+  | { readonly mode: 'import-by-arn'; readonly arn: string };
+
+/** An existing VPC, imported from attributes (no lookups, so synth stays offline). */
+export interface ImportedVpcSettings {
+  readonly vpcId: string;
+  readonly availabilityZones: readonly string[];
+  readonly privateSubnetIds: readonly string[];
+  readonly privateSubnetRouteTableIds?: readonly string[];
+}
+
+/** Everything the stack is configured by. */
+export interface ProvisionerSettings {
+  readonly eventBus: EventBusSettings;
+  /** @default a new VPC with private subnets and one NAT gateway */
+  readonly vpc?: ImportedVpcSettings;
+  /** @default a new egress-only security group */
+  readonly securityGroupIds?: readonly string[];
+  /** Name of the cluster the stack creates, or of the existing cluster it imports. */
+  readonly clusterName: string;
+  /** Whether `clusterName` names an existing cluster. */
+  readonly importCluster: boolean;
+  /** The runtime catalog after the registry, tag and tier overrides. */
+  readonly catalog: Catalog;
+  readonly requestSources: readonly string[];
+  readonly provisionerSource: string;
+  readonly publisherAccountIds: readonly string[];
+  readonly publisherOrgId?: string;
+  /** `undefined` leaves the provision function unreserved. */
+  readonly provisionReservedConcurrency?: number;
+  readonly alarmTopicArn?: string;
+  readonly logRetentionDays: RetentionDays;
+  readonly provisionFailureAlarmThreshold: number;
+}
+
+/**
+ * Reserved concurrency of the provision function. Fargate allows 20 RunTask calls per second per
+ * account and Region; one invocation makes about one RunTask call per second, so 10 uses half of
+ * that and leaves room for the sweep, retries and other callers in the account.
+ */
+export const DEFAULT_PROVISION_RESERVED_CONCURRENCY = 10;
+export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
+export const DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD = 5;
+
+const patterns = {
+  busName: /^[A-Za-z0-9._/-]{1,256}$/,
+  busArn: /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256}$/,
+  vpcId: /^vpc-[0-9a-f]{8,17}$/,
+  availabilityZone: /^[a-z]{2}(-[a-z0-9]+)+[a-z]$/,
+  subnetId: /^subnet-[0-9a-f]{8,17}$/,
+  routeTableId: /^rtb-[0-9a-f]{8,17}$/,
+  securityGroupId: /^sg-[0-9a-f]{8,17}$/,
+  clusterName: /^[A-Za-z0-9_-]{1,255}$/,
+  source: /^[A-Za-z0-9._/-]{1,256}$/,
+  accountId: /^\d{12}$/,
+  orgId: /^o-[a-z0-9]{10,32}$/,
+  snsTopicArn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+} as const;
+
+const retentionValues = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
+
+/** Raw context values by option; anything a context value can be. */
+export type RawContext = Partial<Record<ContextOption, unknown>>;
+
+class Reader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly raw: RawContext) {}
+
+  fail(option: ContextOption, message: string): undefined {
+    this.problems.push(`context option "${option}" ${message}`);
+    return undefined;
+  }
+
+  string(option: ContextOption, pattern: RegExp, example: string): string | undefined {
+    const value = this.raw[option];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') return this.fail(option, `must be a string like "${example}"`);
+    const trimmed = value.trim();
+    if (trimmed === '') return undefined;
+    if (!pattern.test(trimmed)) return this.fail(option, `must look like "${example}"; got "${trimmed}"`);
+    return trimmed;
+  }
+
+  list(option: ContextOption, pattern: RegExp, example: string): string[] | undefined {
+    const value = this.raw[option];
+    if (value === undefined || value === null) return undefined;
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+    if (!items || items.some((item) => typeof item !== 'string')) {
+      return this.fail(
+        option,
+        `must be a comma-separated string or a JSON array of strings, like "${example}"`,
+      );
+    }
+    const trimmed = (items as string[]).map((item) => item.trim()).filter(Boolean);
+    if (trimmed.length === 0) return undefined;
+    const bad = trimmed.filter((item) => !pattern.test(item));
+    if (bad.length > 0)
+      return this.fail(
+        option,
+        `has invalid entries ${bad.map((b) => `"${b}"`).join(', ')}; expected like "${example}"`,
+      );
+    const duplicates = trimmed.filter((item, index) => trimmed.indexOf(item) !== index);
+    if (duplicates.length > 0) return this.fail(option, `lists "${duplicates[0]}" more than once`);
+    return trimmed;
+  }
+
+  integer(option: ContextOption, min: number, max: number): number | undefined {
+    const value = this.raw[option];
+    if (value === undefined || value === null || value === '') return undefined;
+    const number =
+      typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+    if (!Number.isInteger(number) || number < min || number > max) {
+      return this.fail(option, `must be a whole number from ${min} to ${max}; got "${String(value)}"`);
+    }
+    return number;
+  }
+}
+
+/**
+ * Parses and validates raw context values. Throws one ConfigError that lists every problem, each
+ * naming its option and what a valid value looks like.
+ *
+ * @example parseSettings({ vpcId: 'vpc-0abc12345', availabilityZones: 'eu-west-1a,eu-west-1b', privateSubnetIds: 'subnet-0aaa1111,subnet-0bbb2222' })
+ */
+export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
+  const read = new Reader(raw);
+
+  const busName = read.string('existingEventBusName', patterns.busName, 'workspaces');
+  const busArn = read.string(
+    'existingEventBusArn',
+    patterns.busArn,
+    'arn:aws:events:us-east-1:123456789012:event-bus/workspaces',
+  );
+  if (busName && busArn)
+    read.fail('existingEventBusArn', 'cannot be combined with "existingEventBusName"; give one');
+  const eventBus: EventBusSettings = busArn
+    ? { mode: 'import-by-arn', arn: busArn }
+    : busName
+      ? { mode: 'import-by-name', name: busName }
+      : { mode: 'create', name: DEFAULT_EVENT_BUS_NAME };
+
+  const vpcId = read.string('vpcId', patterns.vpcId, 'vpc-0123456789abcdef0');
+  const availabilityZones = read.list(
+    'availabilityZones',
+    patterns.availabilityZone,
+    'us-east-1a,us-east-1b',
+  );
+  const privateSubnetIds = read.list(
+    'privateSubnetIds',
+    patterns.subnetId,
+    'subnet-0aaa1111,subnet-0bbb2222',
+  );
+  const routeTableIds = read.list(
+    'privateSubnetRouteTableIds',
+    patterns.routeTableId,
+    'rtb-0aaa1111,rtb-0bbb2222',
+  );
+  const securityGroupIds = read.list('securityGroupIds', patterns.securityGroupId, 'sg-0123456789abcdef0');
+  let vpc: ImportedVpcSettings | undefined;
+  if (vpcId) {
+    if (!availabilityZones)
+      read.fail('availabilityZones', 'is required with "vpcId" (the stack does no lookups)');
+    if (!privateSubnetIds)
+      read.fail('privateSubnetIds', 'is required with "vpcId" (the stack does no lookups)');
+    if (availabilityZones && privateSubnetIds) {
+      if (privateSubnetIds.length % availabilityZones.length !== 0) {
+        read.fail(
+          'privateSubnetIds',
+          `must list a multiple of the ${availabilityZones.length} availability zones (subnets in zone order); got ${privateSubnetIds.length}`,
+        );
+      }
+      if (routeTableIds && routeTableIds.length !== privateSubnetIds.length) {
+        read.fail(
+          'privateSubnetRouteTableIds',
+          'must list one route table per private subnet, in the same order',
+        );
+      }
+      vpc = {
+        vpcId,
+        availabilityZones,
+        privateSubnetIds,
+        ...(routeTableIds ? { privateSubnetRouteTableIds: routeTableIds } : {}),
+      };
+    }
+  } else {
+    for (const option of ['availabilityZones', 'privateSubnetIds', 'privateSubnetRouteTableIds'] as const) {
+      if (raw[option] !== undefined) read.fail(option, 'needs "vpcId": it describes the imported VPC');
+    }
+    if (securityGroupIds)
+      read.fail('securityGroupIds', 'needs "vpcId": imported groups belong to an imported VPC');
+  }
+
+  const existingClusterName = read.string('existingClusterName', patterns.clusterName, 'workspaces');
+
+  const requestSources = read.list('requestSources', patterns.source, 'platform.workspace-server') ?? [
+    DEFAULT_REQUEST_SOURCE,
+  ];
+  const provisionerSource =
+    read.string('provisionerSource', patterns.source, 'platform.provisioner') ?? DEFAULT_PROVISIONER_SOURCE;
+  for (const source of [...requestSources, provisionerSource]) {
+    if (source.startsWith('aws.')) {
+      read.fail(
+        source === provisionerSource ? 'provisionerSource' : 'requestSources',
+        `cannot use "${source}": sources starting with "aws." are reserved for AWS services`,
+      );
+    }
+  }
+  if (requestSources.includes(provisionerSource)) {
+    read.fail(
+      'provisionerSource',
+      `must differ from every request source; "${provisionerSource}" is in requestSources`,
+    );
+  }
+
+  const publisherAccountIds =
+    read.list('publisherAccountIds', patterns.accountId, '111122223333,444455556666') ?? [];
+  const publisherOrgId = read.string('publisherOrgId', patterns.orgId, 'o-a1b2c3d4e5');
+  if ((publisherAccountIds.length > 0 || publisherOrgId) && eventBus.mode !== 'create') {
+    read.fail(
+      publisherOrgId ? 'publisherOrgId' : 'publisherAccountIds',
+      "applies to the bus the stack creates; an imported bus's policy belongs to the stack that owns it",
+    );
+  }
+
+  const concurrencyRaw = raw.provisionReservedConcurrency;
+  const noReservation = typeof concurrencyRaw === 'string' && concurrencyRaw.trim().toLowerCase() === 'none';
+  const provisionReservedConcurrency = noReservation
+    ? undefined
+    : (read.integer('provisionReservedConcurrency', 1, 1000) ?? DEFAULT_PROVISION_RESERVED_CONCURRENCY);
+
+  const logRetentionDays = read.integer('logRetentionDays', 1, 9999) ?? DEFAULT_LOG_RETENTION_DAYS;
+  if (!retentionValues.has(logRetentionDays)) {
+    read.fail(
+      'logRetentionDays',
+      `must be one CloudWatch Logs accepts (${[...retentionValues].join(', ')}); got ${logRetentionDays}`,
+    );
+  }
+  const provisionFailureAlarmThreshold =
+    read.integer('provisionFailureAlarmThreshold', 1, 100_000) ?? DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD;
+  const alarmTopicArn = read.string(
+    'alarmTopicArn',
+    patterns.snsTopicArn,
+    'arn:aws:sns:us-east-1:123456789012:alerts',
+  );
+
+  let catalog: Catalog | undefined;
+  try {
+    const tierSizing = typeof raw.tierSizing === 'string' ? parseTierSizing(raw.tierSizing) : undefined;
+    if (raw.tierSizing !== undefined && typeof raw.tierSizing !== 'string') {
+      read.fail('tierSizing', 'must be a string like "1=256/512,2=512/1024"');
+    }
+    const registry = read.string('imageRegistry', /^.+$/, 'ghcr.io/molecule-ai');
+    const tag = read.string('imageTag', /^.+$/, 'v1.2.3');
+    catalog = loadCatalog({
+      ...(registry ? { registry } : {}),
+      ...(tag ? { tag } : {}),
+      ...(tierSizing ? { tiers: tierSizing } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    read.problems.push(
+      `context options "imageRegistry", "imageTag" or "tierSizing" are invalid: ${error.message}`,
+    );
+  }
+
+  if (read.problems.length > 0 || !catalog) {
+    throw new ConfigError(
+      `Invalid CDK context:\n- ${read.problems.join('\n- ')}\nSet options with -c name=value or in cdk.json "context"; see the README's deploy section.`,
+    );
+  }
+
+  return {
+    eventBus,
+    ...(vpc ? { vpc } : {}),
+    ...(securityGroupIds ? { securityGroupIds } : {}),
+    clusterName: existingClusterName ?? DEFAULT_CLUSTER_NAME,
+    importCluster: existingClusterName !== undefined,
+    catalog,
+    requestSources,
+    provisionerSource,
+    publisherAccountIds,
+    ...(publisherOrgId ? { publisherOrgId } : {}),
+    ...(provisionReservedConcurrency !== undefined ? { provisionReservedConcurrency } : {}),
+    ...(alarmTopicArn ? { alarmTopicArn } : {}),
+    logRetentionDays,
+    provisionFailureAlarmThreshold,
+  };
+}
+
+/**
+ * Reads the settings from a construct node's context. Refuses context keys that differ from a known
+ * option only by case (`vpcID`), since CDK would otherwise ignore them silently.
+ */
+export function settingsFromContext(node: Node): ProvisionerSettings {
+  const known = Object.keys(CONTEXT_OPTIONS) as ContextOption[];
+  const byLowerCase = new Map(known.map((option) => [option.toLowerCase(), option]));
+  const all = node.getAllContext() as Record<string, unknown>;
+  const typos = Object.keys(all)
+    .filter((key) => !known.includes(key as ContextOption) && byLowerCase.has(key.toLowerCase()))
+    .map(
+      (key) => `context option "${key}" is unknown; did you mean "${byLowerCase.get(key.toLowerCase())}"?`,
+    );
+  if (typos.length > 0) throw new ConfigError(`Invalid CDK context:\n- ${typos.join('\n- ')}`);
+  const raw: RawContext = {};
+  for (const option of known) {
+    const value = node.tryGetContext(option);
+    if (value !== undefined) raw[option] = value;
+  }
+  return parseSettings(raw);
+}

@@ -1,0 +1,207 @@
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { FUNCTION_ENVIRONMENT } from '#adapters/environment.ts';
+import { WorkspaceEventBus } from '#infra/constructs/event-bus.ts';
+import { FlowRules, type ScheduledFlow } from '#infra/constructs/flow-rules.ts';
+import { HandlerFunction } from '#infra/constructs/handler-function.ts';
+import { IdempotencyTable } from '#infra/constructs/idempotency-table.ts';
+import { METRICS_NAMESPACE, Operations } from '#infra/constructs/operations.ts';
+import { WorkspaceCluster } from '#infra/constructs/workspace-cluster.ts';
+import { WorkspaceNetwork } from '#infra/constructs/workspace-network.ts';
+import { WorkspaceTaskDefinitions } from '#infra/constructs/workspace-task-definitions.ts';
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  type FunctionName,
+  flowsFor,
+  type TargetRetryPolicy,
+  TIMEOUT_SWEEP_SCHEDULE,
+} from '#infra/flows.ts';
+import type { ProvisionerSettings } from '#infra/settings.ts';
+
+export interface WorkspaceProvisionerStackProps extends StackProps {
+  /** Parsed deployment settings; see `settingsFromContext`. */
+  readonly settings: ProvisionerSettings;
+  /**
+   * Repository root, for the handler entries and the lock file.
+   * @default the parent folder of infra/
+   */
+  readonly projectRoot?: string;
+}
+
+/** Stack id, and the name of the synthesized template (`cdk.out/WorkspaceProvisioner.template.json`). */
+export const STACK_ID = 'WorkspaceProvisioner';
+
+/**
+ * EventBridge rules -> Lambda handlers -> ECS Fargate RunTask -> follow-up events, wired from the
+ * flows table in `infra/flows.ts`. Environment-agnostic: no lookups, so it synthesizes offline.
+ */
+export class WorkspaceProvisionerStack extends Stack {
+  readonly eventBus: WorkspaceEventBus;
+  readonly network: WorkspaceNetwork;
+  readonly workspaceCluster: WorkspaceCluster;
+  readonly taskDefinitions: WorkspaceTaskDefinitions;
+  readonly idempotencyTable: IdempotencyTable;
+  readonly functions: Readonly<Record<FunctionName, HandlerFunction>>;
+  readonly rules: FlowRules;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: WorkspaceProvisionerStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const projectRoot = props.projectRoot ?? fileURLToPath(new URL('..', import.meta.url));
+    const logRetention = settings.logRetentionDays;
+
+    this.eventBus = new WorkspaceEventBus(this, 'EventBus', {
+      settings: settings.eventBus,
+      publisherAccountIds: settings.publisherAccountIds,
+      ...(settings.publisherOrgId ? { publisherOrgId: settings.publisherOrgId } : {}),
+      publisherSources: settings.requestSources,
+    });
+    this.network = new WorkspaceNetwork(this, 'Network', {
+      ...(settings.vpc ? { importedVpc: settings.vpc } : {}),
+      ...(settings.securityGroupIds ? { securityGroupIds: settings.securityGroupIds } : {}),
+      logRetention,
+    });
+    this.workspaceCluster = new WorkspaceCluster(this, 'Cluster', {
+      vpc: this.network.vpc,
+      clusterName: settings.clusterName,
+      importExisting: settings.importCluster,
+    });
+    this.taskDefinitions = new WorkspaceTaskDefinitions(this, 'TaskDefinitions', {
+      catalog: settings.catalog,
+      clusterArn: this.workspaceCluster.clusterArn,
+      taskArns: this.workspaceCluster.taskArns,
+      logRetention,
+    });
+    this.idempotencyTable = new IdempotencyTable(this, 'IdempotencyTable');
+
+    const { catalog } = settings;
+    const environment: Record<string, string> = {
+      EVENT_BUS_NAME: this.eventBus.busNameOrArn,
+      PROVISIONER_SOURCE: settings.provisionerSource,
+      CLUSTER_ARN: this.workspaceCluster.clusterArn,
+      SUBNET_IDS: this.network.subnetIds.join(','),
+      SECURITY_GROUP_IDS: this.network.securityGroupIds.join(','),
+      ASSIGN_PUBLIC_IP: 'DISABLED',
+      IMAGE_REGISTRY: catalog.registry,
+      IMAGE_TAG: catalog.tag,
+      TIER_SIZING: Object.entries(catalog.tiers)
+        .map(([tier, size]) => `${tier}=${size.cpu}/${size.memory}`)
+        .join(','),
+      IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.table.tableName,
+    };
+
+    this.node.addValidation({
+      validate: () =>
+        FUNCTION_NAMES.flatMap((name) =>
+          FUNCTION_ENVIRONMENT[name].required
+            .filter((variable) => !(variable in environment) && !SET_BY_HANDLER_FUNCTION.has(variable))
+            .map(
+              (variable) =>
+                `the ${name} handler requires ${variable}, which the stack does not set; add it to the stack's environment`,
+            ),
+        ),
+    });
+
+    // What each function may do, and nothing more.
+    const putEvents = (grantee: IGrantable) => this.eventBus.bus.grantPutEventsTo(grantee);
+    const records = (grantee: IGrantable) => this.idempotencyTable.grantRecordAccess(grantee);
+    const runTask = (grantee: IGrantable) => this.taskDefinitions.grantRunTask(grantee);
+    const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
+    const stopTasks = (grantee: IGrantable) => this.workspaceCluster.grantStopTasks(grantee);
+    const grants: Record<FunctionName, ReadonlyArray<(grantee: IGrantable) => unknown>> = {
+      provision: [runTask, readTasks, putEvents, records],
+      overlay: [putEvents, records],
+      'task-state': [putEvents, records],
+      deprovision: [readTasks, stopTasks, putEvents, records],
+      'timeout-sweep': [readTasks, stopTasks, putEvents],
+      'failure-reporter': [putEvents],
+    };
+
+    // Destinations first: a function's on-failure target must exist before it.
+    const ordered = [...FUNCTION_NAMES].sort(
+      (a, b) => Number(FUNCTIONS[a].onFailure !== undefined) - Number(FUNCTIONS[b].onFailure !== undefined),
+    );
+    const functions: Partial<Record<FunctionName, HandlerFunction>> = {};
+    for (const name of ordered) {
+      const spec = FUNCTIONS[name];
+      const onFailure = spec.onFailure ? functions[spec.onFailure]?.function : undefined;
+      // Each function gets the variables its entry reads (one table, in the handlers' environment
+      // module), and no others.
+      const { required, optional } = FUNCTION_ENVIRONMENT[name];
+      const own = new Set<string>([...required, ...optional]);
+      const handler = new HandlerFunction(this, pascal(name), {
+        spec,
+        projectRoot,
+        environment: Object.fromEntries(
+          Object.entries(environment).filter(([variable]) => own.has(variable)),
+        ),
+        logRetention,
+        metricsNamespace: METRICS_NAMESPACE,
+        ...(name === 'provision' && settings.provisionReservedConcurrency !== undefined
+          ? { reservedConcurrency: settings.provisionReservedConcurrency }
+          : {}),
+        ...(onFailure ? { onFailure } : {}),
+      });
+      for (const grant of grants[name]) grant(handler.function);
+      functions[name] = handler;
+    }
+    this.functions = functions as Record<FunctionName, HandlerFunction>;
+
+    const flows = flowsFor({
+      requestSources: settings.requestSources,
+      provisionerSource: settings.provisionerSource,
+      clusterArn: this.workspaceCluster.clusterArn,
+      taskDefinitionArnPrefixes: this.taskDefinitions.taskDefinitionArnPrefixes,
+    });
+    const sweep: ScheduledFlow = TIMEOUT_SWEEP_SCHEDULE;
+    this.rules = new FlowRules(this, 'Rules', {
+      flows,
+      schedules: [sweep],
+      eventBus: this.eventBus.bus,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, this.functions[name].function])),
+    });
+
+    const handlers = FUNCTION_NAMES.map((name) => this.functions[name]);
+    this.operations = new Operations(this, 'Operations', {
+      rules: this.rules.rules,
+      functions: handlers,
+      deadLetterQueues: [
+        ...this.rules.rules.map((rule) => rule.deadLetterQueue),
+        ...handlers.flatMap((handler) => (handler.deadLetterQueue ? [handler.deadLetterQueue] : [])),
+      ],
+      clusterName: this.workspaceCluster.clusterName,
+      ...(settings.alarmTopicArn ? { alarmTopicArn: settings.alarmTopicArn } : {}),
+      provisionFailureAlarmThreshold: settings.provisionFailureAlarmThreshold,
+      metricsNamespace: METRICS_NAMESPACE,
+    });
+
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.busNameOrArn,
+      description: 'Bus to publish Workspace Provision Requested events to (EventBusName in PutEvents)',
+    });
+    new CfnOutput(this, 'RequestSources', {
+      value: settings.requestSources.join(','),
+      description: 'Sources the rules accept requests from',
+    });
+    new CfnOutput(this, 'ClusterArn', { value: this.workspaceCluster.clusterArn });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+  }
+}
+
+/** Variables HandlerFunction sets itself. */
+const SET_BY_HANDLER_FUNCTION = new Set([
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+  'NODE_OPTIONS',
+]);
+
+const pascal = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');

@@ -1,0 +1,192 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TARGET_RETRY, FUNCTIONS, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#infra/flows.ts';
+import { resourcesOf, synth } from './fixtures.ts';
+
+const { stack, template } = synth();
+const rules = resourcesOf(template, 'AWS::Events::Rule');
+const flowRuleId = (flowId: string): string => {
+  const ids = Object.keys(rules).filter((id) => id.startsWith(`Rules${flowId}`));
+  if (ids.length !== 1) throw new Error(`expected one rule for ${flowId}; found ${ids.join(', ')}`);
+  return ids[0] as string;
+};
+const ruleProps = (flowId: string) => rules[flowRuleId(flowId)]?.Properties as Record<string, unknown>;
+const flows = flowsFor({
+  requestSources: ['platform.workspace-server'],
+  provisionerSource: 'platform.provisioner',
+  clusterArn: stack.workspaceCluster.clusterArn,
+  taskDefinitionArnPrefixes: stack.taskDefinitions.taskDefinitionArnPrefixes,
+});
+
+describe('event bus', () => {
+  it('creates the workspaces bus with no resource policy by default', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'workspaces' });
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  });
+
+  it('lets only the publisher accounts put events, and only with a request source', () => {
+    const { template: withPublishers } = synth({ publisherAccountIds: '111122223333,444455556666' });
+    withPublishers.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Principal: {
+          AWS: [
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] },
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::444455556666:root']] },
+          ],
+        },
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventBus'), 'Arn'] },
+        Condition: { StringEquals: { 'events:source': ['platform.workspace-server'] } },
+      },
+    });
+  });
+
+  it('lets only the publisher organization put events, and only with a request source', () => {
+    const { template: withOrg } = synth({ publisherOrgId: 'o-a1b2c3d4e5' });
+    withOrg.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
+            'events:source': ['platform.workspace-server'],
+          },
+        },
+      },
+    });
+  });
+});
+
+describe('flow rules', () => {
+  it('has one rule per flow and one for the sweep schedule', () => {
+    expect(Object.keys(rules)).toHaveLength(flows.length + 1);
+    for (const flow of flows) expect(ruleProps(flow.id)).toBeDefined();
+  });
+
+  it('puts each flow pattern into its rule verbatim', () => {
+    for (const flow of flows) {
+      expect(ruleProps(flow.id).EventPattern).toEqual(stack.resolve(flow.pattern));
+    }
+  });
+
+  it('accepts requests only from the source allowlist', () => {
+    const { template: custom } = synth({ requestSources: 'team-a.portal,team-b.portal' });
+    for (const detailType of ['Workspace Provision Requested', 'Workspace Deprovision Requested']) {
+      custom.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['team-a.portal', 'team-b.portal'], 'detail-type': [detailType] },
+      });
+    }
+  });
+
+  it('listens for our requests and events on the workspaces bus', () => {
+    for (const flowId of ['ProvisionRequested', 'TaskLaunched', 'DeprovisionRequested']) {
+      expect(ruleProps(flowId).EventBusName).toEqual({ Ref: expect.stringMatching(/^EventBus/) });
+    }
+  });
+
+  it('matches aws.ecs task state changes of our cluster and our workspace families only, on the default bus', () => {
+    const props = ruleProps('EcsTaskStateChange');
+    expect(props.EventBusName).toBeUndefined();
+    const prefixes = ['claude-code', 'codex', 'hermes', 'openclaw'].map((runtime) => ({
+      prefix: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ecs:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:task-definition/workspace-${runtime}:`,
+          ],
+        ],
+      },
+    }));
+    expect(props.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [{ 'Fn::GetAtt': [expect.stringMatching(/^ClusterC/), 'Arn'] }],
+        taskDefinitionArn: prefixes,
+      },
+    });
+  });
+
+  it('runs the timeout sweep every minute', () => {
+    expect(ruleProps('TimeoutSweepSchedule').ScheduleExpression).toBe('rate(1 minute)');
+  });
+
+  it.each([
+    ['ProvisionRequested', 'provision', DEFAULT_TARGET_RETRY],
+    ['TaskLaunched', 'overlay', DEFAULT_TARGET_RETRY],
+    ['EcsTaskStateChange', 'task-state', DEFAULT_TARGET_RETRY],
+    ['DeprovisionRequested', 'deprovision', DEFAULT_TARGET_RETRY],
+    ['TimeoutSweepSchedule', 'timeout-sweep', TIMEOUT_SWEEP_SCHEDULE.retryPolicy],
+  ] as const)(
+    'gives the %s target (%s) its retry policy and its own dead-letter queue',
+    (flowId, target, retry) => {
+      const targets = ruleProps(flowId).Targets as Array<Record<string, unknown>>;
+      expect(targets).toHaveLength(1);
+      const functionId = `${target.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}Function`;
+      expect(targets[0]).toEqual({
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${functionId}`)), 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: retry.maximumRetryAttempts,
+          MaximumEventAgeInSeconds: retry.maximumEventAgeSeconds,
+        },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^Rules${flowId}TargetDlq`)), 'Arn'] },
+        },
+      });
+      expect(FUNCTIONS[target]).toBeDefined();
+    },
+  );
+
+  it('encrypts every dead-letter queue with SSE-SQS, which EventBridge can write to, and keeps messages 14 days', () => {
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(10);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
+      expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+    }
+  });
+
+  it('refuses non-TLS access to every dead-letter queue', () => {
+    const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
+    expect(Object.keys(policies)).toHaveLength(10);
+    for (const policy of Object.values(policies)) {
+      expect((policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('lets each rule, and only that rule, write to its target dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: Match.stringLikeRegexp('^RulesProvisionRequestedTargetDlq') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [flowRuleId('ProvisionRequested'), 'Arn'] } },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});

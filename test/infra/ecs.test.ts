@@ -1,0 +1,206 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { imageFor, loadCatalog } from '#config/catalog.ts';
+import { KINDS } from '#contracts/names.ts';
+import { IMPORTS, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
+
+const { template } = synth();
+const runtimes = Object.keys(loadCatalog().runtimes);
+const taskDefinitions = Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'));
+type ContainerDefinition = Record<string, unknown> & { Image: string; Name: string };
+const containersOf = (family: string): ContainerDefinition[] => {
+  const match = taskDefinitions.find((definition) => definition.Properties.Family === family);
+  if (!match) throw new Error(`no task definition for ${family}`);
+  return match.Properties.ContainerDefinitions as ContainerDefinition[];
+};
+
+describe('task definitions', () => {
+  it('has exactly one task definition per catalog runtime', () => {
+    expect(taskDefinitions.map((definition) => definition.Properties.Family).sort()).toEqual(
+      runtimes.map((runtime) => `workspace-${runtime}`).sort(),
+    );
+  });
+
+  it.each(runtimes)('runs workspace-%s on Fargate with tier-2 size and the two stack roles', (runtime) => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: `workspace-${runtime}`,
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+      Cpu: '512',
+      Memory: '1024',
+      TaskRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskDefinitionsTaskRole'), 'Arn'] },
+      ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskDefinitionsExecutionRole'), 'Arn'] },
+    });
+  });
+
+  it.each(runtimes)(
+    'runs the plain workspace-template-%s image in a container named workspace, with awslogs',
+    (runtime) => {
+      const containers = containersOf(`workspace-${runtime}`);
+      expect(containers).toHaveLength(1);
+      expect(containers[0]).toMatchObject({
+        Name: 'workspace',
+        Image: imageFor('ghcr.io/molecule-ai', runtime, 'latest'),
+        Essential: true,
+        PortMappings: [{ ContainerPort: 8000, Protocol: 'tcp' }],
+        LogConfiguration: {
+          LogDriver: 'awslogs',
+          Options: {
+            'awslogs-group': { Ref: expect.stringMatching(/^TaskDefinitionsContainerLogs/) },
+            'awslogs-stream-prefix': runtime,
+            'awslogs-region': { Ref: 'AWS::Region' },
+          },
+        },
+      });
+      expect(containers[0]?.Environment).toBeUndefined();
+    },
+  );
+
+  it('never uses a kind-specific image variant', () => {
+    const images = taskDefinitions.flatMap((definition) =>
+      (definition.Properties.ContainerDefinitions as ContainerDefinition[]).map(
+        (container) => container.Image,
+      ),
+    );
+    expect(images).toHaveLength(runtimes.length);
+    expect(images.sort()).toEqual(
+      runtimes.map((runtime) => imageFor('ghcr.io/molecule-ai', runtime, 'latest')).sort(),
+    );
+    for (const image of images) {
+      const repository = image
+        .replace(/^ghcr\.io\/molecule-ai\/workspace-template-/, '')
+        .replace(/:latest$/, '');
+      expect(runtimes).toContain(repository);
+      for (const kind of KINDS) expect(repository).not.toContain(kind);
+    }
+  });
+
+  it('uses the image registry and tag from context', () => {
+    const { template: custom } = synth({ imageRegistry: 'registry.example.com/ws', imageTag: 'v9' });
+    custom.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'workspace-codex',
+      ContainerDefinitions: [
+        Match.objectLike({ Image: 'registry.example.com/ws/workspace-template-codex:v9' }),
+      ],
+    });
+  });
+
+  it('gives the task role no permissions', () => {
+    expect(statementsOfRole(template, 'TaskDefinitionsTaskRole')).toEqual([]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: Match.absent(),
+      Description: Match.stringLikeRegexp('^Workspace tasks'),
+    });
+  });
+
+  it('lets the execution role write the container logs and nothing else', () => {
+    expect(statementsOfRole(template, 'TaskDefinitionsExecutionRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TaskDefinitionsContainerLogs/), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('lets the execution role pull only the workspace images when the registry is ECR', () => {
+    const { template: ecr } = synth({ imageRegistry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/ws' });
+    const statements = statementsOfRole(ecr, 'TaskDefinitionsExecutionRole');
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: expect.toSatisfy(
+        (actions: string[]) =>
+          [...actions].sort().join() ===
+          'ecr:BatchCheckLayerAvailability,ecr:BatchGetImage,ecr:GetDownloadUrlForLayer',
+      ),
+      Resource: runtimes.map(
+        (runtime) => `arn:aws:ecr:eu-west-1:123456789012:repository/ws/workspace-template-${runtime}`,
+      ),
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'ecr:GetAuthorizationToken',
+      Resource: '*',
+    });
+  });
+});
+
+describe('cluster and network', () => {
+  it('creates the workspaces cluster with Container Insights', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterName: 'workspaces',
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+
+  it('creates a VPC across two zones with private subnets behind a NAT gateway, and flow logs', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.resourceCountIs('AWS::EC2::Subnet', 4);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
+  });
+
+  it('gives the tasks a security group with egress only', () => {
+    const groups = Object.values(resourcesOf(template, 'AWS::EC2::SecurityGroup'));
+    expect(groups).toHaveLength(1);
+    expect(groups[0]?.Properties).toMatchObject({
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: '-1' }],
+    });
+    expect(groups[0]?.Properties.SecurityGroupIngress).toBeUndefined();
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
+  it('imports the bus, VPC, subnets, security groups and cluster without creating them', () => {
+    const { template: imported } = synth(IMPORTS);
+    for (const type of [
+      'AWS::Events::EventBus',
+      'AWS::EC2::VPC',
+      'AWS::EC2::Subnet',
+      'AWS::EC2::NatGateway',
+      'AWS::EC2::SecurityGroup',
+      'AWS::EC2::FlowLog',
+      'AWS::ECS::Cluster',
+      'AWS::ECS::ClusterCapacityProviderAssociations',
+    ]) {
+      imported.resourceCountIs(type, 0);
+    }
+    imported.resourceCountIs('AWS::ECS::TaskDefinition', runtimes.length);
+    imported.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'platform-events',
+      EventPattern: Match.objectLike({ 'detail-type': ['Workspace Provision Requested'] }),
+    });
+    imported.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({
+          clusterArn: [
+            {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':ecs:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':cluster/shared-workspaces',
+                ],
+              ],
+            },
+          ],
+        }),
+      }),
+    });
+  });
+
+  it('imports a bus by name', () => {
+    const { template: imported } = synth({ existingEventBusName: 'platform-events' });
+    imported.resourceCountIs('AWS::Events::EventBus', 0);
+    imported.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: 'platform-events' }) },
+    });
+  });
+});

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '#config/catalog.ts';
+import type { FunctionName } from '#infra/flows.ts';
+import { actionsOfRole, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
+
+const { template } = synth();
+const runtimes = Object.keys(loadCatalog().runtimes);
+const pascal = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+const roleOf = (name: FunctionName) => `${pascal(name)}Role`;
+const statementWith = (name: FunctionName, action: string) => {
+  const matches = statementsOfRole(template, roleOf(name)).filter((statement) =>
+    ([] as unknown[]).concat(statement.Action).includes(action),
+  );
+  expect(matches).toHaveLength(1);
+  return matches[0] as Record<string, unknown>;
+};
+const arn = (suffix: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':ecs:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      suffix,
+    ],
+  ],
+});
+const clusterTasks = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':ecs:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':task/',
+      { Ref: expect.stringMatching(/^ClusterC/) },
+      '/*',
+    ],
+  ],
+};
+const onOurCluster = {
+  ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^ClusterC/), 'Arn'] } },
+};
+const logsAndTracing = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
+const records = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+describe('least-privilege IAM', () => {
+  it.each([
+    [
+      'provision',
+      [
+        ...records,
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+        'ecs:RunTask',
+        'ecs:TagResource',
+        'events:PutEvents',
+        'iam:PassRole',
+        'lambda:InvokeFunction',
+        'sqs:SendMessage',
+      ],
+    ],
+    ['overlay', [...records, 'events:PutEvents', 'sqs:SendMessage']],
+    ['task-state', [...records, 'events:PutEvents', 'sqs:SendMessage']],
+    [
+      'deprovision',
+      [
+        ...records,
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+        'ecs:StopTask',
+        'events:PutEvents',
+        'sqs:SendMessage',
+      ],
+    ],
+    ['timeout-sweep', ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StopTask', 'events:PutEvents']],
+    ['failure-reporter', ['events:PutEvents', 'sqs:SendMessage']],
+  ] as Array<[FunctionName, string[]]>)('lets %s do exactly what it needs', (name, actions) => {
+    expect(actionsOfRole(template, roleOf(name))).toEqual([...logsAndTracing, ...actions].sort());
+  });
+
+  it('attaches no managed policies to any role', () => {
+    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('allows ecs:RunTask only on the workspace families, only in our cluster', () => {
+    expect(statementWith('provision', 'ecs:RunTask')).toEqual({
+      Effect: 'Allow',
+      Action: 'ecs:RunTask',
+      Resource: runtimes.map((runtime) => arn(`:task-definition/workspace-${runtime}:*`)),
+      Condition: onOurCluster,
+    });
+  });
+
+  it('allows iam:PassRole only on the task and execution roles, only to ECS tasks', () => {
+    expect(statementWith('provision', 'iam:PassRole')).toEqual({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: expect.arrayContaining([
+        { 'Fn::GetAtt': [expect.stringMatching(/^TaskDefinitionsTaskRole/), 'Arn'] },
+        { 'Fn::GetAtt': [expect.stringMatching(/^TaskDefinitionsExecutionRole/), 'Arn'] },
+      ]),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+    expect(statementWith('provision', 'iam:PassRole').Resource).toHaveLength(2);
+  });
+
+  it('allows tagging only tasks of our cluster, and only as part of RunTask', () => {
+    expect(statementWith('provision', 'ecs:TagResource')).toEqual({
+      Effect: 'Allow',
+      Action: 'ecs:TagResource',
+      Resource: clusterTasks,
+      Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    });
+  });
+
+  it.each(['provision', 'deprovision', 'timeout-sweep'] as FunctionName[])(
+    'scopes ListTasks and DescribeTasks of %s to our cluster',
+    (name) => {
+      expect(statementWith(name, 'ecs:ListTasks')).toEqual({
+        Effect: 'Allow',
+        Action: 'ecs:ListTasks',
+        Resource: '*',
+        Condition: onOurCluster,
+      });
+      expect(statementWith(name, 'ecs:DescribeTasks')).toMatchObject({
+        Resource: clusterTasks,
+        Condition: onOurCluster,
+      });
+    },
+  );
+
+  it.each(['deprovision', 'timeout-sweep'] as FunctionName[])(
+    'scopes StopTask of %s to our cluster',
+    (name) => {
+      expect(statementWith(name, 'ecs:StopTask')).toMatchObject({
+        Resource: clusterTasks,
+        Condition: onOurCluster,
+      });
+    },
+  );
+
+  it.each([
+    'provision',
+    'overlay',
+    'task-state',
+    'deprovision',
+    'timeout-sweep',
+    'failure-reporter',
+  ] as FunctionName[])('allows %s to put events on the workspaces bus only', (name) => {
+    expect(statementWith(name, 'events:PutEvents')).toEqual({
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventBus/), 'Arn'] },
+    });
+  });
+
+  it('gives the idempotency table item access, on the table only', () => {
+    const statement = statementWith('provision', 'dynamodb:GetItem');
+    expect({ ...statement, Action: [...(statement.Action as string[])].sort() }).toEqual({
+      Effect: 'Allow',
+      Action: records,
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^IdempotencyTable/), 'Arn'] },
+    });
+  });
+
+  it('uses a "*" resource only for X-Ray, ListTasks and ECR login, which AWS requires', () => {
+    const { template: ecr } = synth({ imageRegistry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/ws' });
+    const wildcardActions = new Set<string>();
+    for (const policy of Object.values(resourcesOf(ecr, 'AWS::IAM::Policy'))) {
+      const document = policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> };
+      for (const statement of document.Statement) {
+        if (([] as unknown[]).concat(statement.Resource).includes('*')) {
+          for (const action of ([] as string[]).concat(statement.Action as string[]))
+            wildcardActions.add(action);
+        }
+      }
+    }
+    expect([...wildcardActions].sort()).toEqual([
+      'ecr:GetAuthorizationToken',
+      'ecs:ListTasks',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+  });
+});

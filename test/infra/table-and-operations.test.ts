@@ -1,0 +1,112 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES, FUNCTIONS } from '#infra/flows.ts';
+import { resourcesOf, synth } from './fixtures.ts';
+
+const { template } = synth();
+const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(
+  (alarm) => alarm.Properties as Record<string, unknown>,
+);
+const alarmsOn = (metricName: string) => alarms.filter((alarm) => alarm.MetricName === metricName);
+
+describe('idempotency table', () => {
+  it('is on demand, expires records by the expiration attribute and has point-in-time recovery', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+});
+
+describe('operations', () => {
+  it('alarms on any message in any of the ten dead-letter queues', () => {
+    const depth = alarmsOn('ApproximateNumberOfMessagesVisible');
+    expect(depth).toHaveLength(10);
+    for (const alarm of depth) {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms on FailedInvocations of every rule, with the dimensions of its bus', () => {
+    const failed = alarmsOn('FailedInvocations');
+    expect(failed).toHaveLength(5);
+    const dimensionNames = failed.map((alarm) =>
+      (alarm.Dimensions as Array<{ Name: string }>)
+        .map((dimension) => dimension.Name)
+        .sort()
+        .join('+'),
+    );
+    expect(dimensionNames.sort()).toEqual([
+      'EventBusName+RuleName',
+      'EventBusName+RuleName',
+      'EventBusName+RuleName',
+      'RuleName',
+      'RuleName',
+    ]);
+    for (const alarm of failed)
+      expect(alarm).toMatchObject({ Namespace: 'AWS/Events', TreatMissingData: 'notBreaching' });
+    expect(alarmsOn('InvocationsFailedToBeSentToDlq')).toHaveLength(5);
+  });
+
+  it('alarms on errors and throttles of every function', () => {
+    expect(alarmsOn('Errors')).toHaveLength(FUNCTION_NAMES.length);
+    const throttles = alarmsOn('Throttles');
+    expect(throttles).toHaveLength(FUNCTION_NAMES.length);
+    // Throttling is how provision's reserved concurrency queues a burst; only lasting throttling alarms.
+    expect(throttles.filter((alarm) => alarm.EvaluationPeriods === 3)).toHaveLength(1);
+  });
+
+  it('alarms when a failed event cannot reach its destination or dead-letter queue', () => {
+    expect(alarmsOn('DestinationDeliveryFailures')).toHaveLength(
+      FUNCTION_NAMES.filter((name) => FUNCTIONS[name].onFailure).length,
+    );
+    expect(alarmsOn('DeadLetterErrors')).toHaveLength(
+      FUNCTION_NAMES.filter((name) => FUNCTIONS[name].deadLetterQueue).length,
+    );
+  });
+
+  it('alarms on the rate of Workspace Provision Failed', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          Expression: 'SELECT SUM(ProvisionFailed) FROM "WorkspaceProvisioner"',
+          Period: 300,
+          ReturnData: true,
+        }),
+      ],
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    synth({ provisionFailureAlarmThreshold: '20' }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp('ProvisionFailed') })],
+      Threshold: 20,
+    });
+  });
+
+  it('has a dashboard', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('sends no notifications without a topic', () => {
+    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+  });
+
+  it('sends alarm and OK notifications to the configured topic', () => {
+    const topic = 'arn:aws:sns:us-east-1:123456789012:workspace-alerts';
+    const withTopic = Object.values(
+      resourcesOf(synth({ alarmTopicArn: topic }).template, 'AWS::CloudWatch::Alarm'),
+    );
+    expect(withTopic.length).toBe(alarms.length);
+    for (const alarm of withTopic) {
+      expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    }
+  });
+});
