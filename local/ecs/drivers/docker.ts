@@ -1,0 +1,212 @@
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { TaskDriverUnavailableError } from '../errors.ts';
+import type { EcsTaskDefinition } from '../task-definitions.ts';
+import { containerCommand, containerEnvironment, type TaskRecord } from '../task-record.ts';
+import { findFreePort } from './local-ports.ts';
+import type { StoppedOutcome, TaskDriver, TaskDriverContext } from './types.ts';
+
+/** Label on every container the driver starts, holding the task ARN. */
+export const TASK_ARN_LABEL = 'local.ecs.task-arn';
+
+/** How long `docker info` may take before the engine counts as unreachable. */
+const DOCKER_INFO_TIMEOUT_MS = 15_000;
+
+/**
+ * Checks that a Docker engine answers (`docker info`).
+ *
+ * @throws TaskDriverUnavailableError naming what failed and what to do instead.
+ */
+export function assertDockerEngineReachable(dockerCommand: string): void {
+  const result = spawnSync(dockerCommand, ['info', '--format', '{{.ServerVersion}}'], {
+    encoding: 'utf8',
+    timeout: DOCKER_INFO_TIMEOUT_MS,
+  });
+  if (result.error === undefined && result.status === 0) return;
+  const detail =
+    result.error !== undefined
+      ? `${dockerCommand} could not be run (${result.error.message})`
+      : `\`${dockerCommand} info\` failed: ${firstLine(result.stderr) || `exit status ${result.status}`}`;
+  throw new TaskDriverUnavailableError(
+    `The docker task driver needs a reachable Docker engine, and ${detail}. ` +
+      'Start Docker, or run with --driver process (the default) or --driver simulated.',
+    { cause: result.error },
+  );
+}
+
+const firstLine = (text: string | null | undefined): string =>
+  (text ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '') ?? '';
+
+function run(
+  command: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      [...args],
+      { encoding: 'utf8', maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr: stderr || (error?.message ?? '') });
+      },
+    );
+  });
+}
+
+const containerNameOf = (task: TaskRecord): string => `ecs-local-${task.taskId}`;
+
+/**
+ * The `docker` driver: each task is a container of the task definition's image, named
+ * `ecs-local-<task id>`, with the container override's environment and command, `PORT` set to the
+ * container port, published on a free loopback port. RUNNING once `docker run -d` returns; STOPPED with
+ * the container's exit code (`docker wait`). StopTask runs `docker stop` with the stop timeout. A
+ * failed pull or start stops the task with `TaskFailedToStart`.
+ *
+ * Containers outlive a crashed local stack; after a restart a still-running container is adopted
+ * again, one that exited is reported with its exit code.
+ *
+ * @throws TaskDriverUnavailableError at creation when no Docker engine is reachable.
+ */
+export function createDockerDriver(context: TaskDriverContext): TaskDriver {
+  const { hooks, dockerCommand, log } = context;
+  assertDockerEngineReachable(dockerCommand);
+  const watchers = new Map<string, ChildProcess>();
+  const containers = new Map<string, string>();
+  const stopping = new Set<string>();
+
+  /** Follows a running container until it exits, then reports the exit and removes it. */
+  function watch(task: TaskRecord, containerId: string): void {
+    containers.set(task.taskArn, containerId);
+    const waiter = spawn(dockerCommand, ['wait', containerId], { stdio: ['ignore', 'pipe', 'ignore'] });
+    watchers.set(task.taskArn, waiter);
+    let output = '';
+    waiter.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    waiter.once('error', () => {});
+    waiter.once('close', (code) => {
+      if (watchers.get(task.taskArn) !== waiter) return;
+      watchers.delete(task.taskArn);
+      containers.delete(task.taskArn);
+      stopping.delete(task.taskArn);
+      const exitCode = Number.parseInt(output.trim(), 10);
+      hooks.stopped(task.taskArn, code === 0 && Number.isFinite(exitCode) ? { exitCode } : {});
+      void run(dockerCommand, ['rm', containerId]);
+    });
+  }
+
+  async function launch(task: TaskRecord, definition: EcsTaskDefinition): Promise<void> {
+    hooks.pending(task.taskArn);
+    const port = await findFreePort();
+    const environment = {
+      ...containerEnvironment(task, definition.containerName),
+      PORT: String(definition.containerPort),
+      AWS_REGION: context.region,
+      AWS_DEFAULT_REGION: context.region,
+    };
+    const args = [
+      'run',
+      '--detach',
+      '--name',
+      containerNameOf(task),
+      '--label',
+      `${TASK_ARN_LABEL}=${task.taskArn}`,
+      '--publish',
+      `127.0.0.1:${port}:${definition.containerPort}`,
+      '--cpus',
+      String(Number(task.cpu) / 1024),
+      '--memory',
+      `${task.memory}m`,
+      ...Object.entries(environment).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
+      definition.image,
+      ...(containerCommand(task, definition.containerName) ?? []),
+    ];
+    const result = await run(dockerCommand, args);
+    const containerId = result.stdout.trim();
+    if (result.code !== 0 || containerId === '') {
+      const reason = firstLine(result.stderr);
+      const pull = /pull|manifest|not found|unable to find image/i.test(reason);
+      hooks.stopped(task.taskArn, {
+        failedToStart: true,
+        containerReason:
+          `${pull ? 'CannotPullContainerError' : 'CannotStartContainerError'}: ${reason}`.slice(0, 255),
+        stoppedReason: 'Task failed to start',
+      });
+      return;
+    }
+    log(`task   ${task.family} ${task.taskId.slice(0, 8)} | container ${containerId.slice(0, 12)}`);
+    hooks.running(task.taskArn, { containerId, port });
+    watch(task, containerId);
+    if (stopping.has(task.taskArn)) void run(dockerCommand, ['stop', '--time', stopSeconds(), containerId]);
+  }
+
+  const stopSeconds = (): string => String(Math.max(0, Math.ceil(context.stopTimeoutMs / 1000)));
+
+  function stop(task: TaskRecord): void {
+    stopping.add(task.taskArn);
+    const containerId = containers.get(task.taskArn) ?? task.local?.containerId;
+    if (containerId !== undefined) void run(dockerCommand, ['stop', '--time', stopSeconds(), containerId]);
+  }
+
+  return {
+    name: 'docker',
+    start(task, definition) {
+      setImmediate(() => {
+        launch(task, definition).catch((error: unknown) =>
+          hooks.stopped(task.taskArn, {
+            failedToStart: true,
+            containerReason: `CannotStartContainerError: ${error instanceof Error ? error.message : String(error)}`,
+            stoppedReason: 'Task failed to start',
+          }),
+        );
+      });
+    },
+    stop,
+    async adopt(task) {
+      const containerId = task.local?.containerId ?? containerNameOf(task);
+      const inspect = await run(dockerCommand, [
+        'inspect',
+        '--format',
+        '{{.State.Running}} {{.State.ExitCode}}',
+        containerId,
+      ]);
+      const [isRunning, exitCodeText] = inspect.stdout.trim().split(' ');
+      if (inspect.code === 0 && isRunning === 'true') {
+        if (task.startedAt === undefined) hooks.running(task.taskArn, { containerId });
+        watch(task, containerId);
+        if (task.desiredStatus === 'STOPPED') stop(task);
+        return;
+      }
+      const exitCode = Number.parseInt(exitCodeText ?? '', 10);
+      const outcome: StoppedOutcome = {
+        failedToStart: task.startedAt === undefined,
+        stoppedReason:
+          inspect.code === 0
+            ? 'Local stack restarted; the container had exited'
+            : 'Local stack restarted; the container is gone',
+        ...(inspect.code === 0 && Number.isFinite(exitCode) ? { exitCode } : {}),
+      };
+      hooks.stopped(task.taskArn, outcome);
+      if (inspect.code === 0) void run(dockerCommand, ['rm', containerId]);
+    },
+    async close() {
+      const running = [...containers.values()];
+      await Promise.all(
+        running.map((containerId) => run(dockerCommand, ['stop', '--time', stopSeconds(), containerId])),
+      );
+      const waiting = [...watchers.values()];
+      await Promise.all(
+        waiting.map(
+          (waiter) =>
+            new Promise<void>((resolve) => {
+              if (waiter.exitCode !== null || waiter.signalCode !== null) resolve();
+              else waiter.once('close', () => resolve());
+            }),
+        ),
+      );
+    },
+  };
+}

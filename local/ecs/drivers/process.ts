@@ -1,0 +1,222 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { EcsTaskDefinition } from '../task-definitions.ts';
+import { containerEnvironment, type TaskRecord } from '../task-record.ts';
+import { findFreePort } from './local-ports.ts';
+import type { StoppedOutcome, TaskDriver, TaskDriverContext } from './types.ts';
+
+/** The line the stand-in workspace prints once it listens; the task is RUNNING from then on. */
+export const STAND_IN_READY_PREFIX = 'workspace-stand-in: ready ';
+
+/** The stand-in workspace's source, run when a runtime has no `localCommand`. */
+export const STAND_IN_PATH = fileURLToPath(new URL('../../workspace-stand-in.ts', import.meta.url));
+
+/**
+ * argv of the stand-in workspace: the same Node binary with the tsx loader (resolved to a file URL,
+ * so it does not depend on the working directory). `--exit-with-parent` makes it exit when its stdin
+ * (a pipe from the local stack) closes, so a killed stack leaves no orphans behind.
+ */
+export function standInArgv(): string[] {
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return [process.execPath, '--import', tsxLoader, STAND_IN_PATH, '--exit-with-parent'];
+}
+
+/** Parent variables a workspace process needs to run at all; nothing else leaks into it. */
+const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'SystemRoot',
+  'WINDIR',
+  'COMSPEC',
+];
+
+const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number | undefined => {
+  if (code !== null) return code;
+  const number = signal === null ? undefined : constants.signals[signal];
+  // As Docker reports a container killed by a signal.
+  return number === undefined ? undefined : 128 + number;
+};
+
+interface RunningProcess {
+  readonly task: TaskRecord;
+  child?: ChildProcess;
+  stopRequested: boolean;
+  killTimer?: NodeJS.Timeout;
+  readonly exited: Promise<void>;
+  markExited(): void;
+}
+
+/** True when `pid` is alive and still runs `argv` (Linux only; elsewhere we cannot tell, so false). */
+function isSameProcess(pid: number, argv: readonly string[] | undefined): boolean {
+  if (argv === undefined || process.platform !== 'linux') return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return cmdline.length === argv.length && cmdline.every((part, index) => part === argv[index]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `process` driver: each task is a local process, the runtime's `localCommand` or the stand-in
+ * workspace, with the container override's environment plus `PORT` (a free loopback port) and the
+ * Fargate region variables. RUNNING once spawned, or for the stand-in once it prints its ready line;
+ * STOPPED with the real exit code when it exits. StopTask sends SIGTERM, then SIGKILL after
+ * `stopTimeoutMs`. A task whose spawn fails stops with `TaskFailedToStart`.
+ *
+ * After a restart its processes are gone (the stand-in exits with its parent); such tasks are
+ * reported stopped, and a `localCommand` process still running under the recorded pid is sent SIGTERM.
+ */
+export function createProcessDriver(context: TaskDriverContext): TaskDriver {
+  const { hooks, log } = context;
+  const running = new Map<string, RunningProcess>();
+  const defaultArgv = standInArgv();
+
+  function finish(entry: RunningProcess, outcome: StoppedOutcome): void {
+    if (running.get(entry.task.taskArn) !== entry) return;
+    running.delete(entry.task.taskArn);
+    clearTimeout(entry.killTimer);
+    entry.markExited();
+    hooks.stopped(entry.task.taskArn, outcome);
+  }
+
+  function terminate(entry: RunningProcess): void {
+    entry.stopRequested = true;
+    const { child } = entry;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    if (entry.killTimer === undefined) {
+      entry.killTimer = setTimeout(() => child.kill('SIGKILL'), context.stopTimeoutMs);
+      entry.killTimer.unref();
+    }
+  }
+
+  async function launch(entry: RunningProcess, definition: EcsTaskDefinition): Promise<void> {
+    const { task } = entry;
+    const argv = definition.localCommand ? [...definition.localCommand] : defaultArgv;
+    const isStandIn = definition.localCommand === undefined;
+    if (entry.stopRequested) {
+      finish(entry, {});
+      return;
+    }
+    hooks.pending(task.taskArn);
+    const port = await findFreePort();
+    if (entry.stopRequested) {
+      finish(entry, {});
+      return;
+    }
+    const environment: Record<string, string> = {};
+    for (const name of INHERITED_ENV) {
+      const value = process.env[name];
+      if (value !== undefined) environment[name] = value;
+    }
+    Object.assign(environment, containerEnvironment(task, definition.containerName), {
+      PORT: String(port),
+      AWS_REGION: context.region,
+      AWS_DEFAULT_REGION: context.region,
+    });
+
+    const [command, ...args] = argv as [string, ...string[]];
+    const child = spawn(command, args, {
+      cwd: context.cwd,
+      env: environment,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    entry.child = child;
+    let spawned = false;
+    const prefix = `task   ${task.family} ${task.taskId.slice(0, 8)} |`;
+    const placement = () => ({ ...(child.pid !== undefined ? { pid: child.pid } : {}), argv, port });
+
+    child.once('spawn', () => {
+      spawned = true;
+      if (entry.stopRequested) terminate(entry);
+      else if (!isStandIn) hooks.running(task.taskArn, placement());
+    });
+    child.once('error', (error) => {
+      if (spawned) {
+        log(`${prefix} ${error.message}`);
+        return;
+      }
+      finish(entry, {
+        failedToStart: true,
+        containerReason: `CannotStartContainerError: ${error.message}`.slice(0, 255),
+        stoppedReason: 'Task failed to start',
+      });
+    });
+    child.once('exit', (code, signal) => {
+      if (!spawned) return;
+      const exitCode = exitCodeOf(code, signal);
+      finish(entry, exitCode === undefined ? {} : { exitCode });
+    });
+    // Keep stdin open and unused: the stand-in watches it to exit with its parent.
+    child.stdin?.on('error', () => {});
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        if (isStandIn && line.startsWith(STAND_IN_READY_PREFIX) && !entry.stopRequested) {
+          hooks.running(task.taskArn, placement());
+        }
+        log(`${prefix} ${line}`);
+      });
+    }
+  }
+
+  return {
+    name: 'process',
+    start(task, definition) {
+      let markExited = () => {};
+      const exited = new Promise<void>((resolve) => {
+        markExited = resolve;
+      });
+      const entry: RunningProcess = { task, stopRequested: false, exited, markExited: () => markExited() };
+      running.set(task.taskArn, entry);
+      // Spawn on a later tick: RunTask answers first, and PENDING follows as its own change.
+      setImmediate(() => {
+        launch(entry, definition).catch((error: unknown) =>
+          finish(entry, {
+            failedToStart: true,
+            containerReason: `CannotStartContainerError: ${error instanceof Error ? error.message : String(error)}`,
+            stoppedReason: 'Task failed to start',
+          }),
+        );
+      });
+    },
+    stop(task) {
+      const entry = running.get(task.taskArn);
+      if (entry !== undefined) terminate(entry);
+      else hooks.stopped(task.taskArn, {});
+    },
+    adopt(task) {
+      const pid = task.local?.pid;
+      const alive = pid !== undefined && isSameProcess(pid, task.local?.argv);
+      if (alive) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // Gone in the meantime: nothing to stop.
+        }
+      }
+      hooks.stopped(task.taskArn, {
+        failedToStart: task.startedAt === undefined,
+        stoppedReason: alive
+          ? 'Local stack restarted; the task process was left over and has been stopped'
+          : 'Local stack restarted; the task process is gone',
+      });
+    },
+    async close() {
+      const entries = [...running.values()];
+      for (const entry of entries) terminate(entry);
+      await Promise.all(entries.map((entry) => entry.exited));
+    },
+  };
+}

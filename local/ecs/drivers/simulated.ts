@@ -1,0 +1,54 @@
+import type { TaskRecord } from '../task-record.ts';
+import type { TaskDriver, TaskDriverContext } from './types.ts';
+
+/**
+ * The `simulated` driver: no processes. A task walks PROVISIONING → PENDING → RUNNING one step
+ * (`stepMs`) apart, and reaches STOPPED one step after StopTask, with exit code 0 when it had run.
+ * After a restart, tasks resume where they were. For tests and benchmarks.
+ */
+export function createSimulatedDriver(context: TaskDriverContext): TaskDriver {
+  const { hooks, stepMs } = context;
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  function after(taskArn: string, step: () => void): void {
+    clearTimeout(timers.get(taskArn));
+    const timer = setTimeout(() => {
+      timers.delete(taskArn);
+      step();
+    }, stepMs);
+    // Simulated tasks must not keep the process alive on their own.
+    timer.unref();
+    timers.set(taskArn, timer);
+  }
+
+  function toRunning(taskArn: string): void {
+    after(taskArn, () => hooks.running(taskArn, {}));
+  }
+
+  function toPending(taskArn: string): void {
+    after(taskArn, () => {
+      hooks.pending(taskArn);
+      toRunning(taskArn);
+    });
+  }
+
+  function stop(task: TaskRecord): void {
+    const ran = task.startedAt !== undefined;
+    after(task.taskArn, () => hooks.stopped(task.taskArn, ran ? { exitCode: 0 } : {}));
+  }
+
+  return {
+    name: 'simulated',
+    start: (task) => toPending(task.taskArn),
+    stop,
+    adopt(task) {
+      if (task.desiredStatus === 'STOPPED') stop(task);
+      else if (task.lastStatus === 'PROVISIONING') toPending(task.taskArn);
+      else if (task.lastStatus !== 'RUNNING') toRunning(task.taskArn);
+    },
+    async close() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}

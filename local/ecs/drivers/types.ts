@@ -1,0 +1,60 @@
+import type { DriverName } from '../../interfaces.ts';
+import type { EcsTaskDefinition } from '../task-definitions.ts';
+import type { LocalPlacement, TaskRecord } from '../task-record.ts';
+
+/** How a task came to stop, as its driver saw it. The emulator turns it into stopCode and reason. */
+export interface StoppedOutcome {
+  /** The essential container's exit code, when it had one. */
+  readonly exitCode?: number;
+  /** The task never got to run (spawn failed, image could not be pulled, restart before start). */
+  readonly failedToStart?: boolean;
+  /** The container's `reason`, e.g. `CannotStartContainerError: spawn ENOENT`. */
+  readonly containerReason?: string;
+  /** The task's `stoppedReason` unless StopTask already set one. */
+  readonly stoppedReason?: string;
+}
+
+/** What a driver reports back; the emulator records each change and emits its event. */
+export interface TaskDriverHooks {
+  /** The task is being prepared (image pull, process about to spawn). */
+  pending(taskArn: string): void;
+  /** The task runs. */
+  running(taskArn: string, placement: LocalPlacement): void;
+  /** The task stopped (its process or container is gone). */
+  stopped(taskArn: string, outcome: StoppedOutcome): void;
+}
+
+/** What every driver is built with. */
+export interface TaskDriverContext {
+  readonly hooks: TaskDriverHooks;
+  readonly region: string;
+  /** Delay of each step of the `simulated` driver. */
+  readonly stepMs: number;
+  /** Grace between SIGTERM (or `docker stop`) and SIGKILL. */
+  readonly stopTimeoutMs: number;
+  /** Working directory of spawned processes. */
+  readonly cwd: string;
+  /** The Docker CLI the `docker` driver runs. */
+  readonly dockerCommand: string;
+  /** Prints one line (state changes, workspace output). */
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Runs tasks somewhere: timers, local processes or Docker containers. The emulator owns the task
+ * records and their state machine; a driver only makes things happen and reports through its hooks.
+ */
+export interface TaskDriver {
+  readonly name: DriverName;
+  /** Starts a freshly recorded (PROVISIONING) task. */
+  start(task: TaskRecord, definition: EcsTaskDefinition): void;
+  /** Stops a task StopTask asked to stop; reports `stopped` once it is gone. */
+  stop(task: TaskRecord): void;
+  /**
+   * Takes over a task this driver ran before the local stack restarted: resume it, or report it
+   * stopped when it cannot have survived.
+   */
+  adopt(task: TaskRecord, definition: EcsTaskDefinition): void | Promise<void>;
+  /** Stops what runs (timers, processes, containers) and resolves once it is gone. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+/** The local stack's loopback endpoint (AWS JSON 1.1) and its error type. */
+export { AwsApiError, type AwsApiErrorOptions, isAwsApiError, LocalServerError } from './errors.ts';
+export { createLocalServer, type LocalServer, type LocalServerOptions, TARGET_PREFIXES } from './server.ts';

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EcsEmulator } from '../ecs/emulator.ts';
+import type { EventBridgeEmulator } from '../eventbridge/emulator.ts';
+import type { LocalEventBus } from '../interfaces.ts';
+import { AwsApiError, isAwsApiError, LocalServerError } from './errors.ts';
+
+/** `X-Amz-Target` prefix of each emulated service. */
+export const TARGET_PREFIXES = {
+  events: 'AWSEvents',
+  ecs: 'AmazonEC2ContainerServiceV20141113',
+} as const;
+
+const JSON_1_1 = 'application/x-amz-json-1.1';
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Options for {@link createLocalServer}. */
+export interface LocalServerOptions {
+  /** Loopback address to bind; anything else is refused, as credentials are not checked. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  readonly eventBridge: EventBridgeEmulator;
+  readonly ecs: EcsEmulator;
+  /** Read by `GET /local/events`. */
+  readonly bus: LocalEventBus;
+  /** `GET /local/health` answers 200 once this is true, 503 before. */
+  ready(): boolean;
+  /** Receives a line per unexpected failure (500 answers). @default discards */
+  readonly log?: (line: string) => void;
+  /** Largest accepted request body. @default 16 MiB */
+  readonly maxBodyBytes?: number;
+}
+
+/** The running endpoint. */
+export interface LocalServer {
+  /** `http://127.0.0.1:<port>`: the endpoint to give the SDK clients. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+type Operation = (input: unknown) => unknown;
+
+/** The service whose own failure type a 500 answer uses. */
+interface Service {
+  readonly operations: ReadonlyMap<string, Operation>;
+  readonly internalErrorType: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+
+/**
+ * The local stack's one endpoint on loopback:
+ * - `POST /`: AWS JSON 1.1, dispatched on `X-Amz-Target` to the EventBridge operations (`AWSEvents.*`:
+ *   PutEvents, TestEventPattern) and the ECS ones (`AmazonEC2ContainerServiceV20141113.*`: RunTask,
+ *   StopTask, DescribeTasks, ListTasks). Errors are `{"__type", "message", ...}` with 400 for client
+ *   errors and throttling, 500 for failures of the emulator itself; an unknown target is an
+ *   `UnknownOperationException`, a body that is not JSON a `SerializationException`. Every answer has
+ *   an `x-amzn-RequestId`. Signatures and credentials are accepted unchecked.
+ * - `GET /local/events`: `{"events": [envelope, ...]}` in the order the bus accepted them; `?detail-type=`
+ *   filters, `?after=<seq>` and `?limit=` page (the answer's `lastSeq` is the next `after`).
+ * - `GET /local/health`: 200 `{"status":"ok"}` once `ready()`, else 503 `{"status":"starting"}`.
+ *
+ * The real SDK clients work against it with only the endpoint changed:
+ * `new ECSClient({ endpoint: server.url, region: 'us-east-1', credentials })`.
+ *
+ * @throws LocalServerError when the host is not loopback or the port cannot be bound.
+ */
+export async function createLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) {
+    throw new LocalServerError(
+      `The local endpoint binds to loopback only (it does not check credentials); "${host}" is not a loopback address`,
+    );
+  }
+  const log = options.log ?? (() => {});
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const { eventBridge, ecs, bus } = options;
+
+  const services = new Map<string, Service>([
+    [
+      TARGET_PREFIXES.events,
+      {
+        internalErrorType: 'InternalException',
+        operations: new Map<string, Operation>([
+          ['PutEvents', (input) => eventBridge.putEvents(input)],
+          ['TestEventPattern', (input) => eventBridge.testEventPattern(input)],
+        ]),
+      },
+    ],
+    [
+      TARGET_PREFIXES.ecs,
+      {
+        internalErrorType: 'ServerException',
+        operations: new Map<string, Operation>([
+          ['RunTask', (input) => ecs.runTask(input)],
+          ['StopTask', (input) => ecs.stopTask(input)],
+          ['DescribeTasks', (input) => ecs.describeTasks(input)],
+          ['ListTasks', (input) => ecs.listTasks(input)],
+        ]),
+      },
+    ],
+  ]);
+
+  function send(response: ServerResponse, status: number, body: unknown, contentType = JSON_1_1): void {
+    const text = JSON.stringify(body);
+    response.writeHead(status, {
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-RequestId': randomUUID(),
+    });
+    response.end(text);
+  }
+
+  function sendError(response: ServerResponse, error: AwsApiError): void {
+    response.setHeader('x-amzn-ErrorType', error.code);
+    send(response, error.statusCode, { ...error.fields, __type: error.code, message: error.message });
+  }
+
+  function handleAws(request: IncomingMessage, response: ServerResponse, body: Buffer): void {
+    const target = request.headers['x-amz-target'];
+    const [prefix, operationName] = typeof target === 'string' ? splitTarget(target) : ['', ''];
+    const service = services.get(prefix);
+    const operation = service?.operations.get(operationName);
+    if (service === undefined || operation === undefined) {
+      sendError(
+        response,
+        new AwsApiError(
+          'UnknownOperationException',
+          `Unknown operation ${typeof target === 'string' ? target : '(no X-Amz-Target)'}`,
+        ),
+      );
+      return;
+    }
+    let input: unknown;
+    try {
+      input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      sendError(response, new AwsApiError('SerializationException', 'The request body is not valid JSON.'));
+      return;
+    }
+    try {
+      send(response, 200, operation(input));
+    } catch (error) {
+      if (isAwsApiError(error)) {
+        sendError(response, error);
+        return;
+      }
+      log(
+        `server ${operationName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      sendError(
+        response,
+        new AwsApiError(service.internalErrorType, 'The local stack failed to handle the request.', {
+          statusCode: 500,
+        }),
+      );
+    }
+  }
+
+  function handleEvents(url: URL, response: ServerResponse): void {
+    const detailType = url.searchParams.get('detail-type') ?? undefined;
+    const after = Number(url.searchParams.get('after') ?? 0);
+    const limitText = url.searchParams.get('limit');
+    const limit = limitText === null ? undefined : Number(limitText);
+    if (
+      !Number.isInteger(after) ||
+      after < 0 ||
+      (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+    ) {
+      send(
+        response,
+        400,
+        { message: '`after` and `limit` must be non-negative integers' },
+        'application/json',
+      );
+      return;
+    }
+    const accepted = bus.list({
+      ...(detailType !== undefined ? { detailType } : {}),
+      afterSeq: after,
+      ...(limit !== undefined ? { limit } : {}),
+    });
+    send(
+      response,
+      200,
+      { events: accepted.map((event) => event.envelope), lastSeq: accepted.at(-1)?.seq ?? after },
+      'application/json',
+    );
+  }
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://local');
+    if (request.method === 'GET' && url.pathname === '/local/health') {
+      const ready = options.ready();
+      send(response, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }, 'application/json');
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/local/events') {
+      handleEvents(url, response);
+      return;
+    }
+    if (request.method !== 'POST' || url.pathname !== '/') {
+      send(response, 404, { message: `No route for ${request.method} ${url.pathname}` }, 'application/json');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (tooLarge) {
+        sendError(
+          response,
+          new AwsApiError(
+            'RequestEntityTooLargeException',
+            `The request body exceeds ${maxBodyBytes} bytes.`,
+            {
+              statusCode: 413,
+            },
+          ),
+        );
+        return;
+      }
+      handleAws(request, response, Buffer.concat(chunks, size));
+    });
+    request.on('error', () => response.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? `port ${options.port} on ${host} is in use; choose another with --port or LOCAL_PORT`
+          : error.message;
+      reject(new LocalServerError(`The local endpoint cannot listen: ${reason}`, { cause: error }));
+    });
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** `AmazonEC2ContainerServiceV20141113.RunTask` → the prefix and the operation. */
+function splitTarget(target: string): [string, string] {
+  const dot = target.lastIndexOf('.');
+  return dot < 0 ? [target, ''] : [target.slice(0, dot), target.slice(dot + 1)];
+}

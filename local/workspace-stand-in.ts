@@ -1,0 +1,61 @@
+/**
+ * The stand-in workspace: what the local stack's `process` driver runs for a runtime that has no
+ * `localCommand`. It shows what a real workspace would receive, then serves a health answer until it
+ * is stopped.
+ *
+ * - prints the NAMES of its environment variables (never their values, except the non-secret
+ *   `WORKSPACE_*` ones), leaving out names that look like they carry secrets;
+ * - listens on `PORT` (default 8000) on loopback and answers every request with
+ *   200 `{"status":"ok","workspaceId":...}`;
+ * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
+ * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
+ *   local stack that spawned it is gone).
+ *
+ * Run by hand: `PORT=8080 WORKSPACE_ID=ws-1 npx tsx local/workspace-stand-in.ts`.
+ */
+import { createServer } from 'node:http';
+
+const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY($|_)/i;
+
+const environment = process.env;
+const workspaceId = environment.WORKSPACE_ID ?? 'unknown';
+const port = Number(environment.PORT ?? 8000);
+
+const names = Object.keys(environment).sort();
+const shown = names.filter((name) => !SECRET_LOOKING.test(name));
+const hidden = names.length - shown.length;
+console.log(
+  `workspace-stand-in: environment names: ${shown.join(', ')}${hidden > 0 ? ` (+${hidden} secret-looking names not shown)` : ''}`,
+);
+for (const name of names.filter((candidate) => candidate.startsWith('WORKSPACE_'))) {
+  console.log(`workspace-stand-in: ${name}=${environment[name]}`);
+}
+
+const server = createServer((_request, response) => {
+  const body = JSON.stringify({ status: 'ok', workspaceId });
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+});
+
+let stopping = false;
+function stop(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`workspace-stand-in: stopping (${why})`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  // Exit even if a connection lingers.
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+if (process.argv.includes('--exit-with-parent')) {
+  process.stdin.on('end', () => stop('parent gone'));
+  process.stdin.on('error', () => stop('parent gone'));
+  process.stdin.resume();
+}
+
+server.listen(port, '127.0.0.1', () => {
+  console.log(`workspace-stand-in: ready on http://127.0.0.1:${port} (workspace ${workspaceId})`);
+});
