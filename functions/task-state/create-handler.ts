@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
+import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import {
   countMetric,
@@ -10,6 +12,7 @@ import {
   METRIC,
 } from '#adapters/instrumentation.ts';
 import { fieldErrorsOf } from '#adapters/request-rejection.ts';
+import { acquireWorkspaceLease } from '#adapters/workspace-tasks.ts';
 import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { decideTaskState } from '#core/task-state.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
@@ -17,7 +20,7 @@ import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
 /** What the task-state handler is built from. */
 export type TaskStateHandlerPorts = Pick<
   HandlerPorts,
-  'eventBridge' | 'taskVersions' | 'catalog' | 'clock' | 'random'
+  'eventBridge' | 'taskVersions' | 'workspaceLeases' | 'catalog' | 'clock' | 'random'
 > & {
   readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
 };
@@ -32,6 +35,14 @@ export type TaskStateResult =
   | { readonly outcome: 'advanced'; readonly version: number }
   | { readonly outcome: 'ignored'; readonly reason: 'unparseable' | 'foreign-family' | 'stale-or-duplicate' };
 
+/** Time kept back from the invocation's budget when waiting for a task's lease. */
+const SAFETY_MARGIN_MS = 2_000;
+/** Emitting takes milliseconds, so a held task lease is polled quickly. */
+const TASK_LEASE_BACKOFF = { baseDelayMs: 10, maxDelayMs: 250 } as const;
+
+/** Lease key of one task, apart from the workspace leases provision and deprovision take. */
+const taskLeaseKey = (taskArn: string): string => `task:${taskArn}`;
+
 const familyOf = (detail: EcsTaskStateChangeDetail): string | undefined =>
   /:task-definition\/([^:]+)/.exec(detail.taskDefinitionArn ?? '')?.[1] ??
   (detail.group?.startsWith('family:') ? detail.group.slice('family:'.length) : undefined);
@@ -42,6 +53,11 @@ const familyOf = (detail: EcsTaskStateChangeDetail): string | undefined =>
  * nothing. A newer one claims its version with a conditional write, then emits `Workspace Running`,
  * `Workspace Stopped` or `Workspace Provision Failed` (TASK_FAILED_TO_START); if the emit fails
  * the claim is undone so the platform's retry can emit it.
+ *
+ * Claim and emit happen under a short per-task lease: two deliveries of different versions in
+ * flight at once would otherwise both claim (v3, then v5) and race their PutEvents, so a consumer
+ * could see Stopped before Running. Under the lease the later version waits for the earlier emit,
+ * so the bus carries a task's workspace events in version order.
  *
  * AWS's event is parsed leniently (AWS adds fields); one that still does not parse can never
  * succeed, so it is logged and dropped rather than retried.
@@ -66,6 +82,7 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ta
 
   async function onTaskStateChange(
     parsed: ParsedResult<unknown, EcsTaskStateChangeDetail>,
+    context: Context,
   ): Promise<TaskStateResult> {
     if (!parsed.success) {
       logger.error('dropped an ECS task state change that does not parse', {
@@ -78,13 +95,32 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ta
     const family = familyOf(detail);
     if (family !== undefined && !families.has(family)) return ignore('foreign-family');
 
+    const leaseKey = taskLeaseKey(detail.taskArn);
+    const owner = randomUUID();
+    const remainingMs = context.getRemainingTimeInMillis();
+    await acquireWorkspaceLease(ports.workspaceLeases, leaseKey, owner, {
+      clock: ports.clock,
+      random: ports.random ?? Math.random,
+      deadline: ports.clock.now() + Math.max(0, remainingMs - SAFETY_MARGIN_MS),
+      ttlMs: remainingMs + SAFETY_MARGIN_MS,
+      backoff: TASK_LEASE_BACKOFF,
+      onWait: () => countMetric(metrics, METRIC.leaseWaited),
+    });
+    try {
+      return await claimAndEmit(detail);
+    } finally {
+      await ports.workspaceLeases.release(leaseKey, owner);
+    }
+  }
+
+  async function claimAndEmit(detail: EcsTaskStateChangeDetail): Promise<TaskStateResult> {
     const lastVersion = await taskVersions.get(detail.taskArn);
     const decision = decideTaskState(detail, lastVersion);
     if (decision.version === undefined) {
       logger.debug('stale or duplicate task state change', { lastVersion });
       return ignore('stale-or-duplicate');
     }
-    // A concurrent delivery of the same or a later version may have claimed it first.
+    // The conditional write still guards against a lease that expired under a stalled invocation.
     if (!(await taskVersions.advance(detail.taskArn, decision.version))) return ignore('stale-or-duplicate');
     if (!decision.event) {
       countMetric(metrics, METRIC.taskStateAdvanced);

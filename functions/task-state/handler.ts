@@ -1,5 +1,5 @@
 import { documentClientOf, dynamoDbClient, eventBridgeClient } from '#adapters/aws-clients.ts';
-import { DynamoDbTaskVersionStore } from '#adapters/dynamodb-stores.ts';
+import { DynamoDbTaskVersionStore, DynamoDbWorkspaceLeaseStore } from '#adapters/dynamodb-stores.ts';
 import {
   readEventSettings,
   readIdempotencyTableName,
@@ -13,13 +13,15 @@ import { createTaskStateHandler } from './create-handler.ts';
 /** Lambda entry: `aws.ecs` `ECS Task State Change`. Builds the ports from the environment once, at init. */
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('task-state'));
 
+const table = documentClientOf(dynamoDbClient(instrumentation.tracer));
+const tableName = readIdempotencyTableName();
+
 export const handler = createTaskStateHandler(
   {
     eventBridge: eventBridgeClient(instrumentation.tracer),
-    taskVersions: new DynamoDbTaskVersionStore(documentClientOf(dynamoDbClient(instrumentation.tracer)), {
-      tableName: readIdempotencyTableName(),
-      clock: systemClock,
-    }),
+    taskVersions: new DynamoDbTaskVersionStore(table, { tableName, clock: systemClock }),
+    // Per-task leases keep each task's workspace events in version order on the bus.
+    workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
     // Only the families are read here, to keep foreign tasks out.
     catalog: loadCatalog(),
     settings: readEventSettings(),

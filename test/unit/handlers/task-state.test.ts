@@ -8,6 +8,7 @@ import {
   eventBridgeWithMock,
   FakeClock,
   InMemoryTaskVersionStore,
+  InMemoryWorkspaceLeaseStore,
   lambdaContext,
   quietInstrumentation,
   SETTINGS,
@@ -54,8 +55,9 @@ function setup() {
   const clock = new FakeClock();
   const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
   const taskVersions = new InMemoryTaskVersionStore();
+  const workspaceLeases = new InMemoryWorkspaceLeaseStore(clock);
   const handler = createTaskStateHandler(
-    { eventBridge, taskVersions, catalog: testCatalog(), settings: SETTINGS, clock },
+    { eventBridge, taskVersions, workspaceLeases, catalog: testCatalog(), settings: SETTINGS, clock },
     { instrumentation: quietInstrumentation() },
   );
   const invoke = (detail: unknown) =>
@@ -63,7 +65,7 @@ function setup() {
       envelope(ECS_TASK_STATE_CHANGE, detail, { source: ECS_SOURCE, resources: [TASK] }),
       lambdaContext(clock),
     );
-  return { eventBridgeMock, taskVersions, invoke };
+  return { eventBridgeMock, taskVersions, workspaceLeases, invoke };
 }
 
 afterEach(() => {
@@ -72,6 +74,58 @@ afterEach(() => {
 });
 
 describe('task-state', () => {
+  it("puts a task's events on the bus in version order when two versions are in flight at once", async () => {
+    const clock = new FakeClock();
+    let releaseRunning: () => void = () => undefined;
+    const runningGate = new Promise<void>((resolve) => {
+      releaseRunning = resolve;
+    });
+    // The first wait for the task's lease is the moment the later version is held back.
+    const waitingClock = Object.assign(clock, {
+      async sleep(ms: number) {
+        releaseRunning();
+        await new Promise((resolve) => setImmediate(resolve));
+        clock.advance(ms);
+      },
+    });
+    const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
+    const landed: string[] = [];
+    eventBridgeMock
+      .on(PutEventsCommand)
+      .callsFake(async (input: { Entries?: Array<{ DetailType?: string }> }) => {
+        const detailType = input.Entries?.[0]?.DetailType ?? '';
+        if (detailType === DETAIL_TYPES.running) await runningGate;
+        landed.push(detailType);
+        return {
+          FailedEntryCount: 0,
+          Entries: (input.Entries ?? []).map((_, index) => ({ EventId: `e-${index}` })),
+        };
+      });
+    const handler = createTaskStateHandler(
+      {
+        eventBridge,
+        taskVersions: new InMemoryTaskVersionStore(),
+        workspaceLeases: new InMemoryWorkspaceLeaseStore(clock),
+        catalog: testCatalog(),
+        settings: SETTINGS,
+        clock: waitingClock,
+      },
+      { instrumentation: quietInstrumentation() },
+    );
+    const invoke = (detail: unknown) =>
+      handler(
+        envelope(ECS_TASK_STATE_CHANGE, detail, { source: ECS_SOURCE, resources: [TASK] }),
+        lambdaContext(clock),
+      );
+
+    const started = { startedAt: '2026-03-01T12:01:00.000Z' };
+    const running = invoke(stateChange('RUNNING', 3, started));
+    const stopped = invoke(stateChange('STOPPED', 5, { ...started, stopCode: 'UserInitiated' }));
+    await Promise.all([running, stopped]);
+
+    expect(landed).toEqual([DETAIL_TYPES.running, DETAIL_TYPES.stopped]);
+  });
+
   it('emits Workspace Running when the task reaches RUNNING', async () => {
     const { invoke, eventBridgeMock } = setup();
 
