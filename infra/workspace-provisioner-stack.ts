@@ -16,7 +16,6 @@ import {
   FUNCTIONS,
   type FunctionName,
   flowsFor,
-  type TargetRetryPolicy,
   TIMEOUT_SWEEP_SCHEDULE,
 } from '#infra/flows.ts';
 import type { ProvisionerSettings } from '#infra/settings.ts';

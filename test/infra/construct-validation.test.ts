@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { Code, Function, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { WorkspaceEventBus } from '#infra/constructs/event-bus.ts';
 import { FlowRules } from '#infra/constructs/flow-rules.ts';
@@ -80,7 +80,7 @@ describe('construct validation at synth', () => {
       ],
       eventBus: bus,
       functions: {
-        'task-state': new Function(stack, 'Fn', {
+        'task-state': new LambdaFunction(stack, 'Fn', {
           runtime: Runtime.NODEJS_24_X,
           handler: 'index.handler',
           code: Code.fromInline('export const handler = async () => ({});'),

@@ -1,0 +1,26 @@
+/** Base of the CLI's errors; `cause` flows through. */
+export class CliError extends Error {
+  /** The process exit code this error ends the command with. */
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags or a request that breaks the contract: nothing was sent. Exit code 2. */
+export class UsageError extends CliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 2, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** An `npm start` flag is invalid. Exit code 2. */
+export class FlagError extends CliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 2, options);
+    this.name = 'FlagError';
+  }
+}

@@ -1,0 +1,282 @@
+import { parseArgs } from 'node:util';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
+import type { EventEnvelope } from '#local/interfaces.ts';
+import { CliError, UsageError } from './errors.ts';
+import { formatEventLine, workspaceOf } from './format.ts';
+import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
+import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
+import { DEFAULT_ENDPOINT, ecsClientFor, eventBridgeClientFor, type Target, targetFrom } from './target.ts';
+
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+  /** Ends `events --follow`. */
+  readonly signal?: AbortSignal;
+}
+
+const consoleIo: CliIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+};
+
+const TARGET_OPTIONS = {
+  endpoint: { type: 'string' },
+  aws: { type: 'boolean' },
+  region: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const ENVELOPE_OPTIONS = {
+  'request-id': { type: 'string' },
+  source: { type: 'string' },
+  bus: { type: 'string' },
+} as const;
+
+/** The flags of each command, for node:util parseArgs (strict: an unknown flag is an error). */
+export const COMMAND_OPTIONS = {
+  provision: {
+    ...TARGET_OPTIONS,
+    ...ENVELOPE_OPTIONS,
+    'workspace-id': { type: 'string' },
+    'org-id': { type: 'string' },
+    runtime: { type: 'string' },
+    kind: { type: 'string' },
+    tier: { type: 'string' },
+    template: { type: 'string' },
+    env: { type: 'string', multiple: true },
+  },
+  deprovision: {
+    ...TARGET_OPTIONS,
+    ...ENVELOPE_OPTIONS,
+    'workspace-id': { type: 'string' },
+    reason: { type: 'string' },
+  },
+  events: {
+    ...TARGET_OPTIONS,
+    follow: { type: 'boolean', short: 'f' },
+    'detail-type': { type: 'string' },
+    'workspace-id': { type: 'string' },
+  },
+  status: { ...TARGET_OPTIONS, 'workspace-id': { type: 'string' }, cluster: { type: 'string' } },
+} as const;
+export type CommandName = keyof typeof COMMAND_OPTIONS;
+
+const TARGET_HELP = `  --endpoint URL        the stack to talk to (default ${DEFAULT_ENDPOINT}, the local stack)
+  --aws                 talk to AWS itself, with the usual credential and region chain
+  --region REGION       region (default us-east-1 locally; the AWS chain's with --aws)`;
+
+export const USAGE = `workspaces: publish workspace requests and watch what the provisioner does
+
+Usage:
+  workspaces provision --workspace-id ID --org-id ID --runtime NAME [--kind workspace|platform]
+                       [--tier 1-4] [--template NAME] [--env NAME=VALUE ...] [--request-id ID]
+                       [--source SOURCE] [--bus NAME] [--endpoint URL | --aws] [--region REGION]
+  workspaces deprovision --workspace-id ID [--reason TEXT] [--request-id ID] [--source SOURCE]
+                       [--bus NAME] [--endpoint URL | --aws] [--region REGION]
+  workspaces events [--follow] [--detail-type TYPE] [--workspace-id ID] [--endpoint URL]
+  workspaces status --workspace-id ID [--cluster NAME] [--endpoint URL | --aws] [--region REGION]
+
+Requests are validated against the contract before they are sent; a bad flag exits with code 2.
+--request-id defaults to a fresh cli-<uuid>; --source to platform.workspace-server; --bus to workspaces.
+
+Common flags:
+${TARGET_HELP}`;
+
+/** Parses a command's flags; unknown flags and stray arguments are usage errors. */
+export function parseCommand<C extends CommandName>(command: C, args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: COMMAND_OPTIONS[command],
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+async function putRequest(target: Target, entry: RequestEntry, io: CliIo): Promise<string> {
+  const client = eventBridgeClientFor(target);
+  try {
+    const response = await client.send(new PutEventsCommand({ Entries: [entry] }));
+    const result = response.Entries?.[0];
+    if ((response.FailedEntryCount ?? 0) > 0 || !result?.EventId) {
+      throw new CliError(
+        `PutEvents refused the entry: ${result?.ErrorCode ?? 'unknown'}: ${result?.ErrorMessage ?? ''}`,
+      );
+    }
+    io.stdout(`sent ${entry.DetailType} to bus ${entry.EventBusName}: event ${result.EventId}`);
+    return result.EventId;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const where = target.kind === 'local' ? target.endpoint : 'AWS';
+    throw new CliError(
+      `could not publish to ${where}: ${error instanceof Error ? error.message : String(error)}` +
+        (target.kind === 'local' ? ' (is `npm start` running?)' : ''),
+      1,
+      { cause: error },
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+function localOnly(target: Target, command: string): Extract<Target, { kind: 'local' }> {
+  if (target.kind !== 'local') {
+    throw new UsageError(`${command} reads the local stack's event log; use --endpoint, not --aws`);
+  }
+  return target;
+}
+
+/** One page of the local event log after `after` (a seq); `lastSeq` is where the next page starts. */
+async function fetchEvents(
+  endpoint: string,
+  filter: { detailType?: string | undefined; after?: number } = {},
+): Promise<{ events: EventEnvelope[]; lastSeq: number }> {
+  const url = new URL('/local/events', endpoint);
+  if (filter.detailType) url.searchParams.set('detail-type', filter.detailType);
+  if (filter.after) url.searchParams.set('after', String(filter.after));
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new CliError(`could not read ${url}: ${(error as Error).message} (is \`npm start\` running?)`, 1, {
+      cause: error,
+    });
+  }
+  if (!response.ok) throw new CliError(`GET ${url} answered ${response.status}`);
+  const body = (await response.json()) as { events?: EventEnvelope[]; lastSeq?: number };
+  return { events: body.events ?? [], lastSeq: body.lastSeq ?? filter.after ?? 0 };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseCommand('events', args);
+  if (values.help) return help(io);
+  const { endpoint } = localOnly(targetFrom(values), 'events');
+  const workspaceId = values['workspace-id'];
+  const signal = io.signal;
+  let after = 0;
+  for (;;) {
+    const page = await fetchEvents(endpoint, { detailType: values['detail-type'], after });
+    for (const envelope of page.events) {
+      if (workspaceId === undefined || workspaceOf(envelope) === workspaceId)
+        io.stdout(formatEventLine(envelope));
+    }
+    after = page.lastSeq;
+    if (!values.follow || signal?.aborted) return 0;
+    await sleep(500, signal);
+    if (signal?.aborted) return 0;
+  }
+}
+
+async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseCommand('status', args);
+  if (values.help) return help(io);
+  const workspaceId = values['workspace-id'];
+  if (!workspaceId) throw new UsageError('status needs --workspace-id');
+  const target = targetFrom(values);
+  const events = target.kind === 'local' ? (await fetchEvents(target.endpoint)).events : [];
+  const ecs = ecsClientFor(target);
+  const cluster = values.cluster ?? DEFAULT_CLUSTER_NAME;
+  let tasks: TaskFacts[] = [];
+  try {
+    const arns: string[] = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const listed = await ecs.send(new ListTasksCommand({ cluster, startedBy: workspaceId, desiredStatus }));
+      arns.push(...(listed.taskArns ?? []));
+    }
+    if (arns.length > 0) {
+      const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }));
+      tasks = (described.tasks ?? []).map((task) => ({
+        taskArn: task.taskArn ?? '',
+        ...(task.lastStatus ? { lastStatus: task.lastStatus } : {}),
+        ...(task.desiredStatus ? { desiredStatus: task.desiredStatus } : {}),
+        ...(task.containers?.[0]?.image ? { image: task.containers[0].image } : {}),
+      }));
+    }
+  } catch (error) {
+    io.stderr(
+      `note: could not ask ECS about the task: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    ecs.destroy();
+  }
+  const status = deriveWorkspaceStatus(workspaceId, events, tasks);
+  io.stdout(formatWorkspaceStatus(status));
+  return status.state === 'unknown' ? 1 : 0;
+}
+
+function help(io: CliIo): number {
+  io.stdout(USAGE);
+  return 0;
+}
+
+/**
+ * Runs the CLI and resolves with the exit code: 0 done, 1 failed, 2 bad usage (nothing was sent).
+ *
+ * @example await runCli(['provision', '--workspace-id', 'ws-1', '--org-id', 'org-1', '--runtime', 'claude-code', '--kind', 'platform'])
+ */
+export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'provision': {
+        const values = parseCommand('provision', args);
+        if (values.help) return help(io);
+        const target = targetFrom(values);
+        const { entry, detail } = provisionEntry(values);
+        await putRequest(target, entry, io);
+        io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}  kind ${detail.kind}`);
+        return 0;
+      }
+      case 'deprovision': {
+        const values = parseCommand('deprovision', args);
+        if (values.help) return help(io);
+        const target = targetFrom(values);
+        const { entry, detail } = deprovisionEntry(values);
+        await putRequest(target, entry, io);
+        io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}`);
+        return 0;
+      }
+      case 'events':
+        return await eventsCommand(args, io);
+      case 'status':
+        return await statusCommand(args, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        return help(io);
+      default:
+        throw new UsageError(
+          `unknown command "${command}"; the commands are provision, deprovision, events and status`,
+        );
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr(`workspaces: ${error.message}`);
+      if (error instanceof UsageError) io.stderr('Run `workspaces --help` for the flags.');
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

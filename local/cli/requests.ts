@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from '#contracts/inbound.ts';
+import { DEFAULT_EVENT_BUS_NAME, DEFAULT_REQUEST_SOURCE, DETAIL_TYPES } from '#contracts/names.ts';
+import { UsageError } from './errors.ts';
+
+/** The flag each contract field comes from, so a contract error names what the user typed. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  requestId: '--request-id',
+  workspaceId: '--workspace-id',
+  orgId: '--org-id',
+  runtime: '--runtime',
+  kind: '--kind',
+  tier: '--tier',
+  template: '--template',
+  env: '--env',
+  reason: '--reason',
+};
+
+/** A PutEvents entry, validated against the contract, ready to send. */
+export interface RequestEntry {
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+  readonly EventBusName: string;
+}
+
+export interface ProvisionFlags {
+  readonly 'workspace-id'?: string;
+  readonly 'org-id'?: string;
+  readonly runtime?: string;
+  readonly kind?: string;
+  readonly tier?: string;
+  readonly template?: string;
+  readonly env?: readonly string[];
+  readonly 'request-id'?: string;
+  readonly source?: string;
+  readonly bus?: string;
+}
+
+export interface DeprovisionFlags {
+  readonly 'workspace-id'?: string;
+  readonly reason?: string;
+  readonly 'request-id'?: string;
+  readonly source?: string;
+  readonly bus?: string;
+}
+
+/** A fresh request id: `cli-<uuid>`, within the contract's 64 characters of `[A-Za-z0-9._:-]`. */
+export const newRequestId = (): string => `cli-${randomUUID()}`;
+
+/** `NAME=VALUE` pairs into an object; the value may itself hold `=`. */
+export function parseEnvFlags(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new UsageError(`--env must look like NAME=VALUE; got "${pair}"`);
+    const name = pair.slice(0, equals);
+    if (name in env) throw new UsageError(`--env sets ${name} more than once`);
+    env[name] = pair.slice(equals + 1);
+  }
+  return env;
+}
+
+/** `--tier 3` into 3; anything else is left for the contract to refuse with its own message. */
+const tierOf = (text: string): number | string => (/^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text);
+
+const describe = (error: z.ZodError): string =>
+  error.issues
+    .map((issue) => {
+      const field = issue.path[0];
+      const flag = typeof field === 'string' ? (FLAG_OF_FIELD[field] ?? field) : 'request';
+      // zod reports a bad record key under the record's own message; the key's message is inside.
+      const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+      return `  ${flag}: ${inner ?? issue.message}`;
+    })
+    .join('\n');
+
+const envelopeFields = (flags: { source?: string; bus?: string }) => ({
+  Source: flags.source ?? DEFAULT_REQUEST_SOURCE,
+  EventBusName: flags.bus ?? DEFAULT_EVENT_BUS_NAME,
+});
+
+/**
+ * Builds a `Workspace Provision Requested` entry from flags and validates it with the contract's
+ * own zod schema before anything is sent.
+ *
+ * @throws UsageError naming each bad flag.
+ */
+export function provisionEntry(flags: ProvisionFlags): {
+  entry: RequestEntry;
+  detail: ProvisionRequestedDetail;
+} {
+  const missing = (['workspace-id', 'org-id', 'runtime'] as const).filter(
+    (flag) => flags[flag] === undefined,
+  );
+  if (missing.length > 0)
+    throw new UsageError(`provision needs ${missing.map((flag) => `--${flag}`).join(', ')}`);
+  const input: Record<string, unknown> = {
+    requestId: flags['request-id'] ?? newRequestId(),
+    workspaceId: flags['workspace-id'],
+    orgId: flags['org-id'],
+    runtime: flags.runtime,
+    ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
+    ...(flags.tier !== undefined ? { tier: tierOf(flags.tier) } : {}),
+    ...(flags.template !== undefined ? { template: flags.template } : {}),
+    ...(flags.env !== undefined && flags.env.length > 0 ? { env: parseEnvFlags(flags.env) } : {}),
+  };
+  const parsed = ProvisionRequestedDetail.safeParse(input);
+  if (!parsed.success)
+    throw new UsageError(`the request breaks the contract, nothing was sent:\n${describe(parsed.error)}`);
+  return {
+    detail: parsed.data,
+    entry: {
+      ...envelopeFields(flags),
+      DetailType: DETAIL_TYPES.provisionRequested,
+      Detail: JSON.stringify(parsed.data),
+    },
+  };
+}
+
+/**
+ * Builds a `Workspace Deprovision Requested` entry from flags, validated by the contract.
+ *
+ * @throws UsageError naming each bad flag.
+ */
+export function deprovisionEntry(flags: DeprovisionFlags): {
+  entry: RequestEntry;
+  detail: DeprovisionRequestedDetail;
+} {
+  if (flags['workspace-id'] === undefined) throw new UsageError('deprovision needs --workspace-id');
+  const input = {
+    requestId: flags['request-id'] ?? newRequestId(),
+    workspaceId: flags['workspace-id'],
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+  };
+  const parsed = DeprovisionRequestedDetail.safeParse(input);
+  if (!parsed.success)
+    throw new UsageError(`the request breaks the contract, nothing was sent:\n${describe(parsed.error)}`);
+  return {
+    detail: parsed.data,
+    entry: {
+      ...envelopeFields(flags),
+      DetailType: DETAIL_TYPES.deprovisionRequested,
+      Detail: JSON.stringify(parsed.data),
+    },
+  };
+}

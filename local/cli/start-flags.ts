@@ -1,0 +1,188 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
+import type { DriverName, FaultOptions, QuotaOptions } from '#local/interfaces.ts';
+import type { LocalStack, LocalStackOptions } from '#local/stack.ts';
+
+/** `npm start`'s flags (local/main.ts), parsed and validated before anything starts. */
+
+import { FlagError } from './errors.ts';
+
+const START_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'state-dir': { type: 'string' },
+  driver: { type: 'string' },
+  region: { type: 'string' },
+  'ecs-quota-burst': { type: 'string' },
+  'ecs-quota-rate': { type: 'string' },
+  'fault-capacity': { type: 'string' },
+  'fault-throttle': { type: 'string' },
+  'fault-put-events': { type: 'string' },
+  'fault-seed': { type: 'string' },
+  'retry-delay-scale': { type: 'string' },
+  'provision-concurrency': { type: 'string' },
+  'sweep-interval': { type: 'string' },
+  registry: { type: 'string' },
+  tag: { type: 'string' },
+  reset: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const USAGE = `npm start -- [options]: the whole workspace-provisioner flow on this machine, no AWS account needed
+
+  --port N                    port on 127.0.0.1 (default 4010, or LOCAL_PORT; 0 picks a free one)
+  --host ADDRESS              loopback address to listen on (default 127.0.0.1)
+  --state-dir DIR             durable state: events, deliveries, tasks, idempotency, DLQs (default .local/)
+  --driver NAME               process (default: runs a stand-in workspace per task), simulated, docker
+  --region REGION             region in ARNs and envelopes (default us-east-1)
+  --ecs-quota-burst N         ECS RunTask quota: bucket size (needs --ecs-quota-rate; default off)
+  --ecs-quota-rate N          ECS RunTask quota: calls per second refilled (needs --ecs-quota-burst)
+  --fault-capacity P          share of RunTask calls answered with a capacity failure, 0 to 1 (default 0)
+  --fault-throttle P          share of RunTask calls throttled, 0 to 1 (default 0)
+  --fault-put-events P        share of PutEvents entries failed with InternalFailure, 0 to 1 (default 0)
+  --fault-seed N              seed of the fault dice, for repeatable runs
+  --retry-delay-scale X       multiplies AWS's retry gaps: Lambda's 1 min and 2 min, EventBridge's
+                              backoff (default 0.0166..., i.e. 1/60: Lambda retries after 1 s, then 2 s)
+  --provision-concurrency N   reserved concurrency of the provision function (default ${DEFAULT_PROVISION_RESERVED_CONCURRENCY})
+  --sweep-interval SECONDS    how often the timeout sweep runs (default 60, as deployed)
+  --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
+  --tag TAG                   image tag of the runtime catalog (default config/runtimes.json's)
+  --reset                     clear the state directory's database before starting
+  --quiet                     no log lines (the ready line is still printed)
+  -h, --help                  this help`;
+
+const DRIVERS: readonly DriverName[] = ['process', 'simulated', 'docker'];
+
+function number(flag: string, text: string, check: (value: number) => boolean, expected: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) {
+    throw new FlagError(`--${flag} must be ${expected}; got "${text}"`);
+  }
+  return value;
+}
+
+const integer = (flag: string, text: string, min: number, max: number) =>
+  number(
+    flag,
+    text,
+    (value) => Number.isInteger(value) && value >= min && value <= max,
+    `a whole number from ${min} to ${max}`,
+  );
+const probability = (flag: string, text: string) =>
+  number(flag, text, (value) => value >= 0 && value <= 1, 'a probability from 0 to 1');
+
+/** What `npm start` runs with, parsed from argv and `LOCAL_PORT`. */
+export interface StartCommand {
+  readonly help: boolean;
+  readonly options: LocalStackOptions;
+}
+
+/**
+ * Parses `npm start`'s flags.
+ *
+ * @throws FlagError naming the flag and what a valid value looks like.
+ */
+export function parseStartFlags(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): StartCommand {
+  let values: ReturnType<typeof parseArgs<{ options: typeof START_OPTIONS }>>['values'];
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: START_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new FlagError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  const portText = values.port ?? env.LOCAL_PORT?.trim();
+  const port = portText
+    ? integer(values.port !== undefined ? 'port' : 'port (LOCAL_PORT)', portText, 0, 65_535)
+    : 4010;
+  const driver = values.driver ?? 'process';
+  if (!DRIVERS.includes(driver as DriverName)) {
+    throw new FlagError(`--driver must be one of ${DRIVERS.join(', ')}; got "${driver}"`);
+  }
+  if (values.region !== undefined && !/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(values.region)) {
+    throw new FlagError(`--region must look like us-east-1; got "${values.region}"`);
+  }
+  const burst = values['ecs-quota-burst'];
+  const rate = values['ecs-quota-rate'];
+  if ((burst === undefined) !== (rate === undefined)) {
+    throw new FlagError('--ecs-quota-burst and --ecs-quota-rate go together: give both, or neither');
+  }
+  const quota: QuotaOptions | undefined =
+    burst !== undefined && rate !== undefined
+      ? {
+          burst: integer('ecs-quota-burst', burst, 1, 1_000_000),
+          ratePerSecond: number(
+            'ecs-quota-rate',
+            rate,
+            (value) => value > 0 && value <= 1_000_000,
+            'a number above 0',
+          ),
+        }
+      : undefined;
+  const faults: FaultOptions = {
+    ...(values['fault-capacity'] !== undefined
+      ? { capacityFailureRate: probability('fault-capacity', values['fault-capacity']) }
+      : {}),
+    ...(values['fault-throttle'] !== undefined
+      ? { throttleRate: probability('fault-throttle', values['fault-throttle']) }
+      : {}),
+    ...(values['fault-put-events'] !== undefined
+      ? { putEventsFailureRate: probability('fault-put-events', values['fault-put-events']) }
+      : {}),
+    ...(values['fault-seed'] !== undefined
+      ? { seed: integer('fault-seed', values['fault-seed'], 0, 2 ** 31 - 1) }
+      : {}),
+  };
+  const retryDelayScale =
+    values['retry-delay-scale'] !== undefined
+      ? number(
+          'retry-delay-scale',
+          values['retry-delay-scale'],
+          (value) => value > 0 && value <= 1,
+          'a number above 0, at most 1',
+        )
+      : undefined;
+  const reservedConcurrency =
+    values['provision-concurrency'] !== undefined
+      ? integer('provision-concurrency', values['provision-concurrency'], 1, 1000)
+      : undefined;
+  const sweepIntervalMs =
+    values['sweep-interval'] !== undefined
+      ? number(
+          'sweep-interval',
+          values['sweep-interval'],
+          (value) => value >= 1 && value <= 3600,
+          'seconds from 1 to 3600',
+        ) * 1000
+      : undefined;
+  return {
+    help: values.help ?? false,
+    options: {
+      port,
+      stateDir: values['state-dir'] ?? '.local/',
+      driver: driver as DriverName,
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      ...(values.region !== undefined ? { region: values.region } : {}),
+      ...(quota ? { quota } : {}),
+      ...(Object.keys(faults).length > 0 ? { faults } : {}),
+      ...(retryDelayScale !== undefined ? { retryDelayScale } : {}),
+      ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+      ...(sweepIntervalMs !== undefined ? { sweepIntervalMs } : {}),
+      ...(values.registry !== undefined ? { registry: values.registry } : {}),
+      ...(values.tag !== undefined ? { tag: values.tag } : {}),
+      ...(values.reset ? { reset: true } : {}),
+      ...(values.quiet ? { quiet: true } : {}),
+    },
+  };
+}
+
+/** The line that says the stack serves, with its URL. */
+export const readyLine = (stack: LocalStack, stateDir: string): string =>
+  `workspace-provisioner local stack ready at ${stack.url} (driver=${stack.driver}, state=${stateDir})`;

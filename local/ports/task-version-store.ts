@@ -1,0 +1,43 @@
+import type { StatementSync } from 'node:sqlite';
+import type { TaskVersionStore } from '#functions/ports.ts';
+import type { LocalDatabase } from '#local/interfaces.ts';
+
+/**
+ * The last ECS task version seen per task, on the local store. `advance` is one conditional
+ * upsert, so two racing task-state invocations cannot both win the same version.
+ */
+export class SqliteTaskVersionStore implements TaskVersionStore {
+  readonly #advance: StatementSync;
+  readonly #revertTo: StatementSync;
+  readonly #forget: StatementSync;
+  readonly #get: StatementSync;
+
+  constructor(database: LocalDatabase) {
+    database.db.exec(
+      'CREATE TABLE IF NOT EXISTS task_versions (task_arn TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT',
+    );
+    this.#advance = database.db.prepare(
+      `INSERT INTO task_versions (task_arn, version) VALUES (?, ?)
+       ON CONFLICT (task_arn) DO UPDATE SET version = excluded.version WHERE excluded.version > task_versions.version`,
+    );
+    this.#revertTo = database.db.prepare(
+      'UPDATE task_versions SET version = ? WHERE task_arn = ? AND version = ?',
+    );
+    this.#forget = database.db.prepare('DELETE FROM task_versions WHERE task_arn = ? AND version = ?');
+    this.#get = database.db.prepare('SELECT version FROM task_versions WHERE task_arn = ?');
+  }
+
+  async advance(taskArn: string, version: number): Promise<boolean> {
+    return Number(this.#advance.run(taskArn, version).changes) > 0;
+  }
+
+  async revert(taskArn: string, version: number, previous: number | undefined): Promise<void> {
+    if (previous === undefined) this.#forget.run(taskArn, version);
+    else this.#revertTo.run(previous, taskArn, version);
+  }
+
+  async get(taskArn: string): Promise<number | undefined> {
+    const row = this.#get.get(taskArn) as { version: number } | undefined;
+    return row?.version;
+  }
+}

@@ -1,0 +1,421 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { systemClock } from '#adapters/system-clock.ts';
+import { loadCatalog } from '#config/catalog.ts';
+import { loadOverlays } from '#config/overlays.ts';
+import {
+  CONTAINER_NAME,
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_EVENT_BUS_NAME,
+  DEFAULT_PROVISIONER_SOURCE,
+} from '#contracts/names.ts';
+import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
+import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
+import { createOverlayHandler } from '#functions/overlay/create-handler.ts';
+import type { HandlerSettings } from '#functions/ports.ts';
+import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
+import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
+import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
+import { FUNCTIONS, type FunctionName, TIMEOUT_SWEEP_SCHEDULE } from '#infra/flows.ts';
+import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
+import { createEcsEmulator } from '#local/ecs/index.ts';
+import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
+import type {
+  DriverName,
+  EventEnvelope,
+  FaultOptions,
+  LocalEventBus,
+  QuotaOptions,
+} from '#local/interfaces.ts';
+import { createAsyncInvoker, type FunctionDeployment, type LambdaHandler } from '#local/lambda/invoker.ts';
+import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
+import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
+import { SqliteTaskVersionStore } from '#local/ports/task-version-store.ts';
+import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
+import { activityLog, type LogWriter } from '#local/routing/activity-log.ts';
+import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
+import { createRouter } from '#local/routing/router.ts';
+import {
+  DEFAULT_BUS,
+  LOCAL_ACCOUNT,
+  localClusterArn,
+  localRoutes,
+  type Route,
+} from '#local/routing/routes.ts';
+import { createLocalServer } from '#local/server/index.ts';
+import { DATABASE_FILE, openDatabase } from '#local/store/index.ts';
+
+/** Options of {@link startLocalStack}; every one has a default that suits `npm start`. */
+export interface LocalStackOptions {
+  /** Directory of the durable store (created if missing). */
+  readonly stateDir: string;
+  /** @default 4010; 0 picks a free port */
+  readonly port?: number;
+  /** Loopback address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 'process' */
+  readonly driver?: DriverName;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** ECS RunTask quota emulation. @default off */
+  readonly quota?: QuotaOptions;
+  /** Fault injection. @default off */
+  readonly faults?: FaultOptions;
+  /**
+   * Multiplies AWS's retry gaps: Lambda's async retries (1 min, then 2 min) and EventBridge's
+   * target retries (modelled as 1 min doubling to 10 min, jittered). @default 1/60 (1 s, then 2 s)
+   */
+  readonly retryDelayScale?: number;
+  /** Reserved concurrency of the provision function. @default infra's, 10 */
+  readonly reservedConcurrency?: number;
+  /** Concurrency of each function without a reservation. @default 64 */
+  readonly unreservedConcurrency?: number;
+  /** Image registry of the catalog. @default config/runtimes.json's */
+  readonly registry?: string;
+  /** Image tag of the catalog. @default config/runtimes.json's */
+  readonly tag?: string;
+  /** How often the timeout sweep runs. @default 60000 (the deployed schedule, rate(1 minute)) */
+  readonly sweepIntervalMs?: number;
+  /** The provision handler's in-invocation RunTask retries. @default the handler's own */
+  readonly provisionRetry?: Partial<LaunchRetryPolicy>;
+  /** Step delay of the `simulated` driver. @default the emulator's (2 ms) */
+  readonly simulatedStepMs?: number;
+  /** Removes the state before starting. @default false */
+  readonly reset?: boolean;
+  /** Level of the handlers' own Powertools logs. @default 'WARN' ('SILENT' when quiet) */
+  readonly handlerLogLevel?: LogLevel;
+  /** Receives the stack's log lines. @default stdout */
+  readonly log?: LogWriter;
+  /** No log lines at all (tests, benchmarks). @default false */
+  readonly quiet?: boolean;
+}
+
+/** The state of the durable bookkeeping, for tests and `GET`-less inspection. */
+export interface LocalStackState {
+  readonly deliveries: DeliveryCounts;
+  readonly backlog: Record<string, { readonly queued: number; readonly running: number }>;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** `http://127.0.0.1:<port>`: give it to the SDK as `endpoint`, or to the CLI as `--endpoint`. */
+  readonly url: string;
+  readonly region: string;
+  readonly stateDir: string;
+  readonly driver: DriverName;
+  /** Path of the sqlite database (read-only inspection while running is safe: WAL). */
+  readonly databasePath: string;
+  /** The routes, built from infra/flows.ts. */
+  readonly routes: readonly Route[];
+  /** What was picked up from a previous run. */
+  readonly recovered: {
+    readonly routedOnStart: number;
+    readonly pendingRetries: number;
+    readonly queuedInvocations: number;
+    readonly interruptedInvocations: number;
+    readonly releasedLocks: number;
+  };
+  /** The bus, for in-process tests that want to read the log without HTTP. */
+  readonly bus: LocalEventBus;
+  state(): LocalStackState;
+  /** Stops the schedule, the routing, the invocations (with a grace), the tasks and the endpoint. */
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/**
+ * SDK client settings for the stack's own endpoint. Everything the SDK would otherwise take from
+ * `AWS_*` variables or the shared config files is explicit, so outside settings cannot redirect or
+ * break the clients. One keep-alive agent serves every client.
+ */
+function localClientConfig(url: string, region: string, agent: Agent) {
+  return {
+    endpoint: url,
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 3,
+    retryMode: 'standard',
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    requestHandler: { httpAgent: agent, connectionTimeout: 5_000, requestTimeout: 30_000 },
+  } as const;
+}
+
+/**
+ * Starts the embedded local stack: the durable store, the bus, the ECS emulator and its task
+ * driver, the loopback endpoint, then the real handlers (built with their factories and the real
+ * SDK clients pointed at that endpoint), the async invoker and the router built from
+ * infra/flows.ts, and the timeout sweep on its schedule. What a previous run left (events not yet
+ * routed, retries due, invocations queued or cut short) is picked up before `/local/health` says ready.
+ *
+ * @example
+ * const stack = await startLocalStack({ port: 0, stateDir: mkdtempSync(join(tmpdir(), 'stack-')), driver: 'simulated', quiet: true });
+ * const events = new EventBridgeClient({ endpoint: stack.url, region: stack.region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+ * // ... publish, then waitForEvents(stack.url, ...)
+ * await stack.stop();
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const region = options.region ?? 'us-east-1';
+  const driver = options.driver ?? 'process';
+  const account = LOCAL_ACCOUNT;
+  const quiet = options.quiet ?? false;
+  const sink = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write: LogWriter = quiet
+    ? () => {}
+    : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  const handlerLogLevel: LogLevel = options.handlerLogLevel ?? (quiet ? 'SILENT' : 'WARN');
+
+  if (options.reset) {
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(join(options.stateDir, `${DATABASE_FILE}${suffix}`), { force: true });
+  }
+
+  const catalog = loadCatalog({
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.tag ? { tag: options.tag } : {}),
+  });
+  const overlays = loadOverlays();
+  const database = openDatabase(options.stateDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => database.close()];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+
+  try {
+    const bus = createEventBus(database);
+    const ecs = createEcsEmulator({
+      database,
+      bus,
+      region,
+      account,
+      clusterName: DEFAULT_CLUSTER_NAME,
+      // As in AWS: ECS's own events reach the default bus, where the task-state rule sits.
+      eventBusName: DEFAULT_BUS,
+      driver,
+      taskDefinitions: Object.values(catalog.runtimes).map((runtime) => ({
+        family: runtime.family,
+        image: runtime.image,
+        containerName: CONTAINER_NAME,
+        containerPort: runtime.containerPort,
+        ...(runtime.localCommand ? { localCommand: runtime.localCommand } : {}),
+      })),
+      ...(options.quota ? { quota: options.quota } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),
+      log: write,
+    });
+    cleanups.push(() => ecs.close());
+    const eventBridge = createEventBridgeEmulator({
+      bus,
+      region,
+      account,
+      ...(options.faults ? { faults: options.faults } : {}),
+      log: write,
+    });
+
+    let ready = false;
+    const server = await createLocalServer({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 4010,
+      eventBridge,
+      ecs,
+      bus,
+      ready: () => ready,
+      log: write,
+    });
+    cleanups.push(() => server.close());
+
+    // The handlers' ports: the real SDK clients on the stack's endpoint, and the durable stores.
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    cleanups.push(() => agent.destroy());
+    const clientConfig = localClientConfig(server.url, region, agent);
+    const ecsClient = new ECSClient(clientConfig);
+    const eventBridgeClient = new EventBridgeClient(clientConfig);
+    cleanups.push(() => {
+      ecsClient.destroy();
+      eventBridgeClient.destroy();
+    });
+    const clusterArn = localClusterArn(region, account, DEFAULT_CLUSTER_NAME);
+    const settings: HandlerSettings = {
+      eventBusName: DEFAULT_EVENT_BUS_NAME,
+      provisionerSource: DEFAULT_PROVISIONER_SOURCE,
+      launchTarget: {
+        cluster: clusterArn,
+        subnets: ['subnet-local'],
+        securityGroups: ['sg-local'],
+        assignPublicIp: 'DISABLED',
+      },
+    };
+    // Only this process ever holds locks and leases, so whatever a killed run left is orphaned.
+    const releasedLocks =
+      SqliteIdempotencyStore.releaseOrphanedLocks(database) + SqliteWorkspaceLeaseStore.releaseAll(database);
+    const workspaceLeases = new SqliteWorkspaceLeaseStore(database);
+    const taskVersions = new SqliteTaskVersionStore(database);
+    const common = {
+      ecs: ecsClient,
+      eventBridge: eventBridgeClient,
+      catalog,
+      overlays,
+      settings,
+      clock: systemClock,
+    };
+    const instrumentation = (name: FunctionName) => ({
+      instrumentation: localInstrumentation(name, handlerLogLevel),
+    });
+
+    const handlers: Record<FunctionName, LambdaHandler> = {
+      provision: createProvisionHandler(
+        { ...common, idempotencyStore: new SqliteIdempotencyStore(database), workspaceLeases },
+        {
+          ...instrumentation('provision'),
+          ...(options.provisionRetry ? { retry: options.provisionRetry } : {}),
+        },
+      ),
+      overlay: createOverlayHandler(
+        { ...common, idempotencyStore: new SqliteIdempotencyStore(database) },
+        instrumentation('overlay'),
+      ),
+      'task-state': createTaskStateHandler(
+        { ...common, taskVersions, workspaceLeases },
+        instrumentation('task-state'),
+      ),
+      deprovision: createDeprovisionHandler(
+        { ...common, idempotencyStore: new SqliteIdempotencyStore(database), workspaceLeases },
+        instrumentation('deprovision'),
+      ),
+      'timeout-sweep': createTimeoutSweepHandler({ ...common, catalog }, instrumentation('timeout-sweep')),
+      'failure-reporter': createFailureReporterHandler(common, instrumentation('failure-reporter')),
+    };
+    const functions: Partial<Record<FunctionName, FunctionDeployment>> = {};
+    for (const name of Object.keys(handlers) as FunctionName[]) {
+      functions[name] = {
+        spec: FUNCTIONS[name],
+        handler: handlers[name],
+        ...(name === 'provision'
+          ? { reservedConcurrency: options.reservedConcurrency ?? DEFAULT_PROVISION_RESERVED_CONCURRENCY }
+          : {}),
+      };
+    }
+
+    const observers = activityLog(write);
+    const invoker = createAsyncInvoker({
+      database,
+      functions,
+      region,
+      account,
+      observer: quiet ? { error: observers.invoker.error } : observers.invoker,
+      ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
+      ...(options.unreservedConcurrency !== undefined
+        ? { unreservedConcurrency: options.unreservedConcurrency }
+        : {}),
+    });
+    const routes = localRoutes({ region, account, catalog });
+    const router = createRouter({
+      database,
+      bus,
+      routes,
+      target: invoker,
+      observer: quiet ? { error: observers.router.error } : observers.router,
+      ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
+    });
+
+    // Invoker first, so the router's recovery can hand events straight to it.
+    const invokerRecovery = invoker.start();
+    cleanups.push(() => invoker.stop());
+    const routerRecovery = router.start();
+    cleanups.push(() => router.stop());
+    await ecs.reconciled;
+
+    const sweepEvery = options.sweepIntervalMs ?? TIMEOUT_SWEEP_SCHEDULE.rateMinutes * 60_000;
+    const sweepTimer = setInterval(() => {
+      const at = new Date();
+      invoker.invokeAsync(
+        'timeout-sweep',
+        scheduledEvent(region, account, at),
+        `schedule:${TIMEOUT_SWEEP_SCHEDULE.id}:${at.toISOString()}`,
+      );
+    }, sweepEvery);
+    sweepTimer.unref();
+    cleanups.push(() => clearInterval(sweepTimer));
+
+    ready = true;
+    let stopping: Promise<void> | undefined;
+    return {
+      url: server.url,
+      region,
+      stateDir: options.stateDir,
+      driver,
+      databasePath: database.path,
+      routes,
+      bus,
+      recovered: {
+        routedOnStart: routerRecovery.routedOnStart,
+        pendingRetries: routerRecovery.pendingRetries,
+        queuedInvocations: invokerRecovery.queued,
+        interruptedInvocations: invokerRecovery.interrupted,
+        releasedLocks,
+      },
+      state: () => ({ deliveries: router.counts(), backlog: invoker.backlog() }),
+      stop() {
+        ready = false;
+        stopping ??= cleanUp();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** The envelope EventBridge Scheduler-style rules send: `aws.events` `Scheduled Event`. */
+function scheduledEvent(region: string, account: string, at: Date): EventEnvelope {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account,
+    time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:events:${region}:${account}:rule/${TIMEOUT_SWEEP_SCHEDULE.id}`],
+    detail: {},
+  };
+}
+
+/**
+ * Waits until the stack's event log (`GET /local/events`) holds events that satisfy `predicate`,
+ * and resolves with the whole log read then. Polls every 20 ms; rejects after `timeoutMs`.
+ *
+ * @example
+ * await waitForEvents(stack.url, (events) => events.some((e) => e['detail-type'] === 'Workspace Running'), 10_000);
+ */
+export async function waitForEvents(
+  url: string,
+  predicate: (events: readonly EventEnvelope[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<EventEnvelope[]> {
+  const deadline = Date.now() + timeoutMs;
+  const events: EventEnvelope[] = [];
+  let after = 0;
+  for (;;) {
+    const response = await fetch(new URL(`/local/events?after=${after}`, url));
+    if (!response.ok) throw new Error(`GET /local/events answered ${response.status}`);
+    const body = (await response.json()) as { events: EventEnvelope[]; lastSeq: number };
+    events.push(...body.events);
+    after = body.lastSeq;
+    if (predicate(events)) return events;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for events; the log holds: ${events.map((event) => event['detail-type']).join(', ')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

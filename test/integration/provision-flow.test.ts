@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOverlays } from '#config/overlays.ts';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { waitForEvents } from '#local/stack.ts';
+import {
+  about,
+  hasAll,
+  provisionRequest,
+  publishDeprovision,
+  publishProvision,
+  startTestStack,
+  type TestStack,
+  tasksOf,
+  uniqueId,
+} from './helpers.ts';
+
+const IMAGE = 'ghcr.io/molecule-ai/workspace-template-codex:latest';
+const overlays = loadOverlays();
+let local: TestStack;
+
+beforeAll(async () => {
+  local = await startTestStack();
+});
+afterAll(async () => {
+  await local?.stop();
+});
+
+describe.each([
+  {
+    kind: 'platform' as const,
+    overlayEvents: [
+      DETAIL_TYPES.templateAssetsRequested,
+      DETAIL_TYPES.pluginInstallRequested,
+      DETAIL_TYPES.configOverlayApplied,
+    ],
+  },
+  { kind: 'workspace' as const, overlayEvents: [DETAIL_TYPES.configOverlayApplied] },
+])('a kind=$kind request', ({ kind, overlayEvents }) => {
+  const workspaceId = uniqueId(kind);
+
+  it('launches the per-runtime image, applies the kind overlay and reports running', async () => {
+    await publishProvision(local.events, provisionRequest(workspaceId, { kind }));
+    const events = await waitForEvents(
+      local.stack.url,
+      hasAll(workspaceId, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
+    );
+
+    const [launched] = about(events, DETAIL_TYPES.taskLaunched, workspaceId);
+    expect(launched?.detail).toMatchObject({ kind, runtime: 'codex', image: IMAGE });
+    const tasks = await tasksOf(local.ecs, workspaceId);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]?.containers?.[0]?.image).toBe(IMAGE);
+    expect(tasks[0]?.lastStatus).toBe('RUNNING');
+
+    const overlayTypes = events
+      .filter((event) => (event.detail as { workspaceId?: string }).workspaceId === workspaceId)
+      .map((event) => event['detail-type'])
+      .filter(
+        (type) =>
+          type.startsWith('Workspace') &&
+          !['Workspace Provision Requested', 'Workspace Task Launched', 'Workspace Running'].includes(type),
+      );
+    expect(overlayTypes).toEqual(overlayEvents);
+    const [applied] = about(events, DETAIL_TYPES.configOverlayApplied, workspaceId);
+    expect((applied?.detail as { overlay?: unknown } | undefined)?.overlay).toEqual(overlays[kind]);
+  });
+
+  it('stops the task and reports it deprovisioned', async () => {
+    await publishDeprovision(local.events, workspaceId);
+    const events = await waitForEvents(
+      local.stack.url,
+      hasAll(workspaceId, DETAIL_TYPES.stopped, DETAIL_TYPES.deprovisioned),
+    );
+    const [deprovisioned] = about(events, DETAIL_TYPES.deprovisioned, workspaceId);
+    const tasks = await tasksOf(local.ecs, workspaceId);
+    expect(tasks.map((task) => task.lastStatus)).toEqual(['STOPPED']);
+    expect((deprovisioned?.detail as { taskArns?: string[] } | undefined)?.taskArns).toEqual([
+      tasks[0]?.taskArn,
+    ]);
+  });
+});
+
+describe('the platform overlay', () => {
+  it('declares the concierge template, identity paths and the platform MCP plugin', async () => {
+    const workspaceId = uniqueId('concierge');
+    await publishProvision(
+      local.events,
+      provisionRequest(workspaceId, { kind: 'platform', runtime: 'claude-code' }),
+    );
+    const events = await waitForEvents(
+      local.stack.url,
+      hasAll(workspaceId, DETAIL_TYPES.configOverlayApplied),
+    );
+    expect(about(events, DETAIL_TYPES.templateAssetsRequested, workspaceId)[0]?.detail).toMatchObject({
+      template: 'platform-agent',
+      paths: ['config.yaml', 'prompts/concierge.md'],
+    });
+    expect(about(events, DETAIL_TYPES.pluginInstallRequested, workspaceId)[0]?.detail).toMatchObject({
+      plugin: { name: 'molecule-ai-plugin-molecule-platform-mcp' },
+    });
+    expect(about(events, DETAIL_TYPES.taskLaunched, workspaceId)[0]?.detail).toMatchObject({
+      image: 'ghcr.io/molecule-ai/workspace-template-claude-code:latest',
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { FlagError } from '#local/cli/errors.ts';
+import { parseStartFlags } from '#local/cli/start-flags.ts';
+
+const flagError = (argv: string[], env: Record<string, string> = {}): string => {
+  try {
+    parseStartFlags(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FlagError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a FlagError');
+};
+
+describe('parseStartFlags', () => {
+  it('defaults to port 4010, the process driver and .local/', () => {
+    expect(parseStartFlags([], {})).toEqual({
+      help: false,
+      options: { port: 4010, stateDir: '.local/', driver: 'process' },
+    });
+  });
+
+  it('takes the port from LOCAL_PORT, and --port over it', () => {
+    expect(parseStartFlags([], { LOCAL_PORT: '5000' }).options.port).toBe(5000);
+    expect(parseStartFlags(['--port', '0'], { LOCAL_PORT: '5000' }).options.port).toBe(0);
+  });
+
+  it('reads the quota, the faults and the tuning flags', () => {
+    const { options } = parseStartFlags(
+      [
+        '--ecs-quota-burst',
+        '1000',
+        '--ecs-quota-rate',
+        '200',
+        '--fault-capacity',
+        '0.1',
+        '--fault-throttle',
+        '0.2',
+        '--fault-put-events',
+        '0.05',
+        '--fault-seed',
+        '7',
+        '--retry-delay-scale',
+        '0.001',
+        '--provision-concurrency',
+        '50',
+        '--sweep-interval',
+        '5',
+        '--driver',
+        'simulated',
+        '--reset',
+      ],
+      {},
+    );
+    expect(options).toMatchObject({
+      quota: { burst: 1000, ratePerSecond: 200 },
+      faults: { capacityFailureRate: 0.1, throttleRate: 0.2, putEventsFailureRate: 0.05, seed: 7 },
+      retryDelayScale: 0.001,
+      reservedConcurrency: 50,
+      sweepIntervalMs: 5000,
+      driver: 'simulated',
+      reset: true,
+    });
+  });
+
+  it.each([
+    [['--port', '70000'], '--port must be a whole number from 0 to 65535; got "70000"'],
+    [['--driver', 'k8s'], '--driver must be one of process, simulated, docker; got "k8s"'],
+    [['--fault-capacity', '1.5'], '--fault-capacity must be a probability from 0 to 1; got "1.5"'],
+    [['--ecs-quota-burst', '10'], '--ecs-quota-burst and --ecs-quota-rate go together'],
+    [['--region', 'Mars'], '--region must look like us-east-1; got "Mars"'],
+    [['--retry-delay-scale', '0'], '--retry-delay-scale must be a number above 0, at most 1; got "0"'],
+    [['--prot', '1'], "Unknown option '--prot'"],
+  ])('refuses %j', (argv, message) => {
+    expect(flagError(argv)).toContain(message);
+  });
+
+  it('refuses a bad LOCAL_PORT, naming the variable', () => {
+    expect(flagError([], { LOCAL_PORT: 'http' })).toContain('--port (LOCAL_PORT) must be a whole number');
+  });
+});
