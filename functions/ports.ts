@@ -19,12 +19,10 @@ export interface Clock {
 
 /**
  * The last ECS task version seen per task, advanced only forwards. `advance` is a conditional
- * write: true when `version` is higher than what was stored (the caller may emit), false otherwise.
- * `revert` undoes an advance whose emit failed, only if the stored version is still `version`.
+ * write: true when `version` is higher than what was stored, false otherwise.
  */
 export interface TaskVersionStore {
   advance(taskArn: string, version: number): Promise<boolean>;
-  revert(taskArn: string, version: number, previous: number | undefined): Promise<void>;
   get(taskArn: string): Promise<number | undefined>;
 }
 

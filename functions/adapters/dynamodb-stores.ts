@@ -102,37 +102,6 @@ export class DynamoDbTaskVersionStore implements TaskVersionStore {
       throw error;
     }
   }
-
-  async revert(taskArn: string, version: number, previous: number | undefined): Promise<void> {
-    const key = { [TABLE_KEY]: TASK_VERSION_PREFIX + taskArn };
-    try {
-      if (previous === undefined) {
-        await this.#client.send(
-          new DeleteCommand({
-            TableName: this.#tableName,
-            Key: key,
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': version },
-          }),
-        );
-      } else {
-        await this.#client.send(
-          new UpdateCommand({
-            TableName: this.#tableName,
-            Key: key,
-            UpdateExpression: 'SET #version = :previous',
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': version, ':previous': previous },
-          }),
-        );
-      }
-    } catch (error) {
-      // A later version was stored meanwhile: that one stands.
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
 }
 
 /**

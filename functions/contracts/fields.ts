@@ -69,7 +69,11 @@ export const envTotalBytes = (env: Record<string, string>): number => {
  */
 export const envField = z
   .record(envName, z.string({ error: 'env values must be strings' }), {
-    error: 'env must be an object of strings',
+    // A bad key keeps the key schema's message, which names the key; only a non-object gets this one.
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? ((issue as { issues?: Array<{ message?: string }> }).issues?.[0]?.message ?? undefined)
+        : 'env must be an object of strings',
   })
   .superRefine((env, ctx) => {
     const count = Object.keys(env).length;

@@ -50,14 +50,14 @@ const familyOf = (detail: EcsTaskStateChangeDetail): string | undefined =>
 /**
  * Creates the `ECS Task State Change` handler. ECS delivers these at least once and out of order,
  * so each task's last version is kept: an event at or below it is stale or a duplicate and emits
- * nothing. A newer one claims its version with a conditional write, then emits `Workspace Running`,
- * `Workspace Stopped` or `Workspace Provision Failed` (TASK_FAILED_TO_START); if the emit fails
- * the claim is undone so the platform's retry can emit it.
+ * nothing. A newer one emits `Workspace Running`, `Workspace Stopped` or `Workspace Provision
+ * Failed` (TASK_FAILED_TO_START) and then records its version, so a failure in between repeats the
+ * event rather than losing it.
  *
- * Claim and emit happen under a short per-task lease: two deliveries of different versions in
- * flight at once would otherwise both claim (v3, then v5) and race their PutEvents, so a consumer
- * could see Stopped before Running. Under the lease the later version waits for the earlier emit,
- * so the bus carries a task's workspace events in version order.
+ * Deciding, emitting and recording happen under a short per-task lease: two deliveries of
+ * different versions in flight at once would otherwise both emit and race their PutEvents, so a
+ * consumer could see Stopped before Running. Under the lease the later version waits for the
+ * earlier emit, so the bus carries a task's workspace events in version order.
  *
  * AWS's event is parsed leniently (AWS adds fields); one that still does not parse can never
  * succeed, so it is logged and dropped rather than retried.
@@ -120,19 +120,17 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ta
       logger.debug('stale or duplicate task state change', { lastVersion });
       return ignore('stale-or-duplicate');
     }
-    // The conditional write still guards against a lease that expired under a stalled invocation.
-    if (!(await taskVersions.advance(detail.taskArn, decision.version))) return ignore('stale-or-duplicate');
     if (!decision.event) {
+      if (!(await taskVersions.advance(detail.taskArn, decision.version)))
+        return ignore('stale-or-duplicate');
       countMetric(metrics, METRIC.taskStateAdvanced);
       return { outcome: 'advanced', version: decision.version };
     }
-
-    try {
-      await publisher.publish([decision.event]);
-    } catch (error) {
-      await taskVersions.revert(detail.taskArn, decision.version, lastVersion);
-      throw error;
-    }
+    // Emit first, then record the version: a crash in between re-emits on the platform's retry (a
+    // duplicate consumers dedupe by version) instead of losing the event for good.
+    await publisher.publish([decision.event]);
+    // The conditional write still guards against a lease that expired under a stalled invocation.
+    await taskVersions.advance(detail.taskArn, decision.version);
     countMetric(metrics, METRIC.taskStateEmitted);
     logger.info('emitted the workspace state', { detailType: decision.event.detailType });
     return { outcome: 'emitted', detailType: decision.event.detailType, version: decision.version };

@@ -8,8 +8,6 @@ import type { LocalDatabase } from '#local/interfaces.ts';
  */
 export class SqliteTaskVersionStore implements TaskVersionStore {
   readonly #advance: StatementSync;
-  readonly #revertTo: StatementSync;
-  readonly #forget: StatementSync;
   readonly #get: StatementSync;
 
   constructor(database: LocalDatabase) {
@@ -20,20 +18,11 @@ export class SqliteTaskVersionStore implements TaskVersionStore {
       `INSERT INTO task_versions (task_arn, version) VALUES (?, ?)
        ON CONFLICT (task_arn) DO UPDATE SET version = excluded.version WHERE excluded.version > task_versions.version`,
     );
-    this.#revertTo = database.db.prepare(
-      'UPDATE task_versions SET version = ? WHERE task_arn = ? AND version = ?',
-    );
-    this.#forget = database.db.prepare('DELETE FROM task_versions WHERE task_arn = ? AND version = ?');
     this.#get = database.db.prepare('SELECT version FROM task_versions WHERE task_arn = ?');
   }
 
   async advance(taskArn: string, version: number): Promise<boolean> {
     return Number(this.#advance.run(taskArn, version).changes) > 0;
-  }
-
-  async revert(taskArn: string, version: number, previous: number | undefined): Promise<void> {
-    if (previous === undefined) this.#forget.run(taskArn, version);
-    else this.#revertTo.run(previous, taskArn, version);
   }
 
   async get(taskArn: string): Promise<number | undefined> {

@@ -75,23 +75,6 @@ describe('DynamoDbTaskVersionStore', () => {
     await expect(versions.get('arn:task/2')).resolves.toBeUndefined();
     expect(documentsMock).toHaveReceivedCommandWith(GetCommand, { ConsistentRead: true });
   });
-
-  it('reverts only its own version: to the previous one, or by deleting the first', async () => {
-    const { versions, documentsMock } = setup();
-    documentsMock.on(UpdateCommand).resolves({});
-    documentsMock.on(DeleteCommand).rejects(conditionFailed());
-
-    await versions.revert('arn:task/1', 5, 3);
-    await expect(versions.revert('arn:task/2', 1, undefined)).resolves.toBeUndefined();
-
-    expect(documentsMock).toHaveReceivedCommandWith(UpdateCommand, {
-      ConditionExpression: '#version = :version',
-      ExpressionAttributeValues: { ':version': 5, ':previous': 3 },
-    });
-    expect(documentsMock).toHaveReceivedCommandWith(DeleteCommand, {
-      Key: { id: 'task-version#arn:task/2' },
-    });
-  });
 });
 
 describe('DynamoDbWorkspaceLeaseStore', () => {

@@ -126,6 +126,13 @@ describe('Workspace Provision Requested contract', () => {
     },
   );
 
+  it('names a refused env name in the message, at the path of that name', () => {
+    const parsed = ProvisionRequestedDetail.safeParse({ ...valid, env: { AWS_REGION: 'x' } });
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['env.AWS_REGION', expect.stringContaining('env name "AWS_REGION" is not allowed')],
+    ]);
+  });
+
   it('applies the defaults kind=workspace and tier=2', () => {
     const parsed = ProvisionRequestedDetail.parse(valid);
     expect(parsed.kind).toBe('workspace');

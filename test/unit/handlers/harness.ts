@@ -126,11 +126,6 @@ export class InMemoryTaskVersionStore implements TaskVersionStore {
     this.versions.set(taskArn, version);
     return true;
   }
-  async revert(taskArn: string, version: number, previous: number | undefined) {
-    if (this.versions.get(taskArn) !== version) return;
-    if (previous === undefined) this.versions.delete(taskArn);
-    else this.versions.set(taskArn, previous);
-  }
 }
 
 export class InMemoryWorkspaceLeaseStore implements WorkspaceLeaseStore {

@@ -202,7 +202,7 @@ describe('task-state', () => {
     expect(event?.detail).toMatchObject({ workspaceId: 'ws-1', code: 'TASK_FAILED_TO_START', taskArn: TASK });
   });
 
-  it('undoes its claim when the emit fails, so the redelivery emits', async () => {
+  it('records no version when the emit fails, so the redelivery emits', async () => {
     const { invoke, eventBridgeMock, taskVersions } = setup();
     eventBridgeMock.on(PutEventsCommand).rejectsOnce(serviceError('InternalException', 'boom', 500));
     const running = stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' });
@@ -212,6 +212,21 @@ describe('task-state', () => {
 
     eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
     await expect(invoke(running)).resolves.toMatchObject({ outcome: 'emitted' });
+  });
+
+  it('repeats the event rather than lose it when recording the version fails after the emit', async () => {
+    const { invoke, eventBridgeMock, taskVersions } = setup();
+    const running = stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' });
+    const advance = vi.spyOn(taskVersions, 'advance').mockRejectedValueOnce(new Error('store unavailable'));
+
+    await expect(invoke(running)).rejects.toThrow('store unavailable');
+    await expect(invoke(running)).resolves.toMatchObject({ outcome: 'emitted' });
+
+    expect(advance).toHaveBeenCalledTimes(2);
+    expect(sentEvents(eventBridgeMock).map((event) => event.detailType)).toEqual([
+      DETAIL_TYPES.running,
+      DETAIL_TYPES.running,
+    ]);
   });
 
   it('parses leniently but drops an event without a version, without throwing', async () => {
