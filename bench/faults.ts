@@ -1,0 +1,243 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { malformedRequests } from './bad-input.ts';
+import { EventLogTail, localEventBridge, provisionEntry, publishAll } from './lib/events.ts';
+import { OutcomeLedger } from './lib/outcomes.ts';
+import { type BenchmarkResult, progress } from './lib/report.ts';
+import { type StackProcess, startStackProcess } from './lib/stack-process.ts';
+import { allTasks, duplicateTaskCount, localEcs } from './lib/workspace-tasks.ts';
+
+/** The fault-injection harness: each scenario runs against its own local stack process. */
+
+const RUNTIMES = ['claude-code', 'codex', 'hermes', 'openclaw'];
+
+async function withStack<T>(
+  name: string,
+  flags: readonly string[],
+  body: (stack: StackProcess, stateDir: string) => Promise<T>,
+): Promise<T> {
+  const stateDir = await mkdtemp(join(tmpdir(), `bench-${name}-`));
+  const stack = await startStackProcess({ stateDir, driver: 'simulated', flags });
+  try {
+    return await body(stack, stateDir);
+  } finally {
+    await stack.kill('SIGTERM');
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+const request = (prefix: string, index: number, extra: Record<string, unknown> = {}) => ({
+  requestId: `${prefix}-req-${index}`,
+  workspaceId: `${prefix}-ws-${index}`,
+  orgId: `org-${index % 17}`,
+  runtime: RUNTIMES[index % RUNTIMES.length],
+  kind: index % 4 === 0 ? 'platform' : 'workspace',
+  ...extra,
+});
+
+/** 500 requests, each sent three times: once on its own, then twice at the same moment. */
+export async function runDuplicatesBenchmark(): Promise<BenchmarkResult> {
+  return await withStack('duplicates', [], async (stack) => {
+    const client = localEventBridge(stack.url);
+    const details = Array.from({ length: 500 }, (_, index) => request('dup', index));
+    progress('faults.duplicates: first copies, sequential batches');
+    await publishAll(
+      client,
+      details.map((detail) => provisionEntry(detail)),
+      1,
+    );
+    progress('faults.duplicates: second and third copies, concurrently');
+    const copies = details.flatMap((detail) => [provisionEntry(detail), provisionEntry(detail)]);
+    await publishAll(client, copies, 16);
+    const tail = new EventLogTail(stack.url);
+    const ledger = new OutcomeLedger();
+    const ids = details.map((detail) => detail.requestId);
+    await tail.until(() => {
+      ledger.add(tail.events.splice(0));
+      return ledger.settled(ids) === ids.length;
+    }, 120_000);
+    // Let late duplicates (if any) land before counting tasks.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const tasks = await allTasks(localEcs(stack.url));
+    const unique = details.length;
+    progress(`faults.duplicates: sent ${details.length * 3}, unique ${unique}, tasks ${tasks.length}`);
+    return {
+      figures: { faults: { duplicates: { sent: details.length * 3, unique, tasks: tasks.length } } },
+      checks: [
+        {
+          key: 'faults.duplicates.tasks',
+          target: '= faults.duplicates.unique',
+          met: tasks.length === unique,
+        },
+      ],
+      notes: [`duplicate tasks per workspace: ${duplicateTaskCount(tasks)}`],
+    };
+  });
+}
+
+/** 200+ malformed requests: each must be rejected, none may start a task or crash anything. */
+export async function runBadInputBenchmark(): Promise<BenchmarkResult> {
+  return await withStack('bad-input', [], async (stack) => {
+    const client = localEventBridge(stack.url);
+    const cases = malformedRequests();
+    progress(`faults.badInput: publishing ${cases.length} malformed requests`);
+    const entries = cases.map(({ detail }) => ({ ...provisionEntry({}), Detail: JSON.stringify(detail) }));
+    const published = await publishAll(client, entries, 4);
+    const accepted = new Set(published.eventIds.filter((id): id is string => typeof id === 'string'));
+    const rejectedIds = new Set<string>();
+    const tail = new EventLogTail(stack.url);
+    await tail.until(() => {
+      for (const event of tail.events.splice(0)) {
+        if (event['detail-type'] === 'Workspace Provision Rejected')
+          rejectedIds.add(String(event.detail.rejectedEventId));
+      }
+      return [...accepted].every((id) => rejectedIds.has(id));
+    }, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const tasks = await allTasks(localEcs(stack.url));
+    const health = await fetch(`${stack.url}/local/health`).then(
+      (response) => response.json() as Promise<Record<string, unknown>>,
+    );
+    const stackAlive = stack.child.exitCode === null;
+    const failedInvocations = Number((health.invocations as { failed?: number } | undefined)?.failed ?? 0);
+    const crashes = (stackAlive ? 0 : 1) + failedInvocations;
+    const notRejected = cases.filter((_, index) => {
+      const id = published.eventIds[index];
+      return !id || !rejectedIds.has(id);
+    });
+    // Entries PutEvents itself refused (e.g. over the size limit) are rejected at the door: still rejected, no task.
+    const refusedAtDoor = published.eventIds.filter((id) => id === undefined).length;
+    const rejected = [...accepted].filter((id) => rejectedIds.has(id)).length + refusedAtDoor;
+    progress(
+      `faults.badInput: sent ${cases.length}, rejected ${rejected} (${refusedAtDoor} by PutEvents), tasks ${tasks.length}, crashes ${crashes}`,
+    );
+    return {
+      figures: { faults: { badInput: { sent: cases.length, rejected, tasks: tasks.length, crashes } } },
+      checks: [
+        { key: 'faults.badInput.rejected', target: '= sent', met: rejected === cases.length },
+        { key: 'faults.badInput.tasks', target: '0', met: tasks.length === 0 },
+        { key: 'faults.badInput.crashes', target: '0', met: crashes === 0 },
+      ],
+      notes: [
+        `refused by PutEvents before routing (oversized entries): ${refusedAtDoor}`,
+        ...notRejected.slice(0, 5).map((item) => `not rejected: ${item.name}`),
+      ],
+    };
+  });
+}
+
+/** 1,000 requests with 30% RunTask throttling, 10% capacity failures and 10% PutEvents partial failures. */
+export async function runInjectedFaultsBenchmark(): Promise<BenchmarkResult> {
+  const flags = [
+    '--fault-throttle',
+    '0.3',
+    '--fault-capacity',
+    '0.1',
+    '--fault-put-events',
+    '0.1',
+    '--fault-seed',
+    '7',
+  ];
+  return await withStack('injected', flags, async (stack) => {
+    const client = localEventBridge(stack.url);
+    const details = Array.from({ length: 1000 }, (_, index) => request('inj', index));
+    progress('faults.injected: publishing 1,000 requests (the producer retries its own failed entries)');
+    const published = await publishAll(
+      client,
+      details.map((detail) => provisionEntry(detail)),
+      8,
+    );
+    const tail = new EventLogTail(stack.url);
+    const ledger = new OutcomeLedger();
+    const ids = details.map((detail) => detail.requestId);
+    let last = -1;
+    await tail.until(
+      () => {
+        ledger.add(tail.events.splice(0));
+        const settled = ledger.settled(ids);
+        if (settled !== last && settled % 100 === 0) progress(`faults.injected: ${settled}/1000 settled`);
+        last = settled;
+        return settled === ids.length;
+      },
+      240_000,
+      250,
+    );
+    const launched = ledger.count(ids, 'launched');
+    const failedWithEvent = ledger.count(ids, 'failed');
+    const lost = ids.length - ledger.settled(ids);
+    progress(`faults.injected: launched ${launched}, failed with event ${failedWithEvent}, lost ${lost}`);
+    return {
+      figures: { faults: { injected: { requests: ids.length, launched, failedWithEvent, lost } } },
+      checks: [
+        { key: 'faults.injected.lost', target: '0', met: lost === 0 },
+        {
+          key: 'faults.injected.launched',
+          target: 'launched + failedWithEvent = requests',
+          met: launched + failedWithEvent === ids.length,
+        },
+      ],
+      notes: [`producer entries accepted after its own retries: ${published.accepted}/${ids.length}`],
+    };
+  });
+}
+
+/** SIGKILL of the stack mid-burst, then a restart on the same state: nothing accepted is lost. */
+export async function runCrashBenchmark(): Promise<BenchmarkResult> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'bench-crash-'));
+  try {
+    let stack = await startStackProcess({ stateDir, driver: 'simulated' });
+    const client = localEventBridge(stack.url);
+    const details = Array.from({ length: 2000 }, (_, index) => request('crash', index));
+    const acceptedIds = new Set<string>();
+    let killed = false;
+    progress('faults.crash: publishing 2,000 requests; SIGKILL after the first 1,000 are accepted');
+    const publishing = publishAll(
+      client,
+      details.map((detail) => provisionEntry(detail)),
+      4,
+      (index) => {
+        acceptedIds.add(details[index]?.requestId as string);
+        if (!killed && acceptedIds.size >= 1000) {
+          killed = true;
+          stack.child.kill('SIGKILL');
+        }
+      },
+    ).catch(() => undefined);
+    await publishing;
+    await new Promise<void>((resolve) =>
+      stack.child.exitCode !== null || stack.child.signalCode !== null
+        ? resolve()
+        : stack.child.once('exit', () => resolve()),
+    );
+    progress(`faults.crash: killed with ${acceptedIds.size} accepted; restarting on the same state`);
+    stack = await startStackProcess({ stateDir, driver: 'simulated' });
+    try {
+      const tail = new EventLogTail(stack.url);
+      const ledger = new OutcomeLedger();
+      await tail.until(
+        () => {
+          ledger.add(tail.events.splice(0));
+          return ledger.settled(acceptedIds) === acceptedIds.size;
+        },
+        180_000,
+        250,
+      );
+      const delivered = ledger.settled(acceptedIds);
+      const lost = acceptedIds.size - delivered;
+      const duplicated = ledger.duplicated(acceptedIds);
+      progress(
+        `faults.crash: accepted ${acceptedIds.size}, delivered ${delivered}, lost ${lost}, duplicate outcomes ${duplicated}`,
+      );
+      return {
+        figures: { faults: { crash: { accepted: acceptedIds.size, delivered, lost } } },
+        checks: [{ key: 'faults.crash.lost', target: '0', met: lost === 0 }],
+        notes: [`requests with more than one terminal event after the restart: ${duplicated}`],
+      };
+    } finally {
+      await stack.kill('SIGTERM');
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
