@@ -130,6 +130,19 @@ export function malformedRequests(): Array<{ name: string; detail: unknown }> {
     envCases.push([`env name ${JSON.stringify(name)}`, { [name]: 'value' }]);
   }
   for (const [name, env] of envCases) mutations.push([name, set('env', env)]);
+  const injections = [
+    "' OR '1'='1",
+    '; DROP TABLE tasks; --',
+    '\r\nX-Injected: 1',
+    '{{7*7}}',
+    '%s%s%n',
+    '\u202e',
+  ];
+  for (const injection of injections) {
+    for (const field of [...idFields, 'runtime', 'template']) {
+      mutations.push([`${field} injection ${JSON.stringify(injection)}`, set(field, injection)]);
+    }
+  }
   for (const field of [
     'runtme',
     'Kind',
@@ -139,6 +152,8 @@ export function malformedRequests(): Array<{ name: string; detail: unknown }> {
     'cpu',
     'command',
     'secrets',
+    'reason',
+    'Env',
   ]) {
     mutations.push([`unknown field ${field}`, set(field, 'x')]);
   }

@@ -5,6 +5,7 @@ import { EventLogTail, localEventBridge, provisionEntry, publishAll } from './li
 import { OutcomeLedger } from './lib/outcomes.ts';
 import { type BenchmarkResult, progress } from './lib/report.ts';
 import { startStackProcess } from './lib/stack-process.ts';
+import { readStackCounters } from './lib/stack-state.ts';
 import { round } from './lib/stats.ts';
 import { allTasks, duplicateTaskCount, localEcs } from './lib/workspace-tasks.ts';
 
@@ -73,10 +74,7 @@ export async function runBurstBenchmark(): Promise<BenchmarkResult> {
     progress('burst: counting tasks and dead letters');
     const tasks = await allTasks(localEcs(stack.url));
     const duplicateTasks = duplicateTaskCount(tasks);
-    const stats = (await fetch(`${stack.url}/local/health`).then((response) => response.json())) as {
-      deadLetters?: number;
-    };
-    const dlq = Number(stats.deadLetters ?? Number.NaN);
+    const dlq = readStackCounters(stateDir).deadLetters;
     progress(
       `burst: launched ${launched}, lost ${lost}, duplicate tasks ${duplicateTasks}, dlq ${dlq}, makespan ${makespanS} s (bound ${quotaBoundS} s), peak RSS ${peakRssMb} MiB`,
     );

@@ -6,6 +6,7 @@ import { EventLogTail, localEventBridge, provisionEntry, publishAll } from './li
 import { OutcomeLedger } from './lib/outcomes.ts';
 import { type BenchmarkResult, progress } from './lib/report.ts';
 import { type StackProcess, startStackProcess } from './lib/stack-process.ts';
+import { readStackCounters } from './lib/stack-state.ts';
 import { allTasks, duplicateTaskCount, localEcs } from './lib/workspace-tasks.ts';
 
 /** The fault-injection harness: each scenario runs against its own local stack process. */
@@ -78,7 +79,7 @@ export async function runDuplicatesBenchmark(): Promise<BenchmarkResult> {
 
 /** 200+ malformed requests: each must be rejected, none may start a task or crash anything. */
 export async function runBadInputBenchmark(): Promise<BenchmarkResult> {
-  return await withStack('bad-input', [], async (stack) => {
+  return await withStack('bad-input', [], async (stack, stateDir) => {
     const client = localEventBridge(stack.url);
     const cases = malformedRequests();
     progress(`faults.badInput: publishing ${cases.length} malformed requests`);
@@ -106,7 +107,7 @@ export async function runBadInputBenchmark(): Promise<BenchmarkResult> {
       const id = published.eventIds[index];
       return !id || !rejectedIds.has(id);
     });
-    // Entries PutEvents itself refused (e.g. over the size limit) are rejected at the door: still rejected, no task.
+    // Entries PutEvents itself refused (a detail that is not a JSON object) are rejected at the door: still rejected, no task.
     const refusedAtDoor = published.eventIds.filter((id) => id === undefined).length;
     const rejected = [...accepted].filter((id) => rejectedIds.has(id)).length + refusedAtDoor;
     progress(
@@ -120,7 +121,7 @@ export async function runBadInputBenchmark(): Promise<BenchmarkResult> {
         { key: 'faults.badInput.crashes', target: '0', met: crashes === 0 },
       ],
       notes: [
-        `refused by PutEvents before routing (oversized entries): ${refusedAtDoor}`,
+        `refused by PutEvents itself (detail not a JSON object): ${refusedAtDoor}`,
         ...notRejected.slice(0, 5).map((item) => `not rejected: ${item.name}`),
       ],
     };
