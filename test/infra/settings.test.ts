@@ -156,7 +156,7 @@ describe('deployment settings', () => {
   });
 
   it('documents every context option in the deploy guide', () => {
-    const guides = ['docs/deploy.md', 'README.md'].filter((file) => existsSync(file));
+    const guides = ['README.md'].filter((file) => existsSync(file));
     const text = guides.map((file) => readFileSync(file, 'utf8')).join('\n');
     const missing = Object.keys(CONTEXT_OPTIONS).filter((option) => !text.includes(`\`${option}\``));
     expect(missing).toEqual([]);
