@@ -45,6 +45,13 @@ export class OutcomeLedger {
     return total;
   }
 
+  /** Requests whose terminal events disagree (e.g. launched and failed). */
+  conflicting(requestIds: Iterable<string>): number {
+    let total = 0;
+    for (const id of requestIds) if (new Set(this.byRequest.get(id) ?? []).size > 1) total += 1;
+    return total;
+  }
+
   /** Requests that got more than one terminal event. */
   duplicated(requestIds: Iterable<string>): number {
     let total = 0;
