@@ -124,6 +124,7 @@ async function buildFloorBundle(name: string, clients: readonly string[], scratc
     target: 'node24',
     minify: true,
     sourcemap: true,
+    sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
     outfile,

@@ -1,4 +1,3 @@
-import { type Catalog, type CatalogOverrides, loadCatalog, parseTierSizing } from '#config/catalog.ts';
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerSettings } from '#functions/ports.ts';
 import { EnvironmentError } from './errors.ts';
@@ -136,20 +135,27 @@ export function readLaunchTarget(env: Environment = process.env): LaunchTarget {
   };
 }
 
+/** The deployment's overrides of the runtime catalog, as the environment gives them (unparsed). */
+export interface CatalogEnvironment {
+  readonly registry?: string;
+  readonly tag?: string;
+  /** `1=256/512,2=512/1024`: parsed and checked by the catalog. */
+  readonly tierSizing?: string;
+}
+
 /**
- * The runtime catalog with the deployment's `IMAGE_REGISTRY`, `IMAGE_TAG` and `TIER_SIZING`
- * (each optional; the catalog file's values are the defaults).
+ * `IMAGE_REGISTRY`, `IMAGE_TAG` and `TIER_SIZING`, each optional (the catalog file's values are the
+ * defaults). They stay text here, so this module needs no catalog: `deploymentCatalog` applies them.
  */
-export function readCatalog(env: Environment = process.env): Catalog {
+export function readCatalogEnvironment(env: Environment = process.env): CatalogEnvironment {
   const registry = optionalEnvVar('IMAGE_REGISTRY', env);
   const tag = optionalEnvVar('IMAGE_TAG', env);
   const tierSizing = optionalEnvVar('TIER_SIZING', env);
-  const overrides: CatalogOverrides = {
+  return {
     ...(registry ? { registry } : {}),
     ...(tag ? { tag } : {}),
-    ...(tierSizing ? { tiers: parseTierSizing(tierSizing) } : {}),
+    ...(tierSizing ? { tierSizing } : {}),
   };
-  return loadCatalog(overrides);
 }
 
 /** `IDEMPOTENCY_TABLE_NAME`: the one table of idempotency records, task versions and workspace leases. */

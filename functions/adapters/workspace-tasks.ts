@@ -1,8 +1,6 @@
 import { TAG_KEYS } from '#contracts/names.ts';
 import type { Clock, WorkspaceLeaseStore } from '#functions/ports.ts';
 import { isLive, type TaskRunner, type TaskSummary } from './ecs-task-runner.ts';
-import { WorkspaceBusyError } from './errors.ts';
-import { type BackoffPolicy, fullJitterDelay } from './retry-backoff.ts';
 
 /** A live task of a workspace, as ECS lists it or as the last launch record presumes it. */
 export interface LiveTask {
@@ -85,42 +83,3 @@ const requestIdOf = (
   if (tagged) return { requestId: tagged };
   return record?.taskArn === task.taskArn ? { requestId: record.requestId } : {};
 };
-
-export interface LeaseWaitOptions {
-  readonly clock: Clock;
-  readonly random: () => number;
-  /** Give up when the next wait would pass this instant (clock ms). */
-  readonly deadline: number;
-  /** How long the lease lasts if this invocation dies holding it. */
-  readonly ttlMs: number;
-  /** @default { baseDelayMs: 250, maxDelayMs: 4000 } */
-  readonly backoff?: BackoffPolicy;
-  /** Told before each wait (for a metric). */
-  readonly onWait?: () => void;
-}
-
-/**
- * Takes the workspace's lease for `owner`, waiting with full-jitter backoff while another
- * invocation holds it and the deadline allows.
- *
- * @throws WorkspaceBusyError when the lease is still held at the deadline (retryable).
- */
-export async function acquireWorkspaceLease(
-  leases: WorkspaceLeaseStore,
-  workspaceId: string,
-  owner: string,
-  options: LeaseWaitOptions,
-): Promise<void> {
-  const backoff = options.backoff ?? { baseDelayMs: 250, maxDelayMs: 4_000 };
-  for (let attempt = 0; ; attempt++) {
-    if (await leases.acquire(workspaceId, owner, options.ttlMs)) return;
-    const delay = Math.max(1, fullJitterDelay(attempt, backoff, options.random));
-    if (options.clock.now() + delay > options.deadline) {
-      throw new WorkspaceBusyError(
-        `workspace ${workspaceId} is busy with another request; the platform will retry`,
-      );
-    }
-    options.onWait?.();
-    await options.clock.sleep(delay);
-  }
-}

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `detail` of AWS's `ECS Task State Change`. Parsed leniently: AWS adds fields over time, so

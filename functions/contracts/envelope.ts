@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The EventBridge envelope every handler receives. `detail` is left open here; handlers parse it
- * with the contract of their detail-type (through Powertools' EventBridgeEnvelope).
+ * with the contract of their detail-type (through the parser's EventBridge envelope adapter).
+ * `time` is ISO 8601 as EventBridge writes it, the same rule Powertools' own envelope applies.
  */
 export const EventBridgeEnvelope = z.looseObject({
   version: z.string(),
@@ -10,7 +11,7 @@ export const EventBridgeEnvelope = z.looseObject({
   'detail-type': z.string(),
   source: z.string(),
   account: z.string(),
-  time: z.string(),
+  time: z.iso.datetime(),
   region: z.string(),
   resources: z.array(z.string()),
   detail: z.unknown(),

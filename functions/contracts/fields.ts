@@ -1,15 +1,20 @@
-import { z } from 'zod';
-import runtimeCatalog from '#config/runtimes.json' with { type: 'json' };
-import { FAILURE_CODES, KINDS, RESERVED_ENV_PREFIXES, SYSTEM_ENV_NAMES, TIERS } from './names.ts';
+import * as z from 'zod';
+import {
+  FAILURE_CODES,
+  KINDS,
+  RESERVED_ENV_PREFIXES,
+  RUNTIME_NAMES,
+  SYSTEM_ENV_NAMES,
+  TIERS,
+} from './names.ts';
+
+export { RUNTIME_NAMES };
 
 /**
  * Field schemas shared by the event contracts. Each carries a message that names the field, and
  * every rule is one the JSON Schema generator can express, so zod and the published JSON Schemas
  * enforce the same contract.
  */
-
-/** The runtime catalog's keys are the contract's runtime enum: config/runtimes.json is the one source. */
-export const RUNTIME_NAMES: readonly string[] = Object.freeze(Object.keys(runtimeCatalog.runtimes));
 
 const boundedId = (field: string, charset: string, pattern: RegExp) =>
   z

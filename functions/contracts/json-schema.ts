@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { kebabDetailType } from './names.ts';
 import { DETAIL_SCHEMAS, INBOUND } from './registry.ts';
 

@@ -1,3 +1,5 @@
+import runtimeCatalog from '#config/runtimes.json' with { type: 'json' };
+
 /**
  * Names that appear on the wire: detail-types, sources, kinds and failure codes.
  * Everything else (rules, schemas, handlers, the local stack) imports them from here.
@@ -45,6 +47,13 @@ export const DEFAULT_KIND: Kind = 'workspace';
 export const TIERS = [1, 2, 3, 4] as const;
 export type Tier = (typeof TIERS)[number];
 export const DEFAULT_TIER: Tier = 2;
+
+/**
+ * The runtime catalog's keys are the contract's runtime enum: config/runtimes.json is the one source.
+ * Here rather than beside the field schemas so that code which only checks a name (the failure
+ * reporter) does not build the schemas.
+ */
+export const RUNTIME_NAMES: readonly string[] = Object.freeze(Object.keys(runtimeCatalog.runtimes));
 
 /** Stable codes of `Workspace Provision Failed`. */
 export const FAILURE_CODES = [

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EcsTaskStateChangeDetail } from './ecs.ts';
 import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from './inbound.ts';
 import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts';

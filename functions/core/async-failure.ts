@@ -1,5 +1,4 @@
-import { RUNTIME_NAMES } from '#contracts/fields.ts';
-import { FAILURE_CODES, type FailureCode } from '#contracts/names.ts';
+import { FAILURE_CODES, type FailureCode, RUNTIME_NAMES } from '#contracts/names.ts';
 import type { ProvisionFailedDetail } from '#contracts/outbound.ts';
 import { spentReasonFor } from './run-task-outcome.ts';
 

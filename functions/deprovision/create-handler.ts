@@ -1,9 +1,9 @@
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
+import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import {
   countMetric,
@@ -13,7 +13,8 @@ import {
   METRIC,
 } from '#adapters/instrumentation.ts';
 import { rejectionOf } from '#adapters/request-rejection.ts';
-import { acquireWorkspaceLease, WorkspaceTasks } from '#adapters/workspace-tasks.ts';
+import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
+import { WorkspaceTasks } from '#adapters/workspace-tasks.ts';
 import { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DeprovisionedDetail } from '#contracts/outbound.ts';
@@ -120,7 +121,7 @@ export function createDeprovisionHandler(
   }
 
   return instrumentedHandler(instrumentation, { correlationIdPath: 'detail.requestId' })
-    .use(parser({ schema: DeprovisionRequestedDetail, envelope: EventBridgeEnvelope, safeParse: true }))
+    .use(parser({ schema: DeprovisionRequestedDetail, envelope: EventBridgeDetailEnvelope, safeParse: true }))
     .use(
       idempotentOn(ports.idempotencyStore, {
         scope: 'deprovision',

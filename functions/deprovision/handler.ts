@@ -1,4 +1,6 @@
-import { documentClientOf, dynamoDbClient, ecsClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ecsClient } from '#adapters/clients/ecs.ts';
+import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
 import {
   readClusterTarget,

@@ -1,4 +1,4 @@
-import { eventBridgeClient } from '#adapters/aws-clients.ts';
+import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { readEventSettings, readInstrumentationEnvironment } from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';

@@ -1,6 +1,6 @@
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
+import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import {
   countMetric,
@@ -69,7 +69,7 @@ export function createOverlayHandler(ports: OverlayHandlerPorts, options: Overla
   }
 
   return instrumentedHandler(instrumentation, { correlationIdPath: 'detail.requestId' })
-    .use(parser({ schema: TaskLaunchedDetail, envelope: EventBridgeEnvelope }))
+    .use(parser({ schema: TaskLaunchedDetail, envelope: EventBridgeDetailEnvelope }))
     .use(
       idempotentOn(ports.idempotencyStore, {
         scope: 'overlay',

@@ -1,4 +1,5 @@
-import { dynamoDbClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
 import {
   readEventSettings,

@@ -1,9 +1,9 @@
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult, ParsedResultError } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
 import { EcsTaskRunner, runtimeOfFamily } from '#adapters/ecs-task-runner.ts';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
+import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import {
   countByCode,
@@ -15,7 +15,8 @@ import {
 } from '#adapters/instrumentation.ts';
 import { rejectionOf } from '#adapters/request-rejection.ts';
 import { type BackoffPolicy, fullJitterDelay } from '#adapters/retry-backoff.ts';
-import { acquireWorkspaceLease, type LiveTask, WorkspaceTasks } from '#adapters/workspace-tasks.ts';
+import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
+import { type LiveTask, WorkspaceTasks } from '#adapters/workspace-tasks.ts';
 import type { Catalog, TierKey } from '#config/catalog.ts';
 import { orgIdField } from '#contracts/fields.ts';
 import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
@@ -308,7 +309,7 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
     .use(
       parser({
         schema: provisionRequestSchema(catalog, settings.launchTarget),
-        envelope: EventBridgeEnvelope,
+        envelope: EventBridgeDetailEnvelope,
         safeParse: true,
       }),
     )

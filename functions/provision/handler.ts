@@ -1,7 +1,10 @@
-import { documentClientOf, dynamoDbClient, ecsClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ecsClient } from '#adapters/clients/ecs.ts';
+import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
+import { deploymentCatalog } from '#adapters/deployment-catalog.ts';
 import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
 import {
-  readCatalog,
+  readCatalogEnvironment,
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
@@ -25,7 +28,7 @@ export const handler = createProvisionHandler(
       tableName,
       clock: systemClock,
     }),
-    catalog: readCatalog(),
+    catalog: deploymentCatalog(readCatalogEnvironment()),
     settings: { ...readEventSettings(), launchTarget: readLaunchTarget() },
     clock: systemClock,
   },

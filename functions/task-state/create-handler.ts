@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
+import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import {
   countMetric,
   defaultInstrumentation,
@@ -12,7 +12,7 @@ import {
   METRIC,
 } from '#adapters/instrumentation.ts';
 import { fieldErrorsOf } from '#adapters/request-rejection.ts';
-import { acquireWorkspaceLease } from '#adapters/workspace-tasks.ts';
+import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
 import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { decideTaskState } from '#core/task-state.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
@@ -137,6 +137,6 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ta
   }
 
   return instrumentedHandler(instrumentation)
-    .use(parser({ schema: EcsTaskStateChangeDetail, envelope: EventBridgeEnvelope, safeParse: true }))
+    .use(parser({ schema: EcsTaskStateChangeDetail, envelope: EventBridgeDetailEnvelope, safeParse: true }))
     .handler<unknown, TaskStateResult>(onTaskStateChange);
 }

@@ -1,4 +1,5 @@
-import { documentClientOf, dynamoDbClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbTaskVersionStore, DynamoDbWorkspaceLeaseStore } from '#adapters/dynamodb-stores.ts';
 import {
   readEventSettings,

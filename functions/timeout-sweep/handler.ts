@@ -1,4 +1,5 @@
-import { ecsClient, eventBridgeClient } from '#adapters/aws-clients.ts';
+import { ecsClient } from '#adapters/clients/ecs.ts';
+import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import {
   readClusterTarget,
   readEventSettings,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { deploymentCatalog } from '#adapters/deployment-catalog.ts';
 import {
   envFlag,
   envList,
   envVar,
-  readCatalog,
+  readCatalogEnvironment,
   readEventSettings,
   readInstrumentationEnvironment,
   readLaunchTarget,
@@ -73,14 +74,22 @@ describe('environment', () => {
   });
 
   it('applies the image registry, tag and tier sizing to the catalog', () => {
-    const catalog = readCatalog({
-      IMAGE_REGISTRY: 'registry.example.com/team',
-      IMAGE_TAG: 'v7',
-      TIER_SIZING: '1=512/1024',
-    });
+    const catalog = deploymentCatalog(
+      readCatalogEnvironment({
+        IMAGE_REGISTRY: 'registry.example.com/team',
+        IMAGE_TAG: ' v7 ',
+        TIER_SIZING: '1=512/1024',
+      }),
+    );
     expect(catalog.runtimes.codex?.image).toBe('registry.example.com/team/workspace-template-codex:v7');
     expect(catalog.tiers['1']).toEqual({ cpu: 512, memory: 1024 });
-    expect(readCatalog({}).runtimes.codex?.image).toBe('ghcr.io/molecule-ai/workspace-template-codex:latest');
+    expect(deploymentCatalog(readCatalogEnvironment({ IMAGE_TAG: '  ' })).runtimes.codex?.image).toBe(
+      'ghcr.io/molecule-ai/workspace-template-codex:latest',
+    );
+  });
+
+  it('refuses malformed tier sizing from the environment', () => {
+    expect(() => deploymentCatalog(readCatalogEnvironment({ TIER_SIZING: '1=lots' }))).toThrow(/tier/i);
   });
 
   it('names the service after the function unless POWERTOOLS_SERVICE_NAME says otherwise', () => {
