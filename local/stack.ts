@@ -1,26 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { join } from 'node:path';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { systemClock } from '#adapters/system-clock.ts';
 import { loadCatalog } from '#config/catalog.ts';
-import { loadOverlays } from '#config/overlays.ts';
-import {
-  CONTAINER_NAME,
-  DEFAULT_CLUSTER_NAME,
-  DEFAULT_EVENT_BUS_NAME,
-  DEFAULT_PROVISIONER_SOURCE,
-} from '#contracts/names.ts';
-import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
-import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
-import { createOverlayHandler } from '#functions/overlay/create-handler.ts';
-import type { HandlerSettings } from '#functions/ports.ts';
-import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
-import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
-import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
+import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
+import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { FUNCTIONS, type FunctionName, TIMEOUT_SWEEP_SCHEDULE } from '#infra/flows.ts';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
 import { createEcsEmulator } from '#local/ecs/index.ts';
@@ -32,23 +16,18 @@ import type {
   LocalEventBus,
   QuotaOptions,
 } from '#local/interfaces.ts';
+import { startHandlerPool } from '#local/lambda/handler-pool.ts';
+import type { HandlerSetup } from '#local/lambda/handlers.ts';
 import { createAsyncInvoker, type FunctionDeployment, type LambdaHandler } from '#local/lambda/invoker.ts';
-import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
 import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
-import { SqliteTaskVersionStore } from '#local/ports/task-version-store.ts';
+import { localPorts, portOperations } from '#local/ports/remote.ts';
 import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
 import { activityLog, type LogWriter } from '#local/routing/activity-log.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
 import { createRouter } from '#local/routing/router.ts';
-import {
-  DEFAULT_BUS,
-  LOCAL_ACCOUNT,
-  localClusterArn,
-  localRoutes,
-  type Route,
-} from '#local/routing/routes.ts';
+import { DEFAULT_BUS, LOCAL_ACCOUNT, localRoutes, type Route } from '#local/routing/routes.ts';
 import { createLocalServer } from '#local/server/index.ts';
-import { DATABASE_FILE, openDatabase } from '#local/store/index.ts';
+import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
 
 /** Options of {@link startLocalStack}; every one has a default that suits `npm start`. */
 export interface LocalStackOptions {
@@ -85,6 +64,12 @@ export interface LocalStackOptions {
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
   /** Step delay of the `simulated` driver. @default the emulator's (2 ms) */
   readonly simulatedStepMs?: number;
+  /**
+   * Worker threads the handlers run on, beside the thread of the endpoint, bus, ECS emulator and
+   * bookkeeping; 0 runs them on that thread (always so for an in-memory store).
+   * @default 1
+   */
+  readonly handlerThreads?: number;
   /** Removes the state before starting. @default false */
   readonly reset?: boolean;
   /** Level of the handlers' own Powertools logs. @default 'WARN' ('SILENT' when quiet) */
@@ -127,25 +112,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
-/**
- * SDK client settings for the stack's own endpoint. Everything the SDK would otherwise take from
- * `AWS_*` variables or the shared config files is explicit, so outside settings cannot redirect or
- * break the clients. One keep-alive agent serves every client.
- */
-function localClientConfig(url: string, region: string, agent: Agent) {
-  return {
-    endpoint: url,
-    region,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 3,
-    retryMode: 'standard',
-    useFipsEndpoint: false,
-    useDualstackEndpoint: false,
-    requestHandler: { httpAgent: agent, connectionTimeout: 5_000, requestTimeout: 30_000 },
-  } as const;
-}
+/** Handler threads when {@link LocalStackOptions.handlerThreads} is not given. */
+export const DEFAULT_HANDLER_THREADS = 1;
 
 /**
  * Starts the embedded local stack: the durable store, the bus, the ECS emulator and its task
@@ -165,7 +133,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const driver = options.driver ?? 'process';
   const account = LOCAL_ACCOUNT;
   const quiet = options.quiet ?? false;
-  const sink = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const stdout = options.log ? undefined : bufferedStdout();
+  const sink = options.log ?? (stdout as BufferedWriter).write;
   const write: LogWriter = quiet
     ? () => {}
     : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${line}`);
@@ -180,9 +149,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
   });
-  const overlays = loadOverlays();
   const database = openDatabase(options.stateDir);
-  const cleanups: Array<() => Promise<void> | void> = [() => database.close()];
+  const cleanups: Array<() => Promise<void> | void> = [() => database.close(), () => stdout?.flush()];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
@@ -231,67 +199,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => server.close());
 
-    // The handlers' ports: the real SDK clients on the stack's endpoint, and the durable stores.
-    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-    cleanups.push(() => agent.destroy());
-    const clientConfig = localClientConfig(server.url, region, agent);
-    const ecsClient = new ECSClient(clientConfig);
-    const eventBridgeClient = new EventBridgeClient(clientConfig);
-    cleanups.push(() => {
-      ecsClient.destroy();
-      eventBridgeClient.destroy();
-    });
-    const clusterArn = localClusterArn(region, account, DEFAULT_CLUSTER_NAME);
-    const settings: HandlerSettings = {
-      eventBusName: DEFAULT_EVENT_BUS_NAME,
-      provisionerSource: DEFAULT_PROVISIONER_SOURCE,
-      launchTarget: {
-        cluster: clusterArn,
-        subnets: ['subnet-local'],
-        securityGroups: ['sg-local'],
-        assignPublicIp: 'DISABLED',
-      },
-    };
     // Only this process ever holds locks and leases, so whatever a killed run left is orphaned.
     const releasedLocks =
       SqliteIdempotencyStore.releaseOrphanedLocks(database) + SqliteWorkspaceLeaseStore.releaseAll(database);
-    const workspaceLeases = new SqliteWorkspaceLeaseStore(database);
-    const taskVersions = new SqliteTaskVersionStore(database);
-    const common = {
-      ecs: ecsClient,
-      eventBridge: eventBridgeClient,
-      catalog,
-      overlays,
-      settings,
-      clock: systemClock,
+    // The handlers: their factories, the real SDK clients on the stack's endpoint, the durable stores.
+    const setup: HandlerSetup = {
+      url: server.url,
+      region,
+      handlerLogLevel,
+      ...(options.provisionRetry ? { provisionRetry: options.provisionRetry } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
+      ...(options.tag ? { tag: options.tag } : {}),
     };
-    const instrumentation = (name: FunctionName) => ({
-      instrumentation: localInstrumentation(name, handlerLogLevel),
-    });
-
-    const handlers: Record<FunctionName, LambdaHandler> = {
-      provision: createProvisionHandler(
-        { ...common, idempotencyStore: new SqliteIdempotencyStore(database), workspaceLeases },
-        {
-          ...instrumentation('provision'),
-          ...(options.provisionRetry ? { retry: options.provisionRetry } : {}),
-        },
-      ),
-      overlay: createOverlayHandler(
-        { ...common, idempotencyStore: new SqliteIdempotencyStore(database) },
-        instrumentation('overlay'),
-      ),
-      'task-state': createTaskStateHandler(
-        { ...common, taskVersions, workspaceLeases },
-        instrumentation('task-state'),
-      ),
-      deprovision: createDeprovisionHandler(
-        { ...common, idempotencyStore: new SqliteIdempotencyStore(database), workspaceLeases },
-        instrumentation('deprovision'),
-      ),
-      'timeout-sweep': createTimeoutSweepHandler({ ...common, catalog }, instrumentation('timeout-sweep')),
-      'failure-reporter': createFailureReporterHandler(common, instrumentation('failure-reporter')),
-    };
+    const handlerThreads =
+      database.path === IN_MEMORY ? 0 : (options.handlerThreads ?? DEFAULT_HANDLER_THREADS);
+    let handlers: Record<FunctionName, LambdaHandler>;
+    if (handlerThreads > 0) {
+      const pool = await startHandlerPool(handlerThreads, { ...setup, account }, portOperations(database));
+      cleanups.push(() => pool.close());
+      handlers = Object.fromEntries(
+        Object.keys(FUNCTIONS).map((name) => [name, pool.handler(name as FunctionName)]),
+      ) as Record<FunctionName, LambdaHandler>;
+    } else {
+      const { buildHandlers } = await import('#local/lambda/handlers.ts');
+      const built = buildHandlers(setup, localPorts(database));
+      cleanups.push(() => built.close());
+      handlers = built.handlers;
+    }
     const functions: Partial<Record<FunctionName, FunctionDeployment>> = {};
     for (const name of Object.keys(handlers) as FunctionName[]) {
       functions[name] = {
@@ -372,6 +306,38 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await cleanUp();
     throw error;
   }
+}
+
+interface BufferedWriter {
+  readonly write: (line: string) => void;
+  readonly flush: () => void;
+}
+
+/**
+ * Log lines to stdout, gathered and written once per turn of the event loop: under load the stack
+ * logs several lines per request, and one write per line (a system call each on a pipe) costs the
+ * stack's thread more than the work it reports.
+ */
+function bufferedStdout(): BufferedWriter {
+  let lines: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (lines.length === 0) return;
+    const text = `${lines.join('\n')}\n`;
+    lines = [];
+    process.stdout.write(text);
+  };
+  return {
+    write(line) {
+      lines.push(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
 }
 
 /** The envelope EventBridge Scheduler-style rules send: `aws.events` `Scheduled Event`. */

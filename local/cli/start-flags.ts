@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
 import type { DriverName, FaultOptions, QuotaOptions } from '#local/interfaces.ts';
-import type { LocalStack, LocalStackOptions } from '#local/stack.ts';
+import { DEFAULT_HANDLER_THREADS, type LocalStack, type LocalStackOptions } from '#local/stack.ts';
 
 /** `npm start`'s flags (local/main.ts), parsed and validated before anything starts. */
 
@@ -22,6 +22,7 @@ const START_OPTIONS = {
   'retry-delay-scale': { type: 'string' },
   'provision-concurrency': { type: 'string' },
   'sweep-interval': { type: 'string' },
+  'handler-threads': { type: 'string' },
   registry: { type: 'string' },
   tag: { type: 'string' },
   reset: { type: 'boolean' },
@@ -46,6 +47,8 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
                               backoff (default 0.0166..., i.e. 1/60: Lambda retries after 1 s, then 2 s)
   --provision-concurrency N   reserved concurrency of the provision function (default ${DEFAULT_PROVISION_RESERVED_CONCURRENCY})
   --sweep-interval SECONDS    how often the timeout sweep runs (default 60, as deployed)
+  --handler-threads N         worker threads the Lambda handlers run on, 0 to 8; 0 runs them on the
+                              stack's own thread (default ${DEFAULT_HANDLER_THREADS})
   --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
   --tag TAG                   image tag of the runtime catalog (default config/runtimes.json's)
   --reset                     clear the state directory's database before starting
@@ -162,6 +165,10 @@ export function parseStartFlags(
           'seconds from 1 to 3600',
         ) * 1000
       : undefined;
+  const handlerThreads =
+    values['handler-threads'] !== undefined
+      ? integer('handler-threads', values['handler-threads'], 0, 8)
+      : undefined;
   return {
     help: values.help ?? false,
     options: {
@@ -175,6 +182,7 @@ export function parseStartFlags(
       ...(retryDelayScale !== undefined ? { retryDelayScale } : {}),
       ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
       ...(sweepIntervalMs !== undefined ? { sweepIntervalMs } : {}),
+      ...(handlerThreads !== undefined ? { handlerThreads } : {}),
       ...(values.registry !== undefined ? { registry: values.registry } : {}),
       ...(values.tag !== undefined ? { tag: values.tag } : {}),
       ...(values.reset ? { reset: true } : {}),

@@ -192,8 +192,13 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     for (const lane of pending) pump(lane);
   }
 
+  /**
+   * Starts what the lane has room for: the starts of one pass are one transaction (each written
+   * before its handler is called, so an attempt a crash cuts short still counts).
+   */
   function pump(lane: Lane) {
-    while (!stopped && lane.running < lane.limit && lane.head < lane.ready.length) {
+    const batch: Invocation[] = [];
+    while (!stopped && lane.running + batch.length < lane.limit && lane.head < lane.ready.length) {
       const invocation = lane.ready[lane.head] as Invocation;
       lane.ready[lane.head] = undefined as unknown as Invocation;
       lane.head++;
@@ -201,6 +206,27 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
         lane.ready.splice(0, lane.head);
         lane.head = 0;
       }
+      if (now() - invocation.enqueuedAt > lane.deployment.spec.asyncMaxEventAgeSeconds * 1000) {
+        try {
+          giveUp(lane, invocation, 'EventAgeExceeded');
+        } catch (error) {
+          observer.error?.(error);
+        }
+        continue;
+      }
+      batch.push(invocation);
+    }
+    if (batch.length === 0) return;
+    let started: boolean[];
+    try {
+      started = database.transaction(() => batch.map((invocation) => store.start(invocation.id)));
+    } catch (error) {
+      // Still queued in the store: a restart picks them up.
+      observer.error?.(error);
+      return;
+    }
+    for (const [index, invocation] of batch.entries()) {
+      if (!started[index]) continue;
       lane.running++;
       const attempt = runAttempt(lane, invocation).finally(() => {
         runningAttempts.delete(attempt);
@@ -210,6 +236,27 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       runningAttempts.add(attempt);
     }
   }
+
+  // Successes are recorded together, once per turn of the event loop. A crash before that write is
+  // the same as a crash just before the handler returned: the attempt counts as cut short and runs
+  // again (the handlers are idempotent, as Lambda's async invocation requires).
+  let succeeded: Array<{ invocation: Invocation; at: number; durationMs: number }> = [];
+  let flushScheduled = false;
+  const flushSucceeded = () => {
+    flushScheduled = false;
+    if (succeeded.length === 0) return;
+    const batch = succeeded;
+    succeeded = [];
+    try {
+      database.transaction(() => {
+        for (const { invocation, at } of batch) store.succeed(invocation.id, at);
+      });
+    } catch (error) {
+      observer.error?.(error);
+      return;
+    }
+    for (const { invocation, durationMs } of batch) observer.succeeded?.(invocation, durationMs);
+  };
 
   const retryGapMs = (attempts: number): number =>
     Math.max(1, Math.round((LAMBDA_RETRY_GAPS_MS[attempts - 1] ?? LAMBDA_RETRY_GAPS_MS[1]) * scale));
@@ -293,11 +340,6 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
   async function runAttempt(lane: Lane, invocation: Invocation): Promise<void> {
     const { spec, handler } = lane.deployment;
     try {
-      if (now() - invocation.enqueuedAt > spec.asyncMaxEventAgeSeconds * 1000) {
-        giveUp(lane, invocation, 'EventAgeExceeded');
-        return;
-      }
-      if (!store.start(invocation.id)) return;
       invocation.attempts++;
       const started = now();
       const deadline = Date.now() + spec.timeoutSeconds * 1000;
@@ -312,8 +354,12 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
         afterFailure(lane, invocation, error);
         return;
       }
-      store.succeed(invocation.id, now());
-      observer.succeeded?.(invocation, now() - started);
+      const at = now();
+      succeeded.push({ invocation, at, durationMs: at - started });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushSucceeded);
+      }
     } catch (error) {
       observer.error?.(error);
     }
@@ -385,6 +431,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
         }),
       ]);
       clearTimeout(graceTimer);
+      flushSucceeded();
     },
     backlog() {
       const result: Record<string, { queued: number; running: number }> = {};

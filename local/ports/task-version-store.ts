@@ -22,10 +22,19 @@ export class SqliteTaskVersionStore implements TaskVersionStore {
   }
 
   async advance(taskArn: string, version: number): Promise<boolean> {
-    return Number(this.#advance.run(taskArn, version).changes) > 0;
+    return this.advanceNow(taskArn, version);
   }
 
   async get(taskArn: string): Promise<number | undefined> {
+    return this.getNow(taskArn);
+  }
+
+  /** {@link advance}, synchronously (for the handler threads' port operations). */
+  advanceNow(taskArn: string, version: number): boolean {
+    return Number(this.#advance.run(taskArn, version).changes) > 0;
+  }
+
+  getNow(taskArn: string): number | undefined {
     const row = this.#get.get(taskArn) as { version: number } | undefined;
     return row?.version;
   }

@@ -54,19 +54,36 @@ export class SqliteWorkspaceLeaseStore implements WorkspaceLeaseStore {
   }
 
   async acquire(workspaceId: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.acquireNow(workspaceId, owner, ttlMs);
+  }
+
+  async release(workspaceId: string, owner: string): Promise<void> {
+    this.releaseNow(workspaceId, owner);
+  }
+
+  async recordLaunch(record: WorkspaceLaunchRecord): Promise<void> {
+    this.recordLaunchNow(record);
+  }
+
+  async lastLaunch(workspaceId: string): Promise<WorkspaceLaunchRecord | undefined> {
+    return this.lastLaunchNow(workspaceId);
+  }
+
+  /** {@link acquire}, synchronously (for the handler threads' port operations). */
+  acquireNow(workspaceId: string, owner: string, ttlMs: number): boolean {
     const now = this.#now();
     return Number(this.#acquire.run({ workspaceId, owner, expiresAt: now + ttlMs, now }).changes) > 0;
   }
 
-  async release(workspaceId: string, owner: string): Promise<void> {
+  releaseNow(workspaceId: string, owner: string): void {
     this.#release.run(workspaceId, owner);
   }
 
-  async recordLaunch(record: WorkspaceLaunchRecord): Promise<void> {
+  recordLaunchNow(record: WorkspaceLaunchRecord): void {
     this.#record.run(record.workspaceId, record.requestId, record.taskArn, record.launchedAt);
   }
 
-  async lastLaunch(workspaceId: string): Promise<WorkspaceLaunchRecord | undefined> {
+  lastLaunchNow(workspaceId: string): WorkspaceLaunchRecord | undefined {
     const row = this.#last.get(workspaceId) as
       | { workspace_id: string; request_id: string; task_arn: string; launched_at: number }
       | undefined;

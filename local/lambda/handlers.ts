@@ -1,0 +1,147 @@
+import { Agent } from 'node:http';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { systemClock } from '#adapters/system-clock.ts';
+import { loadCatalog } from '#config/catalog.ts';
+import { loadOverlays } from '#config/overlays.ts';
+import {
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_EVENT_BUS_NAME,
+  DEFAULT_PROVISIONER_SOURCE,
+} from '#contracts/names.ts';
+import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
+import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
+import { createOverlayHandler } from '#functions/overlay/create-handler.ts';
+import type { HandlerSettings } from '#functions/ports.ts';
+import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
+import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
+import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
+import type { FunctionName } from '#infra/flows.ts';
+import type { LambdaHandler } from '#local/lambda/invoker.ts';
+import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
+import type { HandlerPorts } from '#local/ports/remote.ts';
+import { LOCAL_ACCOUNT, localClusterArn } from '#local/routing/routes.ts';
+
+/**
+ * What the handlers are built from. Plain data (it crosses to handler threads as `workerData`), so
+ * the stack and each handler thread build the same handlers.
+ */
+export interface HandlerSetup {
+  /** The stack's endpoint, where the handlers' SDK clients send their calls. */
+  readonly url: string;
+  readonly region: string;
+  readonly handlerLogLevel: LogLevel;
+  readonly provisionRetry?: Partial<LaunchRetryPolicy>;
+  readonly registry?: string;
+  readonly tag?: string;
+}
+
+export interface BuiltHandlers {
+  readonly handlers: Record<FunctionName, LambdaHandler>;
+  /** Destroys the SDK clients and their keep-alive agent. */
+  close(): void;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/**
+ * The handlers' requests go to the stack's own loopback endpoint, which never checks credentials or
+ * signatures (IAM is not emulated), so they are sent unsigned: SigV4 would only cost a few HMACs
+ * and a canonical request per call. Clients of outside users keep signing as usual.
+ */
+const UNSIGNED = {
+  sign: async <T>(request: T): Promise<T> => request,
+  presign: async <T>(request: T): Promise<T> => request,
+};
+
+/**
+ * SDK client settings for the stack's own endpoint. Everything the SDK would otherwise take from
+ * `AWS_*` variables or the shared config files is explicit, so outside settings cannot redirect or
+ * break the clients. One keep-alive agent serves every client.
+ */
+function localClientConfig(url: string, region: string, agent: Agent) {
+  return {
+    endpoint: url,
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    signer: UNSIGNED,
+    maxAttempts: 3,
+    retryMode: 'standard',
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    requestHandler: { httpAgent: agent, connectionTimeout: 5_000, requestTimeout: 30_000 },
+  } as const;
+}
+
+/**
+ * Builds the six handlers with their factories, the real SDK clients on the stack's endpoint and
+ * the durable ports (the sqlite stores on the stack's thread, or their remote stand-ins on a
+ * handler thread).
+ */
+export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHandlers {
+  const { region, handlerLogLevel } = setup;
+  const catalog = loadCatalog({
+    ...(setup.registry ? { registry: setup.registry } : {}),
+    ...(setup.tag ? { tag: setup.tag } : {}),
+  });
+  const overlays = loadOverlays();
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const clientConfig = localClientConfig(setup.url, region, agent);
+  const ecsClient = new ECSClient(clientConfig);
+  const eventBridgeClient = new EventBridgeClient(clientConfig);
+  const settings: HandlerSettings = {
+    eventBusName: DEFAULT_EVENT_BUS_NAME,
+    provisionerSource: DEFAULT_PROVISIONER_SOURCE,
+    launchTarget: {
+      cluster: localClusterArn(region, LOCAL_ACCOUNT, DEFAULT_CLUSTER_NAME),
+      subnets: ['subnet-local'],
+      securityGroups: ['sg-local'],
+      assignPublicIp: 'DISABLED',
+    },
+  };
+  const { workspaceLeases, taskVersions } = ports;
+  const common = {
+    ecs: ecsClient,
+    eventBridge: eventBridgeClient,
+    catalog,
+    overlays,
+    settings,
+    clock: systemClock,
+  };
+  const instrumentation = (name: FunctionName) => ({
+    instrumentation: localInstrumentation(name, handlerLogLevel),
+  });
+
+  const handlers: Record<FunctionName, LambdaHandler> = {
+    provision: createProvisionHandler(
+      { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases },
+      {
+        ...instrumentation('provision'),
+        ...(setup.provisionRetry ? { retry: setup.provisionRetry } : {}),
+      },
+    ),
+    overlay: createOverlayHandler(
+      { ...common, idempotencyStore: ports.idempotencyStore() },
+      instrumentation('overlay'),
+    ),
+    'task-state': createTaskStateHandler(
+      { ...common, taskVersions, workspaceLeases },
+      instrumentation('task-state'),
+    ),
+    deprovision: createDeprovisionHandler(
+      { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases },
+      instrumentation('deprovision'),
+    ),
+    'timeout-sweep': createTimeoutSweepHandler({ ...common, catalog }, instrumentation('timeout-sweep')),
+    'failure-reporter': createFailureReporterHandler(common, instrumentation('failure-reporter')),
+  };
+  return {
+    handlers,
+    close() {
+      ecsClient.destroy();
+      eventBridgeClient.destroy();
+      agent.destroy();
+    },
+  };
+}
