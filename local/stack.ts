@@ -50,7 +50,7 @@ export interface LocalStackOptions {
    * target retries (modelled as 1 min doubling to 10 min, jittered). @default 1/60 (1 s, then 2 s)
    */
   readonly retryDelayScale?: number;
-  /** Reserved concurrency of the provision function. @default infra's, 10 */
+  /** Reserved concurrency of the provision function. @default sized to `quota` (see provisionConcurrencyFor); infra's 10 without one */
   readonly reservedConcurrency?: number;
   /** Concurrency of each function without a reservation. @default 64 */
   readonly unreservedConcurrency?: number;
@@ -84,6 +84,25 @@ export interface LocalStackOptions {
 export interface LocalStackState {
   readonly deliveries: DeliveryCounts;
   readonly backlog: Record<string, { readonly queued: number; readonly running: number }>;
+}
+
+/**
+ * How long a local provision invocation takes under load (measured: 50 to 100 ms). The deployed
+ * sizing rule (docs/decisions/011) is reservation = RunTask rate x invocation time.
+ */
+const LOCAL_PROVISION_SECONDS = 0.1;
+
+/**
+ * The provision function's reserved concurrency, sized to the RunTask quota it runs against, as the
+ * deployed one is: the deployed default when no quota is emulated, else enough concurrent
+ * invocations to use the emulated rate (never less than the default).
+ */
+export function provisionConcurrencyFor(quota: QuotaOptions | undefined): number {
+  if (!quota) return DEFAULT_PROVISION_RESERVED_CONCURRENCY;
+  return Math.max(
+    DEFAULT_PROVISION_RESERVED_CONCURRENCY,
+    Math.ceil(quota.ratePerSecond * LOCAL_PROVISION_SECONDS),
+  );
 }
 
 /** A running local stack. */
@@ -232,7 +251,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         spec: FUNCTIONS[name],
         handler: handlers[name],
         ...(name === 'provision'
-          ? { reservedConcurrency: options.reservedConcurrency ?? DEFAULT_PROVISION_RESERVED_CONCURRENCY }
+          ? { reservedConcurrency: options.reservedConcurrency ?? provisionConcurrencyFor(options.quota) }
           : {}),
       };
     }

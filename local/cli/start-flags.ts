@@ -45,7 +45,7 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
   --fault-seed N              seed of the fault dice, for repeatable runs
   --retry-delay-scale X       multiplies AWS's retry gaps: Lambda's 1 min and 2 min, EventBridge's
                               backoff (default 0.0166..., i.e. 1/60: Lambda retries after 1 s, then 2 s)
-  --provision-concurrency N   reserved concurrency of the provision function (default ${DEFAULT_PROVISION_RESERVED_CONCURRENCY})
+  --provision-concurrency N   reserved concurrency of the provision function (default ${DEFAULT_PROVISION_RESERVED_CONCURRENCY}, or sized to the emulated quota)
   --sweep-interval SECONDS    how often the timeout sweep runs (default 60, as deployed)
   --handler-threads N         worker threads the Lambda handlers run on, 0 to 8; 0 runs them on the
                               stack's own thread (default ${DEFAULT_HANDLER_THREADS})
