@@ -1,15 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { LogLevel } from '@aws-lambda-powertools/logger/types';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { FailureCode } from '#contracts/names.ts';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './environment.ts';
 
 /**
  * The Powertools logger, metrics and tracer of one function, and the middy chain every handler
@@ -19,41 +17,12 @@ import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './environment.t
 export interface Instrumentation {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
-}
-
-export interface InstrumentationSettings {
-  readonly serviceName: string;
-  /** @default 'WorkspaceProvisioner' */
-  readonly metricsNamespace?: string;
   /**
-   * Whether to send X-Ray traces. Tracer also stays off outside Lambda (no `AWS_EXECUTION_ENV`),
-   * so constructing it never needs X-Ray to be there.
-   * @default true
+   * Absent where there is no X-Ray (the local stack): the Tracer module loads the X-Ray SDK, whose
+   * async hooks tax every promise of the process, so it is only imported by the Lambda entries.
    */
-  readonly tracingEnabled?: boolean;
-  /** @default Powertools' own default (`POWERTOOLS_LOG_LEVEL`, else INFO) */
-  readonly logLevel?: LogLevel;
+  readonly tracer?: Tracer;
 }
-
-/** Builds a logger, metrics (warnings through the logger) and tracer for one function. */
-export function createInstrumentation(settings: InstrumentationSettings): Instrumentation {
-  const logger = new Logger({
-    serviceName: settings.serviceName,
-    ...(settings.logLevel ? { logLevel: settings.logLevel } : {}),
-  });
-  const metrics = new Metrics({
-    serviceName: settings.serviceName,
-    namespace: settings.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
-    logger,
-  });
-  const tracer = new Tracer({ serviceName: settings.serviceName, enabled: settings.tracingEnabled ?? true });
-  return { logger, metrics, tracer };
-}
-
-/** The instrumentation a factory uses when it is given none. */
-export const defaultInstrumentation = (functionName: string): Instrumentation =>
-  createInstrumentation({ serviceName: `${DEFAULT_SERVICE_NAME}-${functionName}` });
 
 /** Metric names, one place, so dashboards and alarms can rely on them. */
 export const METRIC = {
@@ -110,9 +79,10 @@ export function instrumentedHandler(
   options: InstrumentedHandlerOptions = {},
 ): MiddyfiedHandler<unknown, unknown, Error, Context> {
   const { logger, metrics, tracer } = instrumentation;
-  const handler = middy<unknown, unknown, Error, Context>()
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  const handler = middy<unknown, unknown, Error, Context>().use(
+    injectLambdaContext(logger, { logEvent: false, resetKeys: true }),
+  );
+  if (tracer) handler.use(captureLambdaHandler(tracer, { captureResponse: false }));
   if (options.correlationIdPath) handler.use(correlationIdFrom(logger, options.correlationIdPath));
   return handler.use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

@@ -5,13 +5,7 @@ import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
-import {
-  countMetric,
-  defaultInstrumentation,
-  type Instrumentation,
-  instrumentedHandler,
-  METRIC,
-} from '#adapters/instrumentation.ts';
+import { countMetric, type Instrumentation, instrumentedHandler, METRIC } from '#adapters/instrumentation.ts';
 import { rejectionOf } from '#adapters/request-rejection.ts';
 import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
 import { WorkspaceTasks } from '#adapters/workspace-tasks.ts';
@@ -32,8 +26,8 @@ export type DeprovisionHandlerPorts = Pick<
 };
 
 export interface DeprovisionHandlerOptions {
-  /** @default a logger, metrics and tracer for `workspace-provisioner-deprovision` */
-  readonly instrumentation?: Instrumentation;
+  /** Logger, metrics and (in Lambda) tracer; see adapters/lambda-instrumentation.ts. */
+  readonly instrumentation: Instrumentation;
   /** Time kept back from the remaining time when waiting for the workspace lease. @default 10000 */
   readonly safetyMarginMs?: number;
 }
@@ -52,11 +46,8 @@ const LEASE_GRACE_MS = 5_000;
  * A request that breaks the contract is answered with `Workspace Provision Rejected`
  * (`rejectedDetailType` says which request) and never retried.
  */
-export function createDeprovisionHandler(
-  ports: DeprovisionHandlerPorts,
-  options: DeprovisionHandlerOptions = {},
-) {
-  const instrumentation = options.instrumentation ?? defaultInstrumentation('deprovision');
+export function createDeprovisionHandler(ports: DeprovisionHandlerPorts, options: DeprovisionHandlerOptions) {
+  const instrumentation = options.instrumentation;
   const { logger, metrics } = instrumentation;
   const { clock, workspaceLeases } = ports;
   const random = ports.random ?? Math.random;

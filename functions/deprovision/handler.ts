@@ -8,7 +8,7 @@ import {
   readIdempotencyTableName,
   readInstrumentationEnvironment,
 } from '#adapters/environment.ts';
-import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { createDeprovisionHandler } from './create-handler.ts';
 

@@ -5,7 +5,6 @@ import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import {
   countByCode,
   countMetric,
-  defaultInstrumentation,
   type Instrumentation,
   instrumentedHandler,
   METRIC,
@@ -20,8 +19,8 @@ export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'eventBridge' | 'cl
 };
 
 export interface FailureReporterHandlerOptions {
-  /** @default a logger, metrics and tracer for `workspace-provisioner-failure-reporter` */
-  readonly instrumentation?: Instrumentation;
+  /** Logger, metrics and (in Lambda) tracer; see adapters/lambda-instrumentation.ts. */
+  readonly instrumentation: Instrumentation;
 }
 
 export type FailureReporterResult =
@@ -70,9 +69,9 @@ const IN_PROGRESS_DUPLICATE = 'IdempotencyAlreadyInProgressError';
  */
 export function createFailureReporterHandler(
   ports: FailureReporterHandlerPorts,
-  options: FailureReporterHandlerOptions = {},
+  options: FailureReporterHandlerOptions,
 ) {
-  const instrumentation = options.instrumentation ?? defaultInstrumentation('failure-reporter');
+  const instrumentation = options.instrumentation;
   const { logger, metrics } = instrumentation;
   const publisher = new EventBridgePublisher(ports.eventBridge, {
     eventBusName: ports.settings.eventBusName,

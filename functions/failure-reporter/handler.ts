@@ -1,6 +1,6 @@
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { readEventSettings, readInstrumentationEnvironment } from '#adapters/environment.ts';
-import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { createFailureReporterHandler } from './create-handler.ts';
 

@@ -2,13 +2,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
-import {
-  countMetric,
-  defaultInstrumentation,
-  type Instrumentation,
-  instrumentedHandler,
-  METRIC,
-} from '#adapters/instrumentation.ts';
+import { countMetric, type Instrumentation, instrumentedHandler, METRIC } from '#adapters/instrumentation.ts';
 import { TaskLaunchedDetail } from '#contracts/outbound.ts';
 import { overlayEventsFor } from '#core/overlay.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
@@ -23,8 +17,8 @@ export type OverlayHandlerPorts = Pick<
 };
 
 export interface OverlayHandlerOptions {
-  /** @default a logger, metrics and tracer for `workspace-provisioner-overlay` */
-  readonly instrumentation?: Instrumentation;
+  /** Logger, metrics and (in Lambda) tracer; see adapters/lambda-instrumentation.ts. */
+  readonly instrumentation: Instrumentation;
 }
 
 export interface OverlayResult {
@@ -41,8 +35,8 @@ export interface OverlayResult {
  * The event is our own, so it is parsed strictly and a malformed one throws: the platform retries it
  * and then keeps it in the function's DLQ, where a bug can be looked at and the event redriven.
  */
-export function createOverlayHandler(ports: OverlayHandlerPorts, options: OverlayHandlerOptions = {}) {
-  const instrumentation = options.instrumentation ?? defaultInstrumentation('overlay');
+export function createOverlayHandler(ports: OverlayHandlerPorts, options: OverlayHandlerOptions) {
+  const instrumentation = options.instrumentation;
   const { logger, metrics } = instrumentation;
   const publisher = new EventBridgePublisher(ports.eventBridge, {
     eventBusName: ports.settings.eventBusName,

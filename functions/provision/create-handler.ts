@@ -8,7 +8,6 @@ import { idempotentOn } from '#adapters/idempotency.ts';
 import {
   countByCode,
   countMetric,
-  defaultInstrumentation,
   type Instrumentation,
   instrumentedHandler,
   METRIC,
@@ -52,8 +51,8 @@ export interface LaunchRetryPolicy extends BackoffPolicy {
 }
 
 export interface ProvisionHandlerOptions {
-  /** @default a logger, metrics and tracer for `workspace-provisioner-provision` */
-  readonly instrumentation?: Instrumentation;
+  /** Logger, metrics and (in Lambda) tracer; see adapters/lambda-instrumentation.ts. */
+  readonly instrumentation: Instrumentation;
   /** @default { baseDelayMs: 250, maxDelayMs: 8000, safetyMarginMs: 10000 } */
   readonly retry?: Partial<LaunchRetryPolicy>;
   /** How long a launch record stands in for a task ListTasks does not show yet. @default 300000 */
@@ -109,8 +108,8 @@ const asTier = (value: string | undefined): Tier | undefined => TIERS.find((tier
  * @example
  * export const handler = createProvisionHandler({ ecs, eventBridge, idempotencyStore, workspaceLeases, catalog, settings, clock });
  */
-export function createProvisionHandler(ports: ProvisionHandlerPorts, options: ProvisionHandlerOptions = {}) {
-  const instrumentation = options.instrumentation ?? defaultInstrumentation('provision');
+export function createProvisionHandler(ports: ProvisionHandlerPorts, options: ProvisionHandlerOptions) {
+  const instrumentation = options.instrumentation;
   const { logger, metrics } = instrumentation;
   const retry: LaunchRetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const { catalog, clock, settings, workspaceLeases } = ports;

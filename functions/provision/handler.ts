@@ -10,7 +10,7 @@ import {
   readInstrumentationEnvironment,
   readLaunchTarget,
 } from '#adapters/environment.ts';
-import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { createProvisionHandler } from './create-handler.ts';
 

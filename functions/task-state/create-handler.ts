@@ -4,13 +4,7 @@ import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
-import {
-  countMetric,
-  defaultInstrumentation,
-  type Instrumentation,
-  instrumentedHandler,
-  METRIC,
-} from '#adapters/instrumentation.ts';
+import { countMetric, type Instrumentation, instrumentedHandler, METRIC } from '#adapters/instrumentation.ts';
 import { fieldErrorsOf } from '#adapters/request-rejection.ts';
 import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
 import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
@@ -26,8 +20,8 @@ export type TaskStateHandlerPorts = Pick<
 };
 
 export interface TaskStateHandlerOptions {
-  /** @default a logger, metrics and tracer for `workspace-provisioner-task-state` */
-  readonly instrumentation?: Instrumentation;
+  /** Logger, metrics and (in Lambda) tracer; see adapters/lambda-instrumentation.ts. */
+  readonly instrumentation: Instrumentation;
 }
 
 export type TaskStateResult =
@@ -62,8 +56,8 @@ const familyOf = (detail: EcsTaskStateChangeDetail): string | undefined =>
  * AWS's event is parsed leniently (AWS adds fields); one that still does not parse can never
  * succeed, so it is logged and dropped rather than retried.
  */
-export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: TaskStateHandlerOptions = {}) {
-  const instrumentation = options.instrumentation ?? defaultInstrumentation('task-state');
+export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: TaskStateHandlerOptions) {
+  const instrumentation = options.instrumentation;
   const { logger, metrics } = instrumentation;
   const { taskVersions } = ports;
   const families = new Set(Object.values(ports.catalog.runtimes).map((runtime) => runtime.family));

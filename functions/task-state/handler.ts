@@ -6,7 +6,7 @@ import {
   readIdempotencyTableName,
   readInstrumentationEnvironment,
 } from '#adapters/environment.ts';
-import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { loadCatalog } from '#config/catalog.ts';
 import { createTaskStateHandler } from './create-handler.ts';

@@ -3,7 +3,6 @@ import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import {
   countByCode,
   countMetric,
-  defaultInstrumentation,
   type Instrumentation,
   instrumentedHandler,
   METRIC,
@@ -27,8 +26,8 @@ export type TimeoutSweepHandlerPorts = Pick<
 };
 
 export interface TimeoutSweepHandlerOptions {
-  /** @default a logger, metrics and tracer for `workspace-provisioner-timeout-sweep` */
-  readonly instrumentation?: Instrumentation;
+  /** Logger, metrics and (in Lambda) tracer; see adapters/lambda-instrumentation.ts. */
+  readonly instrumentation: Instrumentation;
 }
 
 export interface TimeoutSweepResult {
@@ -77,9 +76,9 @@ const workspaceOf = (task: TaskSummary): string | undefined => {
  */
 export function createTimeoutSweepHandler(
   ports: TimeoutSweepHandlerPorts,
-  options: TimeoutSweepHandlerOptions = {},
+  options: TimeoutSweepHandlerOptions,
 ) {
-  const instrumentation = options.instrumentation ?? defaultInstrumentation('timeout-sweep');
+  const instrumentation = options.instrumentation;
   const { logger, metrics } = instrumentation;
   const { catalog, clock } = ports;
   const runner = new EcsTaskRunner(ports.ecs, { cluster: ports.settings.launchTarget.cluster });

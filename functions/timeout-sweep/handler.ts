@@ -5,7 +5,7 @@ import {
   readEventSettings,
   readInstrumentationEnvironment,
 } from '#adapters/environment.ts';
-import { createInstrumentation } from '#adapters/instrumentation.ts';
+import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { loadCatalog } from '#config/catalog.ts';
 import { createTimeoutSweepHandler } from './create-handler.ts';

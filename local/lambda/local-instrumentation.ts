@@ -2,7 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '#adapters/environment.ts';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 
@@ -28,12 +27,11 @@ class UnpublishedMetrics extends Metrics {
 
 /**
  * The instrumentation the local stack builds each handler with: the same Powertools logger (JSON,
- * at `logLevel`), metrics that are not printed, and the tracer off (there is no X-Ray daemon).
+ * at `logLevel`), metrics that are not printed, and no tracer: there is no X-Ray here, and loading its SDK would put async hooks on every promise.
  */
 export function localInstrumentation(functionName: string, logLevel: LogLevel): Instrumentation {
   const serviceName = `${DEFAULT_SERVICE_NAME}-${functionName}`;
   const logger = new Logger({ serviceName, correlationIdSearchFn: search, logLevel });
   const metrics = new UnpublishedMetrics({ serviceName, namespace: DEFAULT_METRICS_NAMESPACE, logger });
-  const tracer = new Tracer({ serviceName, enabled: false });
-  return { logger, metrics, tracer };
+  return { logger, metrics };
 }

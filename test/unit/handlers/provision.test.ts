@@ -9,7 +9,8 @@ import {
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WorkspaceBusyError } from '#adapters/errors.ts';
-import { createInstrumentation, type Instrumentation } from '#adapters/instrumentation.ts';
+import type { Instrumentation } from '#adapters/instrumentation.ts';
+import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor } from '#core/plan-launch.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
