@@ -104,7 +104,7 @@ export async function runBadInputBenchmark(): Promise<BenchmarkResult> {
     const crashes = (stackAlive ? 0 : 1) + invocationErrors;
     const notRejected = cases.filter((_, index) => {
       const id = published.eventIds[index];
-      return !id || !rejectedIds.has(id);
+      return id !== undefined && !rejectedIds.has(id);
     });
     // Entries PutEvents itself refused (a detail that is not a JSON object) are rejected at the door: still rejected, no task.
     const refusedAtDoor = published.eventIds.filter((id) => id === undefined).length;

@@ -45,7 +45,8 @@ const results: Record<string, BenchmarkResult> = {};
 for (const name of names) {
   progress(`=== ${name} ===`);
   const benchmark = BENCHMARKS[name] as Benchmark;
-  results[name] = await benchmark();
+  const startedAt = new Date().toISOString();
+  results[name] = { ...(await benchmark()), startedAt };
 }
 const latest = await writeResults(results);
 const missed = names.flatMap((name) =>

@@ -12,6 +12,8 @@ export interface Check {
 
 /** What one benchmark produces: its figures (merged into latest.json under its key) and checks. */
 export interface BenchmarkResult {
+  /** When the benchmark started (ISO); set by the runner. */
+  readonly startedAt?: string;
   readonly figures: Record<string, unknown>;
   readonly checks: readonly Check[];
   readonly notes?: readonly string[];
@@ -83,7 +85,11 @@ export async function writeResults(results: Record<string, BenchmarkResult>): Pr
   };
   for (const [name, result] of Object.entries(results)) {
     deepMerge(latest, result.figures);
-    latest.runs[name] = { at: now, checks: result.checks, ...(result.notes ? { notes: result.notes } : {}) };
+    latest.runs[name] = {
+      at: result.startedAt ?? now,
+      checks: result.checks,
+      ...(result.notes ? { notes: result.notes } : {}),
+    };
   }
   await writeFile(jsonPath, `${JSON.stringify(latest, null, 2)}\n`);
   await writeFile(join(resultsDir, 'latest.md'), renderMarkdown(latest));
