@@ -103,7 +103,10 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ta
     try {
       return await claimAndEmit(detail);
     } finally {
-      await ports.workspaceLeases.release(leaseKey, owner);
+      await ports.workspaceLeases.release(leaseKey, owner).catch((error: unknown) => {
+        // The lease expires on its own; a failed release must not hide the invocation's outcome.
+        logger.warn('could not release the task lease', { error: error as Error });
+      });
     }
   }
 

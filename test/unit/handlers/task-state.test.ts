@@ -229,6 +229,17 @@ describe('task-state', () => {
     ]);
   });
 
+  it('keeps its outcome when releasing the task lease fails', async () => {
+    const { invoke, workspaceLeases } = setup();
+    vi.spyOn(workspaceLeases, 'release').mockRejectedValueOnce(new Error('store unavailable'));
+
+    await expect(
+      invoke(stateChange('RUNNING', 3, { startedAt: '2026-03-01T12:01:00.000Z' })),
+    ).resolves.toMatchObject({
+      outcome: 'emitted',
+    });
+  });
+
   it('parses leniently but drops an event without a version, without throwing', async () => {
     const { invoke, eventBridgeMock } = setup();
     const { version: _dropped, ...withoutVersion } = stateChange('RUNNING', 3);
