@@ -25,7 +25,10 @@ export interface FailureReporterHandlerOptions {
 
 export type FailureReporterResult =
   | { readonly outcome: 'reported'; readonly code: FailureCode }
-  | { readonly outcome: 'skipped'; readonly reason: 'in-progress-duplicate' | 'unreadable' };
+  | {
+      readonly outcome: 'skipped';
+      readonly reason: 'in-progress-duplicate' | 'rejection-not-published' | 'unreadable';
+    };
 
 /**
  * Lambda's async invocation record, as the on-failure destination receives it. Lenient: Lambda
@@ -59,6 +62,8 @@ export type AsyncFailureRecordInput = z.infer<typeof AsyncFailureRecordSchema>;
  * failure to report.
  */
 const IN_PROGRESS_DUPLICATE = 'IdempotencyAlreadyInProgressError';
+/** A bad request whose rejection could not be published: not a failed launch; the DLQ keeps it. */
+const REJECTION_NOT_PUBLISHED = 'RejectionNotPublishedError';
 
 /**
  * Creates the provision function's on-failure destination. When Lambda has spent its async retries
@@ -101,6 +106,11 @@ export function createFailureReporterHandler(
         context,
       );
       return { outcome: 'skipped', reason: 'in-progress-duplicate' };
+    }
+    if (record.responsePayload?.errorType === REJECTION_NOT_PUBLISHED) {
+      logger.error('a request that breaks the contract could not be rejected; it stays in the DLQ', context);
+      countMetric(metrics, METRIC.failureRecordSkipped);
+      return { outcome: 'skipped', reason: 'rejection-not-published' };
     }
     const detail = failedDetailFromAsyncRecord(record);
     if (!detail) {

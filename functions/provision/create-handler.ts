@@ -33,7 +33,7 @@ import { LaunchPlanError } from '#core/errors.ts';
 import { clientTokenFor, type LaunchPlan, type LaunchTarget, planLaunch } from '#core/plan-launch.ts';
 import { type RunTaskOutcome, spentReasonFor } from '#core/run-task-outcome.ts';
 import type { HandlerPorts } from '#functions/ports.ts';
-import { LaunchRetriesSpentError } from './errors.ts';
+import { LaunchRetriesSpentError, RejectionNotPublishedError } from './errors.ts';
 
 /** What the provision handler is built from. */
 export type ProvisionHandlerPorts = Pick<
@@ -136,7 +136,11 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
       rejectedEventId: detail.rejectedEventId,
       fields: detail.errors.map((error) => error.path),
     });
-    await publisher.publish([{ detailType: DETAIL_TYPES.provisionRejected, detail }]);
+    try {
+      await publisher.publish([{ detailType: DETAIL_TYPES.provisionRejected, detail }]);
+    } catch (error) {
+      throw new RejectionNotPublishedError({ cause: error });
+    }
     countMetric(metrics, METRIC.provisionRejected);
     return { outcome: 'rejected', errors: detail.errors.length };
   }

@@ -23,3 +23,16 @@ export class LaunchRetriesSpentError extends ProvisionError {
     this.code = code;
   }
 }
+
+/**
+ * The request breaks the contract, but its `Workspace Provision Rejected` event could not be
+ * published even after retries. Thrown so the platform retries; once it gives up, the failure
+ * reporter leaves the request to the DLQ (DESIGN: a rejection where possible, otherwise the DLQ
+ * with the reason attached) instead of calling a bad request a failed launch.
+ */
+export class RejectionNotPublishedError extends ProvisionError {
+  constructor(options?: ErrorOptions) {
+    super('the request breaks the contract and its rejection could not be published', options);
+    this.name = 'RejectionNotPublishedError';
+  }
+}

@@ -192,9 +192,20 @@ describe('the async invoker', () => {
     const second = setUp({ provision: async () => void attempts++ }, { dir });
     expect(second.invoker.start()).toEqual({ queued: 0, interrupted: 1 });
     await until(() => attempts === 1);
-    const row = await readDatabase(second.database.path, (db) =>
-      db.prepare('SELECT status, attempts, last_error FROM invocations').get(),
-    );
+    // Successes are written once per event-loop turn, so the row may lag the handler by a turn.
+    const readRow = () =>
+      readDatabase(second.database.path, (db) =>
+        db.prepare('SELECT status, attempts, last_error FROM invocations').get(),
+      );
+    let row = await readRow();
+    for (
+      let tries = 0;
+      (row as { status?: string } | undefined)?.status !== 'succeeded' && tries < 100;
+      tries++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      row = await readRow();
+    }
     expect(row).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(String((row as { last_error: string }).last_error)).toContain('Runtime.ExitError');
   });

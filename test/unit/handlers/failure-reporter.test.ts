@@ -122,6 +122,20 @@ describe('failure reporter', () => {
     expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
+  it('leaves a bad request whose rejection could not be published to the DLQ, never calling it Failed', async () => {
+    const { invoke, eventBridgeMock } = setup();
+
+    const result = await invoke(
+      asyncFailureRecord(
+        'RejectionNotPublishedError',
+        'the request breaks the contract and its rejection could not be published',
+      ),
+    );
+
+    expect(result).toEqual({ outcome: 'skipped', reason: 'rejection-not-published' });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
   it('does not report a duplicate that failed while the first delivery was in progress', async () => {
     const { invoke, eventBridgeMock } = setup();
 

@@ -525,6 +525,16 @@ describe('provision: bad requests', () => {
     expect(metricTotal(instrumentation.emittedMetrics(), 'ProvisionRejected')).toBe(1);
   });
 
+  it('throws RejectionNotPublishedError when the rejection cannot be published, so the DLQ keeps the request', async () => {
+    const { invoke, ecsMock, eventBridgeMock } = setup();
+    eventBridgeMock.on(PutEventsCommand).rejects(serviceError('InternalException', 'boom', 500));
+
+    await expect(invoke(request({ runtime: 'cobol' }))).rejects.toMatchObject({
+      name: 'RejectionNotPublishedError',
+    });
+    expect(ecsMock).toHaveReceivedCommandTimes(RunTaskCommand, 0);
+  });
+
   it('names the requestId and workspaceId of a rejected request where they are readable', async () => {
     const { invoke, eventBridgeMock } = setup();
     await invoke(request({ runtime: 'cobol' }));
