@@ -117,7 +117,8 @@ export class WorkspaceProvisionerStack extends Stack {
       'task-state': [putEvents, records],
       deprovision: [readTasks, stopTasks, putEvents, records],
       'timeout-sweep': [readTasks, stopTasks, putEvents],
-      'failure-reporter': [putEvents],
+      // It stops a task its failed request did start before reporting Failed.
+      'failure-reporter': [putEvents, readTasks, stopTasks],
     };
 
     // Destinations first: a function's on-failure target must exist before it.

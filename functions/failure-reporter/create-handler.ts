@@ -1,6 +1,7 @@
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import * as z from 'zod/mini';
+import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import {
   countByCode,
@@ -14,8 +15,10 @@ import { failedDetailFromAsyncRecord } from '#core/async-failure.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
 
 /** What the failure reporter is built from. */
-export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'eventBridge' | 'clock' | 'random'> & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'ecs' | 'eventBridge' | 'clock' | 'random'> & {
+  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'> & {
+    readonly launchTarget: Pick<HandlerSettings['launchTarget'], 'cluster'>;
+  };
 };
 
 export interface FailureReporterHandlerOptions {
@@ -24,7 +27,7 @@ export interface FailureReporterHandlerOptions {
 }
 
 export type FailureReporterResult =
-  | { readonly outcome: 'reported'; readonly code: FailureCode }
+  | { readonly outcome: 'reported'; readonly code: FailureCode; readonly stoppedTasks: number }
   | {
       readonly outcome: 'skipped';
       readonly reason: 'in-progress-duplicate' | 'rejection-not-published' | 'unreadable';
@@ -85,6 +88,28 @@ export function createFailureReporterHandler(
     random: ports.random ?? Math.random,
     onRetry: (entries) => countMetric(metrics, METRIC.putEventsEntriesRetried, entries),
   });
+  const runner = new EcsTaskRunner(ports.ecs, { cluster: ports.settings.launchTarget.cluster });
+
+  /**
+   * A request's retries can be spent after its task did start (RunTask worked, then publishing
+   * `Workspace Task Launched` kept failing). Reporting Failed over a running task would orphan it,
+   * so the request's own live tasks are stopped first; Failed then tells the truth.
+   */
+  async function stopTasksOf(workspaceId: string, requestId: string | undefined): Promise<number> {
+    if (!requestId) return 0;
+    const arns = await runner.listTaskArns({ startedBy: workspaceId });
+    if (arns.length === 0) return 0;
+    const { tasks } = await runner.describeTasks(arns);
+    const own = tasks.filter(
+      (task) => task.tags['request-id'] === requestId && task.desiredStatus !== 'STOPPED',
+    );
+    for (const task of own)
+      await runner.stopTask(
+        task.taskArn,
+        `Provision request ${requestId} failed; its launch could not be reported`,
+      );
+    return own.length;
+  }
 
   async function report(
     parsed: ParsedResult<unknown, AsyncFailureRecordInput>,
@@ -119,10 +144,16 @@ export function createFailureReporterHandler(
       return { outcome: 'skipped', reason: 'unreadable' };
     }
     logger.appendKeys({ workspaceId: detail.workspaceId });
+    const stoppedTasks = await stopTasksOf(detail.workspaceId, detail.requestId);
+    if (stoppedTasks > 0) countMetric(metrics, METRIC.tasksStopped, stoppedTasks);
     await publisher.publish([{ detailType: DETAIL_TYPES.provisionFailed, detail }]);
     countByCode(metrics, METRIC.provisionFailed, detail.code);
-    logger.warn('reported a provision request whose retries are spent', { ...context, code: detail.code });
-    return { outcome: 'reported', code: detail.code };
+    logger.warn('reported a provision request whose retries are spent', {
+      ...context,
+      code: detail.code,
+      stoppedTasks,
+    });
+    return { outcome: 'reported', code: detail.code, stoppedTasks };
   }
 
   return instrumentedHandler(instrumentation, { correlationIdPath: 'requestPayload.detail.requestId' })

@@ -1,5 +1,10 @@
+import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
-import { readEventSettings, readInstrumentationEnvironment } from '#adapters/environment.ts';
+import {
+  readClusterTarget,
+  readEventSettings,
+  readInstrumentationEnvironment,
+} from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { createFailureReporterHandler } from './create-handler.ts';
@@ -9,8 +14,9 @@ const instrumentation = createInstrumentation(readInstrumentationEnvironment('fa
 
 export const handler = createFailureReporterHandler(
   {
+    ecs: ecsClient(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
-    settings: readEventSettings(),
+    settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
     clock: systemClock,
   },
   { instrumentation },

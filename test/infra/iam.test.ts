@@ -86,7 +86,10 @@ describe('least-privilege IAM', () => {
       ],
     ],
     ['timeout-sweep', ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StopTask', 'events:PutEvents']],
-    ['failure-reporter', ['events:PutEvents', 'sqs:SendMessage']],
+    [
+      'failure-reporter',
+      ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StopTask', 'events:PutEvents', 'sqs:SendMessage'],
+    ],
   ] as Array<[FunctionName, string[]]>)('lets %s do exactly what it needs', (name, actions) => {
     expect(actionsOfRole(template, roleOf(name))).toEqual([...logsAndTracing, ...actions].sort());
   });
@@ -128,7 +131,7 @@ describe('least-privilege IAM', () => {
     });
   });
 
-  it.each(['provision', 'deprovision', 'timeout-sweep'] as FunctionName[])(
+  it.each(['provision', 'deprovision', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
     'scopes ListTasks and DescribeTasks of %s to our cluster',
     (name) => {
       expect(statementWith(name, 'ecs:ListTasks')).toEqual({
@@ -144,7 +147,7 @@ describe('least-privilege IAM', () => {
     },
   );
 
-  it.each(['deprovision', 'timeout-sweep'] as FunctionName[])(
+  it.each(['deprovision', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
     'scopes StopTask of %s to our cluster',
     (name) => {
       expect(statementWith(name, 'ecs:StopTask')).toMatchObject({

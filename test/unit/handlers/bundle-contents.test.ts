@@ -18,7 +18,7 @@ const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   'task-state': ['client-dynamodb', 'client-eventbridge'],
   deprovision: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'timeout-sweep': ['client-ecs', 'client-eventbridge'],
-  'failure-reporter': ['client-eventbridge'],
+  'failure-reporter': ['client-ecs', 'client-eventbridge'],
 };
 
 interface BundleInputs {

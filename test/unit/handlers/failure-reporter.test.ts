@@ -1,4 +1,4 @@
-import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
@@ -50,13 +50,16 @@ const asyncFailureRecord = (
 function setup() {
   const clock = new FakeClock();
   const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
+  const { ecs, ecsMock } = ecsWithMock();
+  // By default the failed request left no task behind.
+  ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
   const instrumentation = quietInstrumentation();
   const handler = createFailureReporterHandler(
-    { eventBridge, settings: SETTINGS, clock },
+    { ecs, eventBridge, settings: SETTINGS, clock },
     { instrumentation },
   );
   const invoke = (record: unknown) => handler(record, lambdaContext(clock));
-  return { eventBridgeMock, instrumentation, invoke, clock };
+  return { eventBridgeMock, ecsMock, instrumentation, invoke, clock };
 }
 
 afterEach(() => {
@@ -75,7 +78,7 @@ describe('failure reporter', () => {
       ),
     );
 
-    expect(result).toEqual({ outcome: 'reported', code: 'CAPACITY_UNAVAILABLE' });
+    expect(result).toEqual({ outcome: 'reported', code: 'CAPACITY_UNAVAILABLE', stoppedTasks: 0 });
     expect(sentEvents(eventBridgeMock)).toEqual([
       {
         detailType: DETAIL_TYPES.provisionFailed,
@@ -105,7 +108,7 @@ describe('failure reporter', () => {
       requestContext: { condition: 'EventAgeExceeded' },
     };
 
-    await expect(invoke(aged)).resolves.toEqual({ outcome: 'reported', code: 'THROTTLED' });
+    await expect(invoke(aged)).resolves.toEqual({ outcome: 'reported', code: 'THROTTLED', stoppedTasks: 0 });
     expect(sentEvents(eventBridgeMock)[0]?.detail).toMatchObject({ code: 'THROTTLED' });
   });
 
@@ -134,6 +137,39 @@ describe('failure reporter', () => {
 
     expect(result).toEqual({ outcome: 'skipped', reason: 'rejection-not-published' });
     expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('stops the task its request did start before reporting Failed, and only that task', async () => {
+    const { invoke, ecsMock, eventBridgeMock } = setup();
+    const own = 'arn:aws:ecs:us-east-1:123456789012:task/workspaces/own';
+    const other = 'arn:aws:ecs:us-east-1:123456789012:task/workspaces/other';
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [own, other] });
+    ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: own,
+          desiredStatus: 'RUNNING',
+          startedBy: 'ws-1',
+          tags: [{ key: 'request-id', value: 'req-1' }],
+        },
+        {
+          taskArn: other,
+          desiredStatus: 'RUNNING',
+          startedBy: 'ws-1',
+          tags: [{ key: 'request-id', value: 'req-0' }],
+        },
+      ],
+    });
+    ecsMock.on(StopTaskCommand).resolves({});
+
+    const result = await invoke(asyncFailureRecord('EventPublishError', 'PutEvents kept failing'));
+
+    expect(result).toEqual({ outcome: 'reported', code: 'LAUNCH_FAILED', stoppedTasks: 1 });
+    expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
+    expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, { task: own });
+    expect(sentEvents(eventBridgeMock).map((event) => event.detailType)).toEqual([
+      DETAIL_TYPES.provisionFailed,
+    ]);
   });
 
   it('does not report a duplicate that failed while the first delivery was in progress', async () => {
