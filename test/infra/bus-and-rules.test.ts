@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TARGET_RETRY, FUNCTIONS, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#infra/flows.ts';
-import { resourcesOf, synth } from './fixtures.ts';
+import { ecsArn, resourcesOf, synth } from './fixtures.ts';
 
 const { stack, template } = synth();
 const rules = resourcesOf(template, 'AWS::Events::Rule');
@@ -90,20 +90,7 @@ describe('flow rules', () => {
     const props = ruleProps('EcsTaskStateChange');
     expect(props.EventBusName).toBeUndefined();
     const prefixes = ['claude-code', 'codex', 'hermes', 'openclaw'].map((runtime) => ({
-      prefix: {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':ecs:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            `:task-definition/workspace-${runtime}:`,
-          ],
-        ],
-      },
+      prefix: ecsArn(`:task-definition/workspace-${runtime}:`),
     }));
     expect(props.EventPattern).toEqual({
       source: ['aws.ecs'],

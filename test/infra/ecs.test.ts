@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { imageFor, loadCatalog } from '#config/catalog.ts';
 import { KINDS } from '#contracts/names.ts';
-import { IMPORTS, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
+import { ecsArn, IMPORTS, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
 
 const { template } = synth();
 const runtimes = Object.keys(loadCatalog().runtimes);
@@ -175,22 +175,7 @@ describe('cluster and network', () => {
     imported.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         detail: Match.objectLike({
-          clusterArn: [
-            {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ecs:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':cluster/shared-workspaces',
-                ],
-              ],
-            },
-          ],
+          clusterArn: [ecsArn(':cluster/shared-workspaces')],
         }),
       }),
     });

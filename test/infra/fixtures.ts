@@ -67,3 +67,24 @@ export function actionsOfRole(template: Template, roleIdPrefix: string): string[
     )
     .sort();
 }
+
+/**
+ * An ECS ARN as CDK synthesizes it for this env-agnostic stack:
+ * `arn:${Partition}:ecs:${Region}:${AccountId}` followed by `tail` (strings or tokens).
+ */
+export function ecsArn(...tail: unknown[]): { 'Fn::Join': [string, unknown[]] } {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':ecs:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ...tail,
+      ],
+    ],
+  };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '#config/catalog.ts';
 import type { FunctionName } from '#infra/flows.ts';
-import { actionsOfRole, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
+import { actionsOfRole, ecsArn, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
 
 const { template } = synth();
 const runtimes = Object.keys(loadCatalog().runtimes);
@@ -15,36 +15,7 @@ const statementWith = (name: FunctionName, action: string) => {
   expect(matches).toHaveLength(1);
   return matches[0] as Record<string, unknown>;
 };
-const arn = (suffix: string) => ({
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':ecs:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      suffix,
-    ],
-  ],
-});
-const clusterTasks = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':ecs:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      ':task/',
-      { Ref: expect.stringMatching(/^ClusterC/) },
-      '/*',
-    ],
-  ],
-};
+const clusterTasks = ecsArn(':task/', { Ref: expect.stringMatching(/^ClusterC/) }, '/*');
 const onOurCluster = {
   ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^ClusterC/), 'Arn'] } },
 };
@@ -104,7 +75,7 @@ describe('least-privilege IAM', () => {
     expect(statementWith('provision', 'ecs:RunTask')).toEqual({
       Effect: 'Allow',
       Action: 'ecs:RunTask',
-      Resource: runtimes.map((runtime) => arn(`:task-definition/workspace-${runtime}:*`)),
+      Resource: runtimes.map((runtime) => ecsArn(`:task-definition/workspace-${runtime}:*`)),
       Condition: onOurCluster,
     });
   });
