@@ -58,22 +58,25 @@ export interface DynamoDbStoreOptions {
   readonly clock: Clock;
 }
 
-/** `TaskVersionStore` with conditional writes: a version only ever moves forwards. */
-export class DynamoDbTaskVersionStore implements TaskVersionStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-  readonly #clock: Clock;
+/** The idempotency table and the clock its TTLs are computed from, shared by the stores below. */
+abstract class DynamoDbTableStore {
+  protected readonly client: DynamoDBDocumentClient;
+  protected readonly tableName: string;
+  protected readonly clock: Clock;
 
   constructor(client: DynamoDBDocumentClient, options: DynamoDbStoreOptions) {
-    this.#client = client;
-    this.#tableName = options.tableName;
-    this.#clock = options.clock;
+    this.client = client;
+    this.tableName = options.tableName;
+    this.clock = options.clock;
   }
+}
 
+/** `TaskVersionStore` with conditional writes: a version only ever moves forwards. */
+export class DynamoDbTaskVersionStore extends DynamoDbTableStore implements TaskVersionStore {
   async get(taskArn: string): Promise<number | undefined> {
-    const { Item } = await this.#client.send(
+    const { Item } = await this.client.send(
       new GetCommand({
-        TableName: this.#tableName,
+        TableName: this.tableName,
         Key: { [TABLE_KEY]: TASK_VERSION_PREFIX + taskArn },
         ConsistentRead: true,
       }),
@@ -83,16 +86,16 @@ export class DynamoDbTaskVersionStore implements TaskVersionStore {
 
   async advance(taskArn: string, version: number): Promise<boolean> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Key: { [TABLE_KEY]: TASK_VERSION_PREFIX + taskArn },
           UpdateExpression: 'SET #version = :version, #expiration = :expiration',
           ConditionExpression: 'attribute_not_exists(#version) OR #version < :version',
           ExpressionAttributeNames: { '#version': 'version', '#expiration': TABLE_TTL },
           ExpressionAttributeValues: {
             ':version': version,
-            ':expiration': epochSeconds(this.#clock.now()) + TASK_VERSION_TTL_SECONDS,
+            ':expiration': epochSeconds(this.clock.now()) + TASK_VERSION_TTL_SECONDS,
           },
         }),
       );
@@ -108,23 +111,13 @@ export class DynamoDbTaskVersionStore implements TaskVersionStore {
  * `WorkspaceLeaseStore` with conditional writes. A lease is free when absent, expired, or already
  * held by the same owner (a redelivery of the same request may take it again).
  */
-export class DynamoDbWorkspaceLeaseStore implements WorkspaceLeaseStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-  readonly #clock: Clock;
-
-  constructor(client: DynamoDBDocumentClient, options: DynamoDbStoreOptions) {
-    this.#client = client;
-    this.#tableName = options.tableName;
-    this.#clock = options.clock;
-  }
-
+export class DynamoDbWorkspaceLeaseStore extends DynamoDbTableStore implements WorkspaceLeaseStore {
   async acquire(workspaceId: string, owner: string, ttlMs: number): Promise<boolean> {
-    const now = this.#clock.now();
+    const now = this.clock.now();
     try {
-      await this.#client.send(
+      await this.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Item: {
             [TABLE_KEY]: LEASE_PREFIX + workspaceId,
             owner,
@@ -149,9 +142,9 @@ export class DynamoDbWorkspaceLeaseStore implements WorkspaceLeaseStore {
 
   async release(workspaceId: string, owner: string): Promise<void> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Key: { [TABLE_KEY]: LEASE_PREFIX + workspaceId },
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
@@ -165,9 +158,9 @@ export class DynamoDbWorkspaceLeaseStore implements WorkspaceLeaseStore {
   }
 
   async recordLaunch(record: WorkspaceLaunchRecord): Promise<void> {
-    await this.#client.send(
+    await this.client.send(
       new PutCommand({
-        TableName: this.#tableName,
+        TableName: this.tableName,
         Item: {
           [TABLE_KEY]: LAUNCH_PREFIX + record.workspaceId,
           workspaceId: record.workspaceId,
@@ -181,9 +174,9 @@ export class DynamoDbWorkspaceLeaseStore implements WorkspaceLeaseStore {
   }
 
   async lastLaunch(workspaceId: string): Promise<WorkspaceLaunchRecord | undefined> {
-    const { Item } = await this.#client.send(
+    const { Item } = await this.client.send(
       new GetCommand({
-        TableName: this.#tableName,
+        TableName: this.tableName,
         Key: { [TABLE_KEY]: LAUNCH_PREFIX + workspaceId },
         ConsistentRead: true,
       }),
