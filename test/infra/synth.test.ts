@@ -57,7 +57,7 @@ describe('npx cdk synth', () => {
   it('synthesizes offline with no credentials, bundling every handler as ESM', {
     timeout: 120_000,
   }, async () => {
-    const { stderr } = await run('npx', ['cdk', 'synth', '--quiet', '-vvv', '--output', outdir], {
+    const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '-vvv', '--output', outdir], {
       cwd: root,
       env: offlineEnv(),
       maxBuffer: 64 * 1024 * 1024,
@@ -83,12 +83,13 @@ describe('npx cdk synth', () => {
       );
     }
 
-    // No context lookups, no telemetry, no notices, no request of any kind.
+    // No context lookups, no telemetry, no notices, no request of any kind. The CLI logs to stderr,
+    // or to stdout when CI=true, as on the CI runner, so both streams are searched.
     const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
       missing?: unknown[];
     };
     expect(manifest.missing).toBeUndefined();
-    expect(stderr).toContain('Telemetry disabled');
+    expect(`${stdout}\n${stderr}`).toContain('Telemetry disabled');
     expect(attempts).toEqual([]);
   });
 });
