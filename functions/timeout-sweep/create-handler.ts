@@ -34,9 +34,9 @@ export interface TimeoutSweepResult {
   readonly outcome: 'swept';
   /** Tasks of our families that ECS listed as wanted RUNNING. */
   readonly checked: number;
-  /** Overdue tasks stopped (and reported, when their workspace is known). */
+  /** Overdue tasks reported (when their workspace is known) and stopped. */
   readonly timedOut: readonly string[];
-  /** Overdue tasks whose StopTask failed; the next sweep tries again. */
+  /** Overdue tasks reported but whose StopTask failed; the next sweep reports and tries again. */
   readonly stopFailed: readonly string[];
 }
 
@@ -69,10 +69,12 @@ const workspaceOf = (task: TaskSummary): string | undefined => {
 
 /**
  * Creates the scheduled timeout sweep. ECS is the state store: for each runtime's family it pages
- * through ListTasks (desired RUNNING), describes the tasks in batches of 100, and stops each task
- * that has not reached RUNNING within its runtime's provision timeout, then emits `Workspace
- * Provision Failed` (PROVISION_TIMEOUT). A StopTask that fails is logged and left to the next
- * sweep, which will see the task again; the other tasks are still handled.
+ * through ListTasks (desired RUNNING), describes the tasks in batches of 100, emits `Workspace
+ * Provision Failed` (PROVISION_TIMEOUT) for each task that has not reached RUNNING within its
+ * runtime's provision timeout, and then stops those tasks. The report goes first so that it can
+ * never be lost: if it cannot be published the sweep throws having stopped nothing. A StopTask that
+ * fails is logged and left to the next sweep, which sees the task again and reports it again, so a
+ * consumer may see PROVISION_TIMEOUT twice for a task (at least once, never zero times).
  */
 export function createTimeoutSweepHandler(
   ports: TimeoutSweepHandlerPorts,
@@ -104,24 +106,14 @@ export function createTimeoutSweepHandler(
     const timedOut: string[] = [];
     const stopFailed: string[] = [];
 
+    const overdue: TaskSummary[] = [];
     for (const task of tasks) {
       const runtime = task.family ? runtimeByFamily.get(task.family) : undefined;
       if (!runtime || !isOverdue(task, runtime, now)) continue;
-      try {
-        await runner.stopTask(task.taskArn, STOP_REASON);
-      } catch (error) {
-        stopFailed.push(task.taskArn);
-        logger.error('could not stop an overdue task; the next sweep tries again', {
-          taskArn: task.taskArn,
-          error: error as Error,
-        });
-        continue;
-      }
-      timedOut.push(task.taskArn);
-      countByCode(metrics, METRIC.provisionFailed, 'PROVISION_TIMEOUT');
+      overdue.push(task);
       const workspaceId = workspaceOf(task);
       if (!workspaceId) {
-        logger.warn('stopped an overdue task that names no workspace; nothing to report', {
+        logger.warn('an overdue task names no workspace; it is stopped with nothing to report', {
           taskArn: task.taskArn,
         });
         continue;
@@ -141,7 +133,25 @@ export function createTimeoutSweepHandler(
       events.push({ detailType: DETAIL_TYPES.provisionFailed, detail: { ...detail } });
     }
 
+    // Report first, then stop. Once stopped, a task no longer looks overdue, so a report that
+    // failed after the stop would be lost for good; a failed report here throws before anything is
+    // stopped, and the next sweep finds the same tasks again.
     if (events.length > 0) await publisher.publish(events);
+
+    for (const task of overdue) {
+      countByCode(metrics, METRIC.provisionFailed, 'PROVISION_TIMEOUT');
+      try {
+        await runner.stopTask(task.taskArn, STOP_REASON);
+        timedOut.push(task.taskArn);
+      } catch (error) {
+        stopFailed.push(task.taskArn);
+        logger.error('could not stop an overdue task; the next sweep reports it again and retries', {
+          taskArn: task.taskArn,
+          error: error as Error,
+        });
+      }
+    }
+
     countMetric(metrics, METRIC.tasksSwept, tasks.length);
     if (timedOut.length > 0 || stopFailed.length > 0)
       logger.info('swept overdue tasks', { checked: tasks.length, timedOut, stopFailed });

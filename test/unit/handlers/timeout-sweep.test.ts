@@ -1,8 +1,10 @@
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
 import {
+  acceptAll,
   CLUSTER_ARN,
   ecsWithMock,
   eventBridgeWithMock,
@@ -177,7 +179,7 @@ describe('timeout sweep', () => {
     expect(result.timedOut).toHaveLength(230);
   });
 
-  it('leaves a task whose StopTask fails to the next sweep, and still handles the others', async () => {
+  it('reports a task whose StopTask fails, leaves it to the next sweep, and still stops the others', async () => {
     const { invoke, ecsMock, eventBridgeMock, task } = setup();
     ecsMock
       .on(ListTasksCommand, { family: 'workspace-codex' })
@@ -195,6 +197,33 @@ describe('timeout sweep', () => {
     const result = await invoke();
 
     expect(result).toMatchObject({ timedOut: [taskArnOf('b')], stopFailed: [taskArnOf('a')] });
-    expect(sentEvents(eventBridgeMock).map((event) => event.detail.taskArn)).toEqual([taskArnOf('b')]);
+    expect(sentEvents(eventBridgeMock).map((event) => event.detail.taskArn)).toEqual([
+      taskArnOf('a'),
+      taskArnOf('b'),
+    ]);
+  });
+
+  it('stops nothing when the report cannot be published, so the next sweep reports and stops it', async () => {
+    const { invoke, ecsMock, eventBridgeMock, task } = setup();
+    ecsMock.on(ListTasksCommand, { family: 'workspace-codex' }).resolves({ taskArns: [taskArnOf('a')] });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [task('a', 'codex', 'PENDING', 30 * MINUTE)] });
+    eventBridgeMock.on(PutEventsCommand).rejects(serviceError('InternalException', 'unavailable', 500));
+
+    await expect(invoke()).rejects.toThrow();
+    expect(eventBridgeMock).toHaveReceivedCommand(PutEventsCommand);
+    expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 0);
+
+    eventBridgeMock.resetHistory();
+    eventBridgeMock.on(PutEventsCommand).callsFake(acceptAll);
+    const result = await invoke();
+
+    expect(result).toMatchObject({ timedOut: [taskArnOf('a')], stopFailed: [] });
+    expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
+    expect(sentEvents(eventBridgeMock)).toEqual([
+      expect.objectContaining({
+        detailType: DETAIL_TYPES.provisionFailed,
+        detail: expect.objectContaining({ code: 'PROVISION_TIMEOUT', taskArn: taskArnOf('a') }),
+      }),
+    ]);
   });
 });
