@@ -87,6 +87,26 @@ const envelopeFields = (flags: { source?: string; bus?: string }) => ({
  *
  * @throws UsageError naming each bad flag.
  */
+/**
+ * Validates a request detail by its contract and wraps it in a PutEvents entry.
+ *
+ * @throws UsageError naming each bad flag.
+ */
+function validatedEntry<T>(
+  schema: z.ZodType<T>,
+  detailType: string,
+  input: unknown,
+  flags: { source?: string; bus?: string },
+): { entry: RequestEntry; detail: T } {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success)
+    throw new UsageError(`the request breaks the contract, nothing was sent:\n${describe(parsed.error)}`);
+  return {
+    detail: parsed.data,
+    entry: { ...envelopeFields(flags), DetailType: detailType, Detail: JSON.stringify(parsed.data) },
+  };
+}
+
 export function provisionEntry(flags: ProvisionFlags): {
   entry: RequestEntry;
   detail: ProvisionRequestedDetail;
@@ -106,17 +126,7 @@ export function provisionEntry(flags: ProvisionFlags): {
     ...(flags.template !== undefined ? { template: flags.template } : {}),
     ...(flags.env !== undefined && flags.env.length > 0 ? { env: parseEnvFlags(flags.env) } : {}),
   };
-  const parsed = ProvisionRequestedDetail.safeParse(input);
-  if (!parsed.success)
-    throw new UsageError(`the request breaks the contract, nothing was sent:\n${describe(parsed.error)}`);
-  return {
-    detail: parsed.data,
-    entry: {
-      ...envelopeFields(flags),
-      DetailType: DETAIL_TYPES.provisionRequested,
-      Detail: JSON.stringify(parsed.data),
-    },
-  };
+  return validatedEntry(ProvisionRequestedDetail, DETAIL_TYPES.provisionRequested, input, flags);
 }
 
 /**
@@ -134,15 +144,5 @@ export function deprovisionEntry(flags: DeprovisionFlags): {
     workspaceId: flags['workspace-id'],
     ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
   };
-  const parsed = DeprovisionRequestedDetail.safeParse(input);
-  if (!parsed.success)
-    throw new UsageError(`the request breaks the contract, nothing was sent:\n${describe(parsed.error)}`);
-  return {
-    detail: parsed.data,
-    entry: {
-      ...envelopeFields(flags),
-      DetailType: DETAIL_TYPES.deprovisionRequested,
-      Detail: JSON.stringify(parsed.data),
-    },
-  };
+  return validatedEntry(DeprovisionRequestedDetail, DETAIL_TYPES.deprovisionRequested, input, flags);
 }
