@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { loadCatalog } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
-import { flowsFor } from '#infra/flows.ts';
 import { compileEventPattern, EventRuleSet } from '#local/event-pattern/index.ts';
+import { flowsFor } from '#wiring/flows.ts';
 import { type BenchmarkResult, progress } from './lib/report.ts';
 import { round } from './lib/stats.ts';
 

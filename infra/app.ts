@@ -2,7 +2,8 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '#config/errors.ts';
 import { settingsFromContext } from '#infra/settings.ts';
-import { STACK_ID, WorkspaceProvisionerStack } from '#infra/workspace-provisioner-stack.ts';
+import { WorkspaceProvisionerStack } from '#infra/workspace-provisioner-stack.ts';
+import { STACK_ID } from '#wiring/names.ts';
 
 /**
  * The CDK app (`npx cdk synth`, `npx cdk deploy`; cdk.json runs it with tsx). It reads the

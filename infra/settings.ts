@@ -8,6 +8,7 @@ import {
   DEFAULT_PROVISIONER_SOURCE,
   DEFAULT_REQUEST_SOURCE,
 } from '#contracts/names.ts';
+import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 /**
  * Deployment settings of the stack, read from CDK context (`cdk.json` "context" or `-c key=value`).
@@ -77,12 +78,6 @@ export interface ProvisionerSettings {
   readonly provisionFailureAlarmThreshold: number;
 }
 
-/**
- * Reserved concurrency of the provision function. Fargate allows 20 RunTask calls per second per
- * account and Region; one invocation makes about one RunTask call per second, so 10 uses half of
- * that and leaves room for the sweep, retries and other callers in the account.
- */
-export const DEFAULT_PROVISION_RESERVED_CONCURRENCY = 10;
 export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
 export const DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD = 5;
 

@@ -7,18 +7,14 @@ import { WorkspaceEventBus } from '#infra/constructs/event-bus.ts';
 import { FlowRules, type ScheduledFlow } from '#infra/constructs/flow-rules.ts';
 import { HandlerFunction } from '#infra/constructs/handler-function.ts';
 import { IdempotencyTable } from '#infra/constructs/idempotency-table.ts';
-import { METRICS_NAMESPACE, Operations } from '#infra/constructs/operations.ts';
+import { Operations } from '#infra/constructs/operations.ts';
 import { WorkspaceCluster } from '#infra/constructs/workspace-cluster.ts';
 import { WorkspaceNetwork } from '#infra/constructs/workspace-network.ts';
 import { WorkspaceTaskDefinitions } from '#infra/constructs/workspace-task-definitions.ts';
-import {
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  type FunctionName,
-  flowsFor,
-  TIMEOUT_SWEEP_SCHEDULE,
-} from '#infra/flows.ts';
 import type { ProvisionerSettings } from '#infra/settings.ts';
+import { flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
+import { METRICS_NAMESPACE } from '#wiring/names.ts';
 
 export interface WorkspaceProvisionerStackProps extends StackProps {
   /** Parsed deployment settings; see `settingsFromContext`. */
@@ -30,12 +26,9 @@ export interface WorkspaceProvisionerStackProps extends StackProps {
   readonly projectRoot?: string;
 }
 
-/** Stack id, and the name of the synthesized template (`cdk.out/WorkspaceProvisioner.template.json`). */
-export const STACK_ID = 'WorkspaceProvisioner';
-
 /**
  * EventBridge rules -> Lambda handlers -> ECS Fargate RunTask -> follow-up events, wired from the
- * flows table in `infra/flows.ts`. Environment-agnostic: no lookups, so it synthesizes offline.
+ * flows table in `wiring/flows.ts`. Environment-agnostic: no lookups, so it synthesizes offline.
  */
 export class WorkspaceProvisionerStack extends Stack {
   readonly eventBus: WorkspaceEventBus;

@@ -5,8 +5,6 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { loadCatalog } from '#config/catalog.ts';
 import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
-import { FUNCTIONS, type FunctionName, TIMEOUT_SWEEP_SCHEDULE } from '#infra/flows.ts';
-import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
 import { createEcsEmulator } from '#local/ecs/index.ts';
 import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
 import type {
@@ -25,9 +23,12 @@ import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts
 import { activityLog, type LogWriter } from '#local/routing/activity-log.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
 import { createRouter } from '#local/routing/router.ts';
-import { DEFAULT_BUS, LOCAL_ACCOUNT, localRoutes, type Route } from '#local/routing/routes.ts';
+import { LOCAL_ACCOUNT, localRoutes, type Route } from '#local/routing/routes.ts';
 import { createLocalServer } from '#local/server/index.ts';
 import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
+import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
+import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
+import { AWS_DEFAULT_BUS, DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 /** Options of {@link startLocalStack}; every one has a default that suits `npm start`. */
 export interface LocalStackOptions {
@@ -114,7 +115,7 @@ export interface LocalStack {
   readonly driver: DriverName;
   /** Path of the sqlite database (read-only inspection while running is safe: WAL). */
   readonly databasePath: string;
-  /** The routes, built from infra/flows.ts. */
+  /** The routes, built from wiring/flows.ts. */
   readonly routes: readonly Route[];
   /** What was picked up from a previous run. */
   readonly recovered: {
@@ -138,7 +139,7 @@ export const DEFAULT_HANDLER_THREADS = 1;
  * Starts the embedded local stack: the durable store, the bus, the ECS emulator and its task
  * driver, the loopback endpoint, then the real handlers (built with their factories and the real
  * SDK clients pointed at that endpoint), the async invoker and the router built from
- * infra/flows.ts, and the timeout sweep on its schedule. What a previous run left (events not yet
+ * wiring/flows.ts, and the timeout sweep on its schedule. What a previous run left (events not yet
  * routed, retries due, invocations queued or cut short) is picked up before `/local/health` says ready.
  *
  * @example
@@ -183,7 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       account,
       clusterName: DEFAULT_CLUSTER_NAME,
       // As in AWS: ECS's own events reach the default bus, where the task-state rule sits.
-      eventBusName: DEFAULT_BUS,
+      eventBusName: AWS_DEFAULT_BUS,
       driver,
       taskDefinitions: Object.values(catalog.runtimes).map((runtime) => ({
         family: runtime.family,

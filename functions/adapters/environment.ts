@@ -1,5 +1,6 @@
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerSettings } from '#functions/ports.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME_PREFIX } from '#wiring/names.ts';
 import { EnvironmentError } from './errors.ts';
 
 /**
@@ -59,10 +60,6 @@ export const FUNCTION_ENVIRONMENT = {
 >;
 
 export type FunctionWithEnvironment = keyof typeof FUNCTION_ENVIRONMENT;
-
-/** Default service name prefix and metrics namespace when the POWERTOOLS_ variables are not set. */
-export const DEFAULT_SERVICE_NAME = 'workspace-provisioner';
-export const DEFAULT_METRICS_NAMESPACE = 'WorkspaceProvisioner';
 
 /**
  * A trimmed environment variable. Without a value it returns `options.default`, and without a
@@ -180,9 +177,9 @@ export function readInstrumentationEnvironment(
   return {
     serviceName: envVar('POWERTOOLS_SERVICE_NAME', {
       env,
-      default: `${DEFAULT_SERVICE_NAME}-${functionName}`,
+      default: `${SERVICE_NAME_PREFIX}-${functionName}`,
     }),
-    metricsNamespace: envVar('POWERTOOLS_METRICS_NAMESPACE', { env, default: DEFAULT_METRICS_NAMESPACE }),
+    metricsNamespace: envVar('POWERTOOLS_METRICS_NAMESPACE', { env, default: METRICS_NAMESPACE }),
     tracingEnabled: envFlag('POWERTOOLS_TRACE_ENABLED', true, env),
   };
 }

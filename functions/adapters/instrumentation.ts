@@ -8,6 +8,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { FailureCode } from '#contracts/names.ts';
+import type { MetricName } from '#wiring/names.ts';
 
 /**
  * The Powertools logger, metrics and tracer of one function, and the middy chain every handler
@@ -23,30 +24,6 @@ export interface Instrumentation {
    */
   readonly tracer?: Tracer;
 }
-
-/** Metric names, one place, so dashboards and alarms can rely on them. */
-export const METRIC = {
-  taskLaunched: 'TaskLaunched',
-  taskAlreadyRunning: 'TaskAlreadyRunning',
-  provisionFailed: 'ProvisionFailed',
-  provisionRejected: 'ProvisionRejected',
-  runTaskRetried: 'RunTaskRetried',
-  launchRetriesSpent: 'LaunchRetriesSpent',
-  leaseWaited: 'WorkspaceLeaseWaited',
-  putEventsEntriesRetried: 'PutEventsEntriesRetried',
-  overlayApplied: 'OverlayApplied',
-  taskStateEmitted: 'TaskStateEventEmitted',
-  taskStateAdvanced: 'TaskStateVersionAdvanced',
-  taskStateIgnored: 'TaskStateEventIgnored',
-  tasksStopped: 'TasksStopped',
-  deprovisioned: 'WorkspaceDeprovisioned',
-  deprovisionRejected: 'DeprovisionRejected',
-  tasksSwept: 'TasksSwept',
-  failureRecordUnreadable: 'FailureRecordUnreadable',
-  failureRecordSkipped: 'FailureRecordSkipped',
-  idempotentReplay: 'IdempotentReplay',
-} as const;
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
 /** Adds a count to the invocation's metrics (flushed by `logMetrics`). */
 export function countMetric(metrics: Metrics, name: MetricName, value = 1): void {

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DEFAULT_METRICS_NAMESPACE } from './environment.ts';
+import { METRICS_NAMESPACE } from '#wiring/names.ts';
 import type { Instrumentation } from './instrumentation.ts';
 
 /**
@@ -34,7 +34,7 @@ export function createInstrumentation(
   });
   const metrics = new Metrics({
     serviceName: settings.serviceName,
-    namespace: settings.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+    namespace: settings.metricsNamespace ?? METRICS_NAMESPACE,
     logger,
   });
   const tracer = new Tracer({ serviceName: settings.serviceName, enabled: settings.tracingEnabled ?? true });

@@ -5,7 +5,7 @@ import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
-import { countMetric, type Instrumentation, instrumentedHandler, METRIC } from '#adapters/instrumentation.ts';
+import { countMetric, type Instrumentation, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { rejectionOf } from '#adapters/request-rejection.ts';
 import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
 import { WorkspaceTasks } from '#adapters/workspace-tasks.ts';
@@ -14,6 +14,7 @@ import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DeprovisionedDetail } from '#contracts/outbound.ts';
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import { METRIC } from '#wiring/names.ts';
 
 /** What the deprovision handler is built from. Only the cluster of the launch target is read. */
 export type DeprovisionHandlerPorts = Pick<

@@ -8,11 +8,11 @@ import {
   countMetric,
   type Instrumentation,
   instrumentedHandler,
-  METRIC,
 } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
 import { failedDetailFromAsyncRecord } from '#core/async-failure.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import { CROSS_FUNCTION_ERRORS, METRIC } from '#wiring/names.ts';
 
 /** What the failure reporter is built from. */
 export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'ecs' | 'eventBridge' | 'clock' | 'random'> & {
@@ -66,7 +66,6 @@ export type AsyncFailureRecordInput = z.infer<typeof AsyncFailureRecordSchema>;
  */
 const IN_PROGRESS_DUPLICATE = 'IdempotencyAlreadyInProgressError';
 /** A bad request whose rejection could not be published: not a failed launch; the DLQ keeps it. */
-const REJECTION_NOT_PUBLISHED = 'RejectionNotPublishedError';
 
 /**
  * Creates the provision function's on-failure destination. When Lambda has spent its async retries
@@ -132,7 +131,7 @@ export function createFailureReporterHandler(
       );
       return { outcome: 'skipped', reason: 'in-progress-duplicate' };
     }
-    if (record.responsePayload?.errorType === REJECTION_NOT_PUBLISHED) {
+    if (record.responsePayload?.errorType === CROSS_FUNCTION_ERRORS.rejectionNotPublished) {
       logger.error('a request that breaks the contract could not be rejected; it stays in the DLQ', context);
       countMetric(metrics, METRIC.failureRecordSkipped);
       return { outcome: 'skipped', reason: 'rejection-not-published' };

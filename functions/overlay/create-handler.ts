@@ -2,10 +2,11 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
-import { countMetric, type Instrumentation, instrumentedHandler, METRIC } from '#adapters/instrumentation.ts';
+import { countMetric, type Instrumentation, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { TaskLaunchedDetail } from '#contracts/outbound.ts';
 import { overlayEventsFor } from '#core/overlay.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import { METRIC } from '#wiring/names.ts';
 import { UnknownRuntimeError } from './errors.ts';
 
 /** What the overlay handler is built from. */

@@ -10,7 +10,6 @@ import {
   countMetric,
   type Instrumentation,
   instrumentedHandler,
-  METRIC,
 } from '#adapters/instrumentation.ts';
 import { rejectionOf } from '#adapters/request-rejection.ts';
 import { type BackoffPolicy, fullJitterDelay } from '#adapters/retry-backoff.ts';
@@ -33,6 +32,7 @@ import { LaunchPlanError } from '#core/errors.ts';
 import { clientTokenFor, type LaunchPlan, type LaunchTarget, planLaunch } from '#core/plan-launch.ts';
 import { type RunTaskOutcome, spentReasonFor } from '#core/run-task-outcome.ts';
 import type { HandlerPorts } from '#functions/ports.ts';
+import { METRIC } from '#wiring/names.ts';
 import { LaunchRetriesSpentError, RejectionNotPublishedError } from './errors.ts';
 
 /** What the provision handler is built from. */

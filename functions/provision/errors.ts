@@ -1,5 +1,6 @@
 import type { FailureCode } from '#contracts/names.ts';
 import { failureMessage } from '#core/async-failure.ts';
+import { CROSS_FUNCTION_ERRORS } from '#wiring/names.ts';
 
 /** Base of the provision handler's errors; `cause` flows through. */
 export class ProvisionError extends Error {
@@ -19,7 +20,7 @@ export class LaunchRetriesSpentError extends ProvisionError {
   readonly code: FailureCode;
   constructor(code: FailureCode, reason: string, options?: ErrorOptions) {
     super(failureMessage(code, reason), options);
-    this.name = 'LaunchRetriesSpentError';
+    this.name = CROSS_FUNCTION_ERRORS.launchRetriesSpent;
     this.code = code;
   }
 }
@@ -33,6 +34,6 @@ export class LaunchRetriesSpentError extends ProvisionError {
 export class RejectionNotPublishedError extends ProvisionError {
   constructor(options?: ErrorOptions) {
     super('the request breaks the contract and its rejection could not be published', options);
-    this.name = 'RejectionNotPublishedError';
+    this.name = CROSS_FUNCTION_ERRORS.rejectionNotPublished;
   }
 }

@@ -5,7 +5,6 @@ import {
   countMetric,
   type Instrumentation,
   instrumentedHandler,
-  METRIC,
 } from '#adapters/instrumentation.ts';
 import type { RuntimeSpec } from '#config/catalog.ts';
 import { workspaceIdField } from '#contracts/fields.ts';
@@ -14,6 +13,7 @@ import type { ProvisionFailedDetail } from '#contracts/outbound.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import { METRIC } from '#wiring/names.ts';
 
 /** What the timeout sweep is built from. Only the cluster of the launch target is read. */
 export type TimeoutSweepHandlerPorts = Pick<

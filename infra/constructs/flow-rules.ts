@@ -4,7 +4,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EventPattern } from '#contracts/patterns.ts';
-import type { Flow, FunctionName, TargetRetryPolicy } from '#infra/flows.ts';
+import type { Flow, TargetRetryPolicy } from '#wiring/flows.ts';
+import type { FunctionName } from '#wiring/functions.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
 export interface ScheduledFlow {

@@ -6,8 +6,8 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionSpec } from '#infra/flows.ts';
 import { acknowledgeWildcardResource } from '#infra/nag-acknowledgments.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
 export interface HandlerFunctionProps {

@@ -14,17 +14,10 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE } from '#wiring/names.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { FlowRule } from './flow-rules.ts';
 import type { HandlerFunction } from './handler-function.ts';
-
-/** Powertools metrics namespace of the handlers. */
-export const METRICS_NAMESPACE = 'WorkspaceProvisioner';
-/**
- * The count metric a handler adds (Powertools Metrics, any dimensions) each time it publishes
- * `Workspace Provision Failed`. The failure-rate alarm sums it across all dimensions.
- */
-export const PROVISION_FAILED_METRIC = 'ProvisionFailed';
 
 export interface OperationsProps {
   /** The rules whose delivery failures raise alarms. */
@@ -126,7 +119,7 @@ export class Operations extends Construct {
     }
 
     const provisionFailed = new MathExpression({
-      expression: `SELECT SUM(${PROVISION_FAILED_METRIC}) FROM "${namespace}"`,
+      expression: `SELECT SUM(${METRIC.provisionFailed}) FROM "${namespace}"`,
       usingMetrics: {},
       period: PERIOD,
       label: 'Workspace Provision Failed',

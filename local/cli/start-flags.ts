@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
 import type { DriverName, FaultOptions, QuotaOptions } from '#local/interfaces.ts';
 import { DEFAULT_HANDLER_THREADS, type LocalStack, type LocalStackOptions } from '#local/stack.ts';
+import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 /** `npm start`'s flags (local/main.ts), parsed and validated before anything starts. */
 

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { FunctionSpec } from '#infra/flows.ts';
+import type { FunctionSpec } from '#wiring/functions.ts';
 
 /** `arn:aws:lambda:<region>:<account>:function:<name>`. */
 export const localFunctionArn = (region: string, account: string, functionName: string): string =>
@@ -7,7 +7,7 @@ export const localFunctionArn = (region: string, account: string, functionName: 
 
 /**
  * A Lambda-like context for one attempt: the remaining time counts down from the function's
- * timeout in infra/flows.ts, which Powertools idempotency uses for its in-progress expiry and the
+ * timeout in wiring/flows.ts, which Powertools idempotency uses for its in-progress expiry and the
  * provision handler for its in-invocation retry budget.
  */
 export function lambdaContext(options: {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import type { FunctionName } from '#infra/flows.ts';
 import type { PortOperation, PortOperations } from '#local/ports/remote.ts';
+import type { FunctionName } from '#wiring/functions.ts';
 import type { HandlerSetup } from './handlers.ts';
 import type { InvocationError, LambdaHandler } from './invoker.ts';
 

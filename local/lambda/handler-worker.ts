@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { FUNCTIONS, type FunctionName } from '#infra/flows.ts';
 import { lambdaContext } from '#local/lambda/context.ts';
 import { buildHandlers, type HandlerSetup } from '#local/lambda/handlers.ts';
 import { toInvocationError } from '#local/lambda/invoker.ts';
 import { type PortCall, remotePorts } from '#local/ports/remote.ts';
+import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import type { WorkerReply, WorkerRequest } from './handler-pool.ts';
 
 /**

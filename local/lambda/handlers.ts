@@ -17,11 +17,11 @@ import type { HandlerSettings } from '#functions/ports.ts';
 import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
-import type { FunctionName } from '#infra/flows.ts';
 import type { LambdaHandler } from '#local/lambda/invoker.ts';
 import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
 import type { HandlerPorts } from '#local/ports/remote.ts';
 import { LOCAL_ACCOUNT, localClusterArn } from '#local/routing/routes.ts';
+import type { FunctionName } from '#wiring/functions.ts';
 
 /**
  * What the handlers are built from. Plain data (it crosses to handler threads as `workerData`), so

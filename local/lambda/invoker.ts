@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { FunctionName, FunctionSpec } from '#infra/flows.ts';
 import type { AcceptedEvent, LocalDatabase } from '#local/interfaces.ts';
 import type { DeliveryTarget, HandOverResult } from '#local/routing/router.ts';
 import type { Route } from '#local/routing/routes.ts';
+import type { FunctionName, FunctionSpec } from '#wiring/functions.ts';
 import { lambdaContext, localFunctionArn } from './context.ts';
 import { UnknownFunctionError } from './errors.ts';
 import { InvocationStore, type StoredInvocation } from './invocation-store.ts';
@@ -11,7 +11,7 @@ import { InvocationStore, type StoredInvocation } from './invocation-store.ts';
 /** An async Lambda handler, as the handler factories return it (middy-wrapped). */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** One function of the stack: its settings from infra/flows.ts and its real handler. */
+/** One function of the stack: its settings from wiring/flows.ts and its real handler. */
 export interface FunctionDeployment {
   readonly spec: FunctionSpec;
   readonly handler: LambdaHandler;

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '#adapters/environment.ts';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME_PREFIX } from '#wiring/names.ts';
 
 /**
  * Metrics that are counted but never printed. In Lambda, metrics leave as EMF lines on stdout for
@@ -19,8 +19,8 @@ class UnpublishedMetrics extends Metrics {
 
   override singleMetric(): Metrics {
     return new UnpublishedMetrics({
-      namespace: DEFAULT_METRICS_NAMESPACE,
-      serviceName: DEFAULT_SERVICE_NAME,
+      namespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME_PREFIX,
     });
   }
 }
@@ -30,8 +30,8 @@ class UnpublishedMetrics extends Metrics {
  * at `logLevel`), metrics that are not printed, and no tracer: there is no X-Ray here, and loading its SDK would put async hooks on every promise.
  */
 export function localInstrumentation(functionName: string, logLevel: LogLevel): Instrumentation {
-  const serviceName = `${DEFAULT_SERVICE_NAME}-${functionName}`;
+  const serviceName = `${SERVICE_NAME_PREFIX}-${functionName}`;
   const logger = new Logger({ serviceName, correlationIdSearchFn: search, logLevel });
-  const metrics = new UnpublishedMetrics({ serviceName, namespace: DEFAULT_METRICS_NAMESPACE, logger });
+  const metrics = new UnpublishedMetrics({ serviceName, namespace: METRICS_NAMESPACE, logger });
   return { logger, metrics };
 }

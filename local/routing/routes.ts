@@ -6,7 +6,9 @@ import {
   DEFAULT_REQUEST_SOURCE,
 } from '#contracts/names.ts';
 import type { EventPattern } from '#contracts/patterns.ts';
-import { type FlowSettings, type FunctionName, flowsFor, type TargetRetryPolicy } from '#infra/flows.ts';
+import { type FlowSettings, flowsFor, type TargetRetryPolicy } from '#wiring/flows.ts';
+import type { FunctionName } from '#wiring/functions.ts';
+import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
 
 /** The account id the local stack uses in every ARN and envelope. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -57,9 +59,6 @@ export function localFlowSettings(settings: LocalRouteSettings): FlowSettings {
   };
 }
 
-/** The bus AWS delivers its own services' events to: rules for them must sit there. */
-export const DEFAULT_BUS = 'default';
-
 /**
  * The bus a rule with this pattern sits on: AWS service events (every source `aws.*`, like
  * `aws.ecs`) reach only the account's default bus, so their rules go there; the rest go on the
@@ -72,11 +71,11 @@ export function busForPattern(pattern: EventPattern, eventBusName: string): stri
     Array.isArray(sources) &&
     sources.length > 0 &&
     sources.every((source) => typeof source === 'string' && source.startsWith('aws.'));
-  return awsOnly ? DEFAULT_BUS : eventBusName;
+  return awsOnly ? AWS_DEFAULT_BUS : eventBusName;
 }
 
 /**
- * The local routes: exactly the flows of infra/flows.ts, the table the CDK stack synthesizes its
+ * The local routes: exactly the flows of wiring/flows.ts, the table the CDK stack synthesizes its
  * rules from, each on its bus, with its target retry policy and a target dead-letter queue.
  */
 export function localRoutes(settings: LocalRouteSettings): Route[] {

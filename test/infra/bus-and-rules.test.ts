@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TARGET_RETRY, FUNCTIONS, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#infra/flows.ts';
+import { DEFAULT_TARGET_RETRY, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
+import { FUNCTIONS } from '#wiring/functions.ts';
 import { ecsArn, resourcesOf, synth } from './fixtures.ts';
 
 const { stack, template } = synth();

@@ -7,7 +7,7 @@ import { WorkspaceEventBus } from '#infra/constructs/event-bus.ts';
 import { FlowRules } from '#infra/constructs/flow-rules.ts';
 import { HandlerFunction } from '#infra/constructs/handler-function.ts';
 import { WorkspaceNetwork } from '#infra/constructs/workspace-network.ts';
-import { FUNCTIONS } from '#infra/flows.ts';
+import { FUNCTIONS } from '#wiring/functions.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const stackFor = () =>

@@ -1,7 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseSettings, type RawContext } from '#infra/settings.ts';
-import { STACK_ID, WorkspaceProvisionerStack } from '#infra/workspace-provisioner-stack.ts';
+import { WorkspaceProvisionerStack } from '#infra/workspace-provisioner-stack.ts';
+import { STACK_ID } from '#wiring/names.ts';
 
 /**
  * Builds the stack as `infra/app.ts` does, from raw context values, without bundling the handlers

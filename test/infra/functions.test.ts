@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ENVIRONMENT } from '#adapters/environment.ts';
-import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#infra/flows.ts';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { resourcesOf, synth } from './fixtures.ts';
 
 const { template } = synth();

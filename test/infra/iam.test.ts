@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '#config/catalog.ts';
-import type { FunctionName } from '#infra/flows.ts';
+import type { FunctionName } from '#wiring/functions.ts';
 import { actionsOfRole, ecsArn, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
 
 const { template } = synth();

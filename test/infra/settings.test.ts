@@ -2,13 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#config/errors.ts';
-import {
-  CONTEXT_OPTIONS,
-  DEFAULT_PROVISION_RESERVED_CONCURRENCY,
-  parseSettings,
-  type RawContext,
-  settingsFromContext,
-} from '#infra/settings.ts';
+import { CONTEXT_OPTIONS, parseSettings, type RawContext, settingsFromContext } from '#infra/settings.ts';
+import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 const problemsOf = (raw: RawContext): string => {
   try {

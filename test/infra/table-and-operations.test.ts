@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES, FUNCTIONS } from '#infra/flows.ts';
+import { FUNCTION_NAMES, FUNCTIONS } from '#wiring/functions.ts';
 import { resourcesOf, synth } from './fixtures.ts';
 
 const { template } = synth();

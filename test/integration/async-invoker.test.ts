@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '#infra/flows.ts';
 import type { LocalDatabase } from '#local/interfaces.ts';
 import { type AsyncInvoker, createAsyncInvoker, type LambdaHandler } from '#local/lambda/invoker.ts';
 import { openDatabase } from '#local/store/index.ts';
+import { FUNCTIONS } from '#wiring/functions.ts';
 import { readDatabase, tempStateDir } from './helpers.ts';
 
 const opened: Array<{ database: LocalDatabase; dir: string; invoker?: AsyncInvoker }> = [];

@@ -1,10 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES } from '#infra/flows.ts';
 import { parseSettings } from '#infra/settings.ts';
-import { STACK_ID, WorkspaceProvisionerStack } from '#infra/workspace-provisioner-stack.ts';
+import { WorkspaceProvisionerStack } from '#infra/workspace-provisioner-stack.ts';
 import { LOCAL_ACCOUNT, localRoutes } from '#local/routing/routes.ts';
+import { FUNCTION_NAMES } from '#wiring/functions.ts';
+import { STACK_ID } from '#wiring/names.ts';
 
 const REGION = 'us-east-1';
 

@@ -23,12 +23,18 @@ export interface SpawnedStack {
  */
 export async function spawnStack(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; viaNpm?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    readyTimeoutMs?: number;
+    viaNpm?: boolean;
+    /** Extra `node` options before the entry (not with `viaNpm`). */
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<SpawnedStack> {
   // Through npm, the stack is a grandchild: run it in its own process group and signal the group.
   const [command, commandArgs] = options.viaNpm
     ? ['npm', ['start', '--silent', '--', ...args]]
-    : [process.execPath, ['--import', 'tsx', 'local/main.ts', ...args]];
+    : [process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'local/main.ts', ...args]];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: options.env ?? process.env,

@@ -1,7 +1,18 @@
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempStateDir } from './helpers.ts';
-import { spawnStack } from './spawned-stack.ts';
+import { ROOT, spawnStack } from './spawned-stack.ts';
+
+/** Preloads the recorder of every module a process resolves; the list is written at exit. */
+const recordModules = (file: string) => ({
+  env: { ...process.env, LOADED_MODULES_FILE: file },
+  args: ['--import', join(ROOT, 'test/fixtures/record-loaded-modules.mjs')],
+});
+const cdkModulesIn = (file: string): string[] =>
+  (JSON.parse(readFileSync(file, 'utf8')) as string[]).filter((url) => /[\\/]aws-cdk-lib[\\/]/.test(url));
 
 const stateDir = tempStateDir();
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
@@ -22,6 +33,33 @@ describe('npm start', () => {
       await stack.stop();
     }
     expect(stack.output()).toContain('SIGTERM: stopping the local stack');
+  });
+
+  it('loads no aws-cdk-lib module: the local stack depends on the wiring, never on the CDK app', async () => {
+    const loaded = join(stateDir, 'loaded-by-the-stack.json');
+    const recorder = recordModules(loaded);
+    const stack = await spawnStack(['--port', '0', '--driver', 'simulated', '--state-dir', stateDir], {
+      env: recorder.env,
+      nodeArgs: recorder.args,
+    });
+    expect(await stack.stop()).toBe(0);
+    const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+    expect(modules.some((url) => url.endsWith('/local/stack.ts'))).toBe(true);
+    expect(cdkModulesIn(loaded)).toEqual([]);
+  });
+
+  it('would see aws-cdk-lib if a process loaded it (the recorder works)', async () => {
+    const loaded = join(stateDir, 'loaded-by-the-control.json');
+    const recorder = recordModules(loaded);
+    await promisify(execFile)(
+      process.execPath,
+      [...recorder.args, '-e', "await import('aws-cdk-lib/aws-events')"],
+      {
+        cwd: ROOT,
+        env: recorder.env,
+      },
+    );
+    expect(cdkModulesIn(loaded).length).toBeGreaterThan(0);
   });
 
   it('refuses a bad flag with exit code 2 and says what a good one looks like', async () => {

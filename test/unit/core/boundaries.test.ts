@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import overlaysFile from '#config/overlays.json' with { type: 'json' };
 import { detailJsonSchemas } from '#contracts/json-schema.ts';
 import { DETAIL_TYPES, KINDS } from '#contracts/names.ts';
+import { type BoundaryRule, importEdges, sourceFiles, violations } from './import-graph.ts';
 
 const coreDir = join(import.meta.dirname, '..', '..', '..', 'functions', 'core');
 
@@ -33,6 +34,26 @@ describe('architecture invariants', () => {
     }
   });
 
+  it('keeps every layer boundary of the tree', () => {
+    const edges = importEdges(sourceFiles(['functions', 'wiring', 'config', 'infra', 'local']));
+    expect(edges.length).toBeGreaterThan(100);
+    expect(violations(edges, BOUNDARY_RULES)).toEqual([]);
+  });
+
+  it.each(BOUNDARY_RULES.map((rule) => [rule.name, rule] as const))(
+    'catches a forbidden import under the rule %s',
+    (_name, rule) => {
+      const file = `${rule.from[0]}/added-by-the-test.ts`;
+      for (const forbidden of rule.forbidden) {
+        const specifier = FORBIDDEN_SPECIFIER[forbidden] ?? forbidden;
+        const edges = importEdges([file], { [file]: `import { x } from '${specifier}';\n` });
+        expect(violations(edges, [rule]), `${file} importing ${specifier}`).toEqual([
+          `${rule.name}: ${file} -> ${specifier}`,
+        ]);
+      }
+    },
+  );
+
   it('keeps the kind constants equal to the contract enum and the overlay table', () => {
     const provision = detailJsonSchemas().find(
       (document) => document.detailType === DETAIL_TYPES.provisionRequested,
@@ -47,3 +68,34 @@ describe('architecture invariants', () => {
     ).toEqual([...KINDS].sort());
   });
 });
+
+/**
+ * The import boundaries (docs/architecture.md). The wiring is CDK-free and shared by infra/ and
+ * local/; neither of those imports the other; nothing under functions/ imports either.
+ */
+const BOUNDARY_RULES: readonly BoundaryRule[] = [
+  {
+    name: 'the wiring imports neither the CDK, infra/, local/ nor the adapters',
+    from: ['wiring'],
+    forbidden: ['aws-cdk-lib', 'constructs', 'cdk-nag', 'infra', 'local', 'functions/adapters', 'bench'],
+  },
+  {
+    name: 'functions/ imports nothing from infra/ or local/',
+    from: ['functions', 'config'],
+    forbidden: ['aws-cdk-lib', 'constructs', 'cdk-nag', 'infra', 'local', 'bench'],
+  },
+  { name: 'infra/ imports nothing from local/', from: ['infra'], forbidden: ['local', 'bench'] },
+  {
+    name: 'local/ imports nothing from infra/ and never the CDK',
+    from: ['local'],
+    forbidden: ['infra', 'aws-cdk-lib', 'constructs', 'cdk-nag', 'bench'],
+  },
+];
+
+/** How a test writes an import of each forbidden target. */
+const FORBIDDEN_SPECIFIER: Readonly<Record<string, string>> = {
+  infra: '#infra/settings.ts',
+  local: '#local/stack.ts',
+  bench: '../bench/run.ts',
+  'functions/adapters': '#adapters/environment.ts',
+};

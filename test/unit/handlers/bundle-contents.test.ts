@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#infra/flows.ts';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 
 /**
  * What each Lambda bundle pulls in, read from an esbuild metafile of its entry (bundled as CDK

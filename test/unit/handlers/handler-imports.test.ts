@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ENVIRONMENT, type FunctionWithEnvironment } from '#adapters/environment.ts';
-import { FUNCTION_NAMES, FUNCTIONS } from '#infra/flows.ts';
+import { FUNCTION_NAMES, FUNCTIONS } from '#wiring/functions.ts';
 
 /**
  * Each Lambda entry must import cleanly under Node 24 with only its own environment variables set,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#infra/settings.ts';
 import { provisionConcurrencyFor } from '#local/stack.ts';
+import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 describe('provisionConcurrencyFor', () => {
   it('keeps the deployed default when no quota is emulated', () => {

@@ -1,3 +1,9 @@
+/**
+ * The one table the system is wired from: which function reacts to which pattern, with which
+ * retry settings on each layer. The CDK stack synthesizes its rules, targets, invoke configs and
+ * schedule from it; the local stack routes and invokes by it; a test proves the synthesized
+ * template and the local routes agree.
+ */
 import {
   deprovisionRequestedPattern,
   type EventPattern,
@@ -5,107 +11,7 @@ import {
   provisionRequestedPattern,
   taskLaunchedPattern,
 } from '#contracts/patterns.ts';
-
-/**
- * The one table the system is wired from: which function reacts to which pattern, with which
- * retry settings on each layer. The CDK stack synthesizes its rules, targets, invoke configs and
- * schedule from it; the local stack routes and invokes by it; a test proves the synthesized
- * template and the local routes agree.
- */
-
-export const FUNCTION_NAMES = [
-  'provision',
-  'overlay',
-  'task-state',
-  'deprovision',
-  'timeout-sweep',
-  'failure-reporter',
-] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-
-export interface FunctionSpec {
-  readonly name: FunctionName;
-  /** Entry file, relative to the repository root. */
-  readonly entry: string;
-  readonly description: string;
-  readonly timeoutSeconds: number;
-  readonly memoryMb: number;
-  /** Lambda async retries after a function error (0 to 2). */
-  readonly asyncRetryAttempts: number;
-  /** Lambda async maximum event age (60 to 21,600 s). */
-  readonly asyncMaxEventAgeSeconds: number;
-  /** Where an async invocation goes once its retries are spent. */
-  readonly onFailure?: FunctionName;
-  /** Whether the function keeps the original event in a dead-letter queue for redrive. */
-  readonly deadLetterQueue: boolean;
-}
-
-const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
-
-/** The six functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
-export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
-  provision: {
-    name: 'provision',
-    entry: entry('provision'),
-    description: 'Validates a provision request and launches the workspace task on ECS Fargate',
-    timeoutSeconds: 60,
-    memoryMb: 512,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    onFailure: 'failure-reporter',
-    deadLetterQueue: true,
-  },
-  overlay: {
-    name: 'overlay',
-    entry: entry('overlay'),
-    description: 'Applies the kind-based config overlay after a launch',
-    timeoutSeconds: 30,
-    memoryMb: 256,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    deadLetterQueue: true,
-  },
-  'task-state': {
-    name: 'task-state',
-    entry: entry('task-state'),
-    description: 'Turns ECS task state changes into workspace lifecycle events',
-    timeoutSeconds: 30,
-    memoryMb: 256,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    deadLetterQueue: true,
-  },
-  deprovision: {
-    name: 'deprovision',
-    entry: entry('deprovision'),
-    description: "Stops a workspace's tasks",
-    timeoutSeconds: 60,
-    memoryMb: 256,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    deadLetterQueue: true,
-  },
-  'timeout-sweep': {
-    name: 'timeout-sweep',
-    entry: entry('timeout-sweep'),
-    description: 'Stops tasks that did not reach RUNNING within their provision timeout',
-    timeoutSeconds: 55,
-    memoryMb: 256,
-    asyncRetryAttempts: 0,
-    asyncMaxEventAgeSeconds: 120,
-    deadLetterQueue: false,
-  },
-  'failure-reporter': {
-    name: 'failure-reporter',
-    entry: entry('failure-reporter'),
-    description: 'Emits Workspace Provision Failed for a provision request whose retries are spent',
-    timeoutSeconds: 30,
-    memoryMb: 256,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    deadLetterQueue: true,
-  },
-};
+import type { FunctionName } from './functions.ts';
 
 /** EventBridge target retry policy (the first retry layer). */
 export interface TargetRetryPolicy {

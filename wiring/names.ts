@@ -1,0 +1,65 @@
+/**
+ * Names that cross a boundary between the parts of the system: the stack id, the buses, the metric
+ * namespace and metric names the alarms read, the error types one function matches on when another
+ * throws them, and deployment defaults both the CDK stack and the local stack apply. One module
+ * owns each; infra/, local/ and functions/ import it. Imports nothing, so anything may import it.
+ */
+
+/** The CDK stack id, and the name of the synthesized template (`cdk.out/<id>.template.json`). */
+export const STACK_ID = 'WorkspaceProvisioner';
+
+/** The bus AWS delivers its own services' events to (`aws.ecs`, schedules): rules for them sit there. */
+export const AWS_DEFAULT_BUS = 'default';
+
+/** Powertools metrics namespace of every handler; the alarms and dashboard read it. */
+export const METRICS_NAMESPACE = 'WorkspaceProvisioner';
+
+/** Prefix of each function's Powertools service name: `workspace-provisioner-<function>`. */
+export const SERVICE_NAME_PREFIX = 'workspace-provisioner';
+
+/** Metric names the handlers count (Powertools Metrics); the alarms and dashboard rely on them. */
+export const METRIC = {
+  taskLaunched: 'TaskLaunched',
+  taskAlreadyRunning: 'TaskAlreadyRunning',
+  /**
+   * Added each time a handler publishes `Workspace Provision Failed` (with a `code` dimension of its
+   * own); the failure-rate alarm sums it across all dimensions.
+   */
+  provisionFailed: 'ProvisionFailed',
+  provisionRejected: 'ProvisionRejected',
+  runTaskRetried: 'RunTaskRetried',
+  launchRetriesSpent: 'LaunchRetriesSpent',
+  leaseWaited: 'WorkspaceLeaseWaited',
+  putEventsEntriesRetried: 'PutEventsEntriesRetried',
+  overlayApplied: 'OverlayApplied',
+  taskStateEmitted: 'TaskStateEventEmitted',
+  taskStateAdvanced: 'TaskStateVersionAdvanced',
+  taskStateIgnored: 'TaskStateEventIgnored',
+  tasksStopped: 'TasksStopped',
+  deprovisioned: 'WorkspaceDeprovisioned',
+  deprovisionRejected: 'DeprovisionRejected',
+  tasksSwept: 'TasksSwept',
+  failureRecordUnreadable: 'FailureRecordUnreadable',
+  failureRecordSkipped: 'FailureRecordSkipped',
+  idempotentReplay: 'IdempotentReplay',
+} as const;
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/**
+ * Error types that cross function boundaries: the provision function throws them and the failure
+ * reporter reads them back from Lambda's on-failure record (`responsePayload.errorType`).
+ */
+export const CROSS_FUNCTION_ERRORS = {
+  /** Retryable launch outcomes outlasted the invocation; the message is `CODE: reason`. */
+  launchRetriesSpent: 'LaunchRetriesSpentError',
+  /** A bad request whose rejection could not be published: left to the DLQ, never reported Failed. */
+  rejectionNotPublished: 'RejectionNotPublishedError',
+} as const;
+
+/**
+ * Reserved concurrency of the provision function. Fargate allows 20 RunTask calls per second per
+ * account and Region; one invocation makes about one RunTask call per second, so 10 uses half of
+ * that and leaves room for the sweep, retries and other callers in the account
+ * (docs/decisions/011).
+ */
+export const DEFAULT_PROVISION_RESERVED_CONCURRENCY = 10;
