@@ -5,8 +5,10 @@
  *
  * - prints the NAMES of its environment variables (never their values, except the non-secret
  *   `WORKSPACE_*` ones), leaving out names that look like they carry secrets;
- * - listens on `PORT` (default 8000) on loopback and answers every request with
- *   200 `{"status":"ok","workspaceId":...}`;
+ * - listens on `PORT` (default 8000) on `STAND_IN_LISTEN_HOST` (default loopback: under the `process`
+ *   driver it must not be reachable from other machines; the stand-in image sets `0.0.0.0`, since a
+ *   container's published port reaches it through the container's own interface) and answers every
+ *   request with 200 `{"status":"ok","workspaceId":...}`;
  * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
  * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
  *   local stack that spawned it is gone).
@@ -20,6 +22,7 @@ const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY
 const environment = process.env;
 const workspaceId = environment.WORKSPACE_ID ?? 'unknown';
 const port = Number(environment.PORT ?? 8000);
+const listenHost = environment.STAND_IN_LISTEN_HOST || '127.0.0.1';
 
 const names = Object.keys(environment).sort();
 const shown = names.filter((name) => !SECRET_LOOKING.test(name));
@@ -56,6 +59,6 @@ if (process.argv.includes('--exit-with-parent')) {
   process.stdin.resume();
 }
 
-server.listen(port, '127.0.0.1', () => {
-  console.log(`workspace-stand-in: ready on http://127.0.0.1:${port} (workspace ${workspaceId})`);
+server.listen(port, listenHost, () => {
+  console.log(`workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${workspaceId})`);
 });
