@@ -5,9 +5,10 @@
  *
  * - prints the NAMES of its environment variables (never their values, except the non-secret
  *   `WORKSPACE_*` ones), leaving out names that look like they carry secrets;
- * - listens on `PORT` (default 8000) on `STAND_IN_LISTEN_HOST` (default loopback: under the `process`
- *   driver it must not be reachable from other machines; the stand-in image sets `0.0.0.0`, since a
- *   container's published port reaches it through the container's own interface) and answers every
+ * - listens on `PORT` (default 8000) on loopback, so under the `process` driver no other machine
+ *   reaches it; with `--listen-all-interfaces` (the stand-in image's CMD) on every interface instead,
+ *   since a container's published port reaches it through the container's own interface. A flag, not
+ *   an environment variable, so a provision request's `env` cannot open it up; and answers every
  *   request with 200 `{"status":"ok","workspaceId":...}`;
  * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
  * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
@@ -22,7 +23,7 @@ const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY
 const environment = process.env;
 const workspaceId = environment.WORKSPACE_ID ?? 'unknown';
 const port = Number(environment.PORT ?? 8000);
-const listenHost = environment.STAND_IN_LISTEN_HOST || '127.0.0.1';
+const listenHost = process.argv.includes('--listen-all-interfaces') ? '0.0.0.0' : '127.0.0.1';
 
 const names = Object.keys(environment).sort();
 const shown = names.filter((name) => !SECRET_LOOKING.test(name));

@@ -7,9 +7,8 @@
 #   - local/workspace-stand-in.ts bundled to one plain JS file by esbuild (a devDependency).
 #
 # The root filesystem is imported once and tagged `<registry>/workspace-template-<runtime>:<tag>` for
-# each runtime. Its CMD runs the stand-in; STAND_IN_LISTEN_HOST=0.0.0.0 in its environment makes the
-# stand-in listen on every interface, which a published port needs (under the `process` driver it
-# keeps to loopback). An image already built from the same inputs is kept (label
+# each runtime. Its CMD runs the stand-in with --listen-all-interfaces, which a published port needs
+# (under the `process` driver it keeps to loopback). An image already built from the same inputs is kept (label
 # `workspace-provisioner.stand-in-inputs`), so a second run takes about a second.
 #
 # Usage: scripts/build-stand-in-images.sh   (needs `docker` answering; honours DOCKER_HOST)
@@ -35,7 +34,7 @@ trap 'rm -rf "$work"' EXIT
 # The bundle first: it is small and its hash decides whether anything has to be rebuilt.
 "$esbuild" local/workspace-stand-in.ts --bundle --platform=node --format=esm --log-level=warning \
   --outfile="$work/workspace-stand-in.mjs"
-inputs=$( { sha256sum "$work/workspace-stand-in.mjs" | cut -d' ' -f1; "$node_bin" --version; uname -m; } | sha256sum | cut -c1-16)
+inputs=$( { sha256sum "$work/workspace-stand-in.mjs" "$0" | cut -d' ' -f1; "$node_bin" --version; uname -m; } | sha256sum | cut -c1-16)
 
 up_to_date=true
 for runtime in "${runtimes[@]}"; do
@@ -62,10 +61,9 @@ done < <(ldd "$node_bin" | grep -o '/[^ ]*')
 reference="$registry/workspace-template-${runtimes[0]}:$tag"
 tar -C "$root" -c . | docker import \
   --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
-  --change 'ENV STAND_IN_LISTEN_HOST=0.0.0.0' \
   --change "LABEL workspace-provisioner.stand-in-inputs=$inputs" \
   --change 'EXPOSE 8000' \
-  --change 'CMD ["/usr/local/bin/node", "/app/workspace-stand-in.mjs"]' \
+  --change 'CMD ["/usr/local/bin/node", "/app/workspace-stand-in.mjs", "--listen-all-interfaces"]' \
   - "$reference" >/dev/null
 for runtime in "${runtimes[@]:1}"; do
   docker tag "$reference" "$registry/workspace-template-$runtime:$tag"
