@@ -79,14 +79,14 @@ function stoppedOutcome(harness: EcsHarness, taskArn: string) {
   };
 }
 
-describe.skipIf(!engine.available)('the docker driver on a real engine, when a task fails to start', () => {
+describe.skipIf(!engine.available)('the docker driver on a real engine', () => {
   const harnesses: EcsHarness[] = [];
   beforeAll(() => buildStandInImages(), 120_000);
   afterEach(async () => {
     for (const harness of harnesses.splice(0)) await harness.close();
   });
 
-  async function failedTask(definition: Partial<typeof CODEX>, overrides?: Record<string, unknown>) {
+  async function stoppedTask(definition: Partial<typeof CODEX>, overrides?: Record<string, unknown>) {
     const harness = ecsHarness({
       driver: 'docker',
       stopTimeoutMs: 1000,
@@ -99,13 +99,38 @@ describe.skipIf(!engine.available)('the docker driver on a real engine, when a t
     return { taskArn, outcome: stoppedOutcome(harness, taskArn) };
   }
 
+  it('runs the stand-in image, reports the exit code of its command and removes the container', async () => {
+    const { taskArn, outcome } = await stoppedTask(
+      {},
+      {
+        containerOverrides: [
+          { name: 'workspace', command: ['/usr/local/bin/node', '-e', 'process.exit(7)'] },
+        ],
+      },
+    );
+    const exitCode = (harness: EcsHarness | undefined) =>
+      (harness?.stateChanges(taskArn).at(-1) as { containers: Array<{ exitCode?: number }> } | undefined)
+        ?.containers[0]?.exitCode;
+
+    expect({ stopCode: outcome.stopCode, exitCode: exitCode(harnesses.at(-1)) }).toEqual({
+      stopCode: 'EssentialContainerExited',
+      exitCode: 7,
+    });
+    const deadline = Date.now() + 10_000;
+    // The driver removes the container right after `docker wait` reports the exit.
+    while (containersOf(TASK_ARN_LABEL, [taskArn]).length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(containersOf(TASK_ARN_LABEL, [taskArn])).toEqual([]);
+  }, 90_000);
+
   it('reports an image that cannot be pulled with the pull error Docker gives, as CannotPullContainerError', async () => {
     const image = `ghcr.io/molecule-ai/workspace-template-codex:missing-${process.pid}`;
     // What this engine says when it pulls the image: no registry is reachable, or the tag does not exist.
     const pull = docker('pull', '--quiet', image);
     expect(pull.status).not.toBe(0);
 
-    const { outcome } = await failedTask({ image });
+    const { outcome } = await stoppedTask({ image });
 
     // Stopped task error codes: https://docs.aws.amazon.com/AmazonECS/latest/userguide/stopped-task-error-codes.html
     const reason = `CannotPullContainerError: ${pull.stderr.split('\n')[0]}`.slice(0, 255);
@@ -113,7 +138,7 @@ describe.skipIf(!engine.available)('the docker driver on a real engine, when a t
   }, 90_000);
 
   it('reports a command that cannot be started as CannotStartContainerError, not a pull error', async () => {
-    const { outcome } = await failedTask(
+    const { outcome } = await stoppedTask(
       {},
       {
         containerOverrides: [{ name: 'workspace', command: ['no-such-command-in-the-image'] }],
@@ -127,7 +152,7 @@ describe.skipIf(!engine.available)('the docker driver on a real engine, when a t
   }, 90_000);
 
   it('removes the container of a task that failed to start (none is left in Created)', async () => {
-    const { taskArn } = await failedTask(
+    const { taskArn } = await stoppedTask(
       {},
       {
         containerOverrides: [{ name: 'workspace', command: ['no-such-command-in-the-image'] }],
