@@ -16,7 +16,7 @@ export const TASK_ARN_LABEL = 'local.ecs.task-arn';
  */
 export type StartFailure = 'CannotPullContainerError' | 'CannotStartContainerError';
 
-/** ECS keeps at most this many characters of a container's reason. */
+/** Reasons are cut to the length the workspace events keep of a stoppedReason (functions/core/task-state.ts). */
 const REASON_MAX_LENGTH = 255;
 
 /** How long `docker info` may take before the engine counts as unreachable. */
