@@ -6,4 +6,5 @@ export {
   type InvokeAnswer,
   type InvokeEndpointOptions,
   invokePathFunction,
+  invokeRoute,
 } from './invoke-endpoint.ts';

@@ -132,3 +132,29 @@ function parsePayload(body: Buffer): unknown {
     );
   }
 }
+
+/**
+ * Invoke as a route of the local endpoint: `POST /2015-03-31/functions/{FunctionName}/invocations`.
+ *
+ * @example createLocalServer({ ..., routes: [invokeRoute({ invoker, functions, region, account })] })
+ */
+export function invokeRoute(options: InvokeEndpointOptions) {
+  return {
+    matches: (request: { readonly method: string; readonly url: URL }): boolean =>
+      invokePathFunction(request.method, request.url.pathname) !== undefined,
+    answer(request: {
+      readonly method: string;
+      readonly url: URL;
+      readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+      readonly body: Buffer;
+    }): InvokeAnswer {
+      const header = request.headers['x-amz-invocation-type'];
+      return answerInvoke(options, {
+        rawName: invokePathFunction(request.method, request.url.pathname) ?? '',
+        qualifier: request.url.searchParams.get('Qualifier'),
+        invocationType: Array.isArray(header) ? header[0] : header,
+        body: request.body,
+      });
+    },
+  };
+}

@@ -10,4 +10,11 @@ export {
 } from './dead-letter-queues.ts';
 export * from './errors.ts';
 export { type MessageAttribute, md5OfBody, md5OfMessageAttributes } from './md5.ts';
-export { answerSqs, SQS_OPERATIONS, SQS_TARGET_PREFIX, type WireAnswer } from './sqs-endpoint.ts';
+export {
+  answerSqs,
+  type RouteRequest,
+  SQS_OPERATIONS,
+  SQS_TARGET_PREFIX,
+  sqsRoute,
+  type WireAnswer,
+} from './sqs-endpoint.ts';

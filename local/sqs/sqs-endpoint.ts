@@ -78,3 +78,29 @@ function errorAnswer(error: SqsError, fault: 'Sender' | 'Receiver'): WireAnswer 
     body: JSON.stringify({ __type: `com.amazonaws.sqs#${error.shape}`, message: error.message }),
   };
 }
+
+/** What the endpoint tells a route about a request. */
+export interface RouteRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** `X-Amz-Target`, when sent. */
+  readonly target: string | undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/**
+ * SQS as a route of the local endpoint: `POST /` with `X-Amz-Target: AmazonSQS.<Operation>`.
+ *
+ * @example createLocalServer({ ..., routes: [sqsRoute(queues, log)] })
+ */
+export function sqsRoute(queues: DeadLetterQueues, log?: (line: string) => void) {
+  return {
+    matches: (request: Omit<RouteRequest, 'body' | 'headers'>): boolean =>
+      request.method === 'POST' &&
+      request.url.pathname === '/' &&
+      request.target?.startsWith(`${SQS_TARGET_PREFIX}.`) === true,
+    answer: (request: RouteRequest): WireAnswer =>
+      answerSqs(queues, (request.target ?? '').slice(SQS_TARGET_PREFIX.length + 1), request.body, log),
+  };
+}
