@@ -6,14 +6,15 @@ import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, type Instrumentation, instrumentedHandler } from '#adapters/instrumentation.ts';
-import { rejectionOf } from '#adapters/request-rejection.ts';
-import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
-import { WorkspaceTasks } from '#adapters/workspace-tasks.ts';
 import { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DeprovisionedDetail } from '#contracts/outbound.ts';
 import type { LaunchTarget } from '#core/plan-launch.ts';
-import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import type { HandlerPorts } from '#functions/handler-ports.ts';
+import { rejectionOf } from '#policies/request-rejection.ts';
+import { acquireWorkspaceLease } from '#policies/workspace-lease.ts';
+import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 
 /** What the deprovision handler is built from. Only the cluster of the launch target is read. */

@@ -11,7 +11,8 @@ import {
 } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
 import { failedDetailFromAsyncRecord } from '#core/async-failure.ts';
-import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import type { HandlerPorts } from '#functions/handler-ports.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { CROSS_FUNCTION_ERRORS, METRIC } from '#wiring/names.ts';
 
 /** What the failure reporter is built from. */

@@ -5,7 +5,8 @@ import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, type Instrumentation, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { TaskLaunchedDetail } from '#contracts/outbound.ts';
 import { overlayEventsFor } from '#core/overlay.ts';
-import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import type { HandlerPorts } from '#functions/handler-ports.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 import { UnknownRuntimeError } from './errors.ts';
 

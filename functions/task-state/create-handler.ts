@@ -5,11 +5,12 @@ import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { countMetric, type Instrumentation, instrumentedHandler } from '#adapters/instrumentation.ts';
-import { fieldErrorsOf } from '#adapters/request-rejection.ts';
-import { acquireWorkspaceLease } from '#adapters/workspace-lease.ts';
 import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { decideTaskState } from '#core/task-state.ts';
-import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import type { HandlerPorts } from '#functions/handler-ports.ts';
+import { fieldErrorsOf } from '#policies/request-rejection.ts';
+import { acquireWorkspaceLease } from '#policies/workspace-lease.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 
 /** What the task-state handler is built from. */

@@ -1,4 +1,4 @@
-import { EcsTaskRunner, PRE_RUNNING_STATUSES, type TaskSummary } from '#adapters/ecs-task-runner.ts';
+import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgePublisher } from '#adapters/event-publisher.ts';
 import {
   countByCode,
@@ -12,7 +12,9 @@ import { DETAIL_TYPES, KINDS, type Kind, TAG_KEYS } from '#contracts/names.ts';
 import type { ProvisionFailedDetail } from '#contracts/outbound.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import type { LaunchTarget } from '#core/plan-launch.ts';
-import type { HandlerPorts, HandlerSettings } from '#functions/ports.ts';
+import type { HandlerPorts } from '#functions/handler-ports.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import { PRE_RUNNING_STATUSES, type TaskSummary } from '#ports/task-runner.ts';
 import { METRIC } from '#wiring/names.ts';
 
 /** What the timeout sweep is built from. Only the cluster of the launch target is read. */
