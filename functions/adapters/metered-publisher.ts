@@ -4,12 +4,15 @@
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { HandlerPorts } from '#functions/handler-ports.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 import { EventBridgePublisher } from './event-publisher.ts';
 import { countMetric } from './instrumentation.ts';
 
 /** What the publisher is built from: the EventBridge client, the settings, time and jitter. */
-export type PublisherPorts = Pick<HandlerPorts, 'eventBridge' | 'settings' | 'clock' | 'random'>;
+export type PublisherPorts = Pick<HandlerPorts, 'eventBridge' | 'clock' | 'random'> & {
+  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+};
 
 /** Options of {@link meteredPublisher}. */
 export interface MeteredPublisherOptions {

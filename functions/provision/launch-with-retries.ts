@@ -3,7 +3,7 @@
  * is retried with full-jitter backoff while the invocation's time allows, then thrown for the
  * platform to retry the event.
  */
-import { countByCode, type Instrumentation } from '#adapters/instrumentation.ts';
+import { countByCode, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import { clientTokenFor, type LaunchPlan } from '#core/plan-launch.ts';
 import { type RunTaskOutcome, spentReasonFor } from '#core/run-task-outcome.ts';
 import { type BackoffPolicy, fullJitterDelay } from '#policies/retry-backoff.ts';
@@ -27,7 +27,7 @@ export interface LaunchPorts {
   readonly clock: Clock;
   readonly random: () => number;
   readonly retry: LaunchRetryPolicy;
-  readonly instrumentation: Pick<Instrumentation, 'logger' | 'metrics'>;
+  readonly instrumentation: FlowInstrumentation;
 }
 
 /** A RunTask outcome that is not retryable: launched, or failed for good. */

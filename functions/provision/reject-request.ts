@@ -3,7 +3,7 @@
  * `Workspace Provision Rejected`, naming the fields at fault, and never retried.
  */
 import type { ParsedResultError } from '@aws-lambda-powertools/parser/types';
-import { countMetric, type Instrumentation } from '#adapters/instrumentation.ts';
+import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { rejectionOf } from '#policies/request-rejection.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
@@ -14,7 +14,7 @@ import type { ProvisionResult } from './provision-flow.ts';
 /** What a rejection needs: the publisher, and somewhere to log and count. */
 export interface RejectionPorts {
   readonly publisher: EventPublisher;
-  readonly instrumentation: Pick<Instrumentation, 'logger' | 'metrics'>;
+  readonly instrumentation: FlowInstrumentation;
 }
 
 /**
