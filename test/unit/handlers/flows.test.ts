@@ -78,14 +78,17 @@ describe('applyOverlay', () => {
     memory: 1024,
   };
 
-  it('publishes the kind overlay, Config Overlay Applied last', async () => {
+  function overlayPorts() {
     const { published, publisher } = recordingPublisher();
-    const ports = {
-      publisher,
-      catalog: testCatalog(),
-      overlays: loadOverlays(),
-      instrumentation: quietInstrumentation(),
+    const instrumentation = quietInstrumentation();
+    return {
+      published,
+      ports: { publisher, catalog: testCatalog(), overlays: loadOverlays(), instrumentation },
     };
+  }
+
+  it('publishes the kind overlay, Config Overlay Applied last', async () => {
+    const { published, ports } = overlayPorts();
 
     const result = await applyOverlay(launched, ports);
 
@@ -94,13 +97,7 @@ describe('applyOverlay', () => {
   });
 
   it('throws UnknownRuntimeError for a runtime the catalog does not have, and publishes nothing', async () => {
-    const { published, publisher } = recordingPublisher();
-    const ports = {
-      publisher,
-      catalog: testCatalog(),
-      overlays: loadOverlays(),
-      instrumentation: quietInstrumentation(),
-    };
+    const { published, ports } = overlayPorts();
 
     await expect(applyOverlay({ ...launched, runtime: 'cobol' }, ports)).rejects.toBeInstanceOf(
       UnknownRuntimeError,
