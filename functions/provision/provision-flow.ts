@@ -4,20 +4,18 @@
  * live task), RunTask with the plan's deterministic client token and in-invocation retries, and
  * one outcome event per request: `Workspace Task Launched` or `Workspace Provision Failed`.
  */
-import { countByCode, countMetric } from '#adapters/instrumentation.ts';
+import { countMetric } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
-import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
-import type { ProvisionFailedDetail } from '#contracts/outbound.ts';
-import type { LaunchPlan } from '#core/plan-launch.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
-import type { LiveTask, WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import { METRIC } from '#wiring/names.ts';
 import { type LaunchPorts, launchWithRetries } from './launch-with-retries.ts';
 import { launchedDetail } from './launched-detail.ts';
+import { detailContext, fail, reportExisting } from './report-outcome.ts';
 import type { PlannedRequest } from './request-schema.ts';
 
 /** What the provision flow runs on. */
@@ -88,55 +86,4 @@ export async function provisionWorkspace(
     countMetric(metrics, METRIC.taskLaunched);
     return { outcome: 'launched', taskArn: outcome.taskArn, alreadyRunning: false };
   });
-}
-
-const detailContext = (ports: ProvisionPorts) => ({
-  catalog: ports.catalog,
-  cluster: ports.settings.launchTarget.cluster,
-});
-
-/** The workspace already has a live task: report it, and never launch a second one. */
-async function reportExisting(
-  request: ProvisionRequestedDetail,
-  plan: LaunchPlan,
-  task: LiveTask,
-  ports: ProvisionPorts,
-): Promise<ProvisionResult> {
-  const { logger, metrics } = ports.instrumentation;
-  const sameRequest = task.requestId === request.requestId;
-  const detail = {
-    ...launchedDetail(request, plan, task, detailContext(ports)),
-    ...(sameRequest ? {} : { alreadyRunning: true }),
-  };
-  logger.info(
-    sameRequest
-      ? 'reporting the task this request already launched'
-      : 'the workspace already has a live task',
-    { taskArn: task.taskArn, source: task.source },
-  );
-  await ports.publisher.publish([{ detailType: DETAIL_TYPES.taskLaunched, detail }]);
-  countMetric(metrics, sameRequest ? METRIC.taskLaunched : METRIC.taskAlreadyRunning);
-  return { outcome: 'launched', taskArn: task.taskArn, alreadyRunning: !sameRequest };
-}
-
-/** The launch failed for good: say so once, with the code, and do not retry. */
-async function fail(
-  request: ProvisionRequestedDetail,
-  code: FailureCode,
-  reason: string,
-  ports: ProvisionPorts,
-): Promise<ProvisionResult> {
-  const detail: ProvisionFailedDetail = {
-    requestId: request.requestId,
-    workspaceId: request.workspaceId,
-    code,
-    reason,
-    retryable: false,
-    runtime: request.runtime,
-    kind: request.kind,
-  };
-  ports.instrumentation.logger.error('the launch failed for good', { code });
-  await ports.publisher.publish([{ detailType: DETAIL_TYPES.provisionFailed, detail }]);
-  countByCode(ports.instrumentation.metrics, METRIC.provisionFailed, code);
-  return { outcome: 'failed', code };
 }
