@@ -30,3 +30,11 @@ export interface HandlerPorts {
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
+
+/** The settings of a function that publishes events and launches nothing. */
+export type PublishingSettings = Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+
+/** The settings of a function that publishes events and calls ECS on the cluster, never RunTask. */
+export type ClusterSettings = PublishingSettings & {
+  readonly launchTarget: Pick<HandlerSettings['launchTarget'], 'cluster'>;
+};

@@ -3,15 +3,14 @@
  * bus with the same source, and counts the PutEvents entries it had to retry under one metric.
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
-import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { HandlerPorts, PublishingSettings } from '#functions/handler-ports.ts';
 import { METRIC } from '#wiring/names.ts';
 import { EventBridgePublisher } from './event-publisher.ts';
 import { countMetric } from './instrumentation.ts';
 
 /** What the publisher is built from: the EventBridge client, the settings, time and jitter. */
 export type PublisherPorts = Pick<HandlerPorts, 'eventBridge' | 'clock' | 'random'> & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+  readonly settings: PublishingSettings;
 };
 
 /** Options of {@link meteredPublisher}. */

@@ -12,11 +12,9 @@ import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
-import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
+import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
-import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 import {
   type DeprovisionPorts,
@@ -32,9 +30,7 @@ export type DeprovisionHandlerPorts = Pick<
   HandlerPorts,
   'ecs' | 'eventBridge' | 'idempotencyStore' | 'workspaceLeases' | 'clock' | 'random'
 > & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'> & {
-    readonly launchTarget: Pick<LaunchTarget, 'cluster'>;
-  };
+  readonly settings: ClusterSettings;
 };
 
 export interface DeprovisionHandlerOptions extends HandlerOptions {

@@ -9,8 +9,7 @@ import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
-import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts';
 import { type AsyncFailureRecordInput, AsyncFailureRecordSchema } from './failure-record-schema.ts';
 import {
   type FailureReporterPorts,
@@ -24,9 +23,7 @@ export type { FailureReporterResult } from './failure-reporter-flow.ts';
 
 /** What the failure reporter is built from. */
 export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'ecs' | 'eventBridge' | 'clock' | 'random'> & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'> & {
-    readonly launchTarget: Pick<HandlerSettings['launchTarget'], 'cluster'>;
-  };
+  readonly settings: ClusterSettings;
 };
 
 /** Creates the provision function's on-failure destination. */

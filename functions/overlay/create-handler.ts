@@ -9,8 +9,7 @@ import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import { TaskLaunchedDetail } from '#contracts/outbound.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
-import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { HandlerPorts, PublishingSettings } from '#functions/handler-ports.ts';
 import { METRIC } from '#wiring/names.ts';
 import { applyOverlay, type OverlayPorts, type OverlayResult } from './overlay-flow.ts';
 
@@ -21,7 +20,7 @@ export type OverlayHandlerPorts = Pick<
   HandlerPorts,
   'eventBridge' | 'idempotencyStore' | 'catalog' | 'overlays' | 'clock' | 'random'
 > & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+  readonly settings: PublishingSettings;
 };
 
 /**

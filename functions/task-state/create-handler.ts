@@ -11,9 +11,8 @@ import { instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
+import type { HandlerPorts, PublishingSettings } from '#functions/handler-ports.ts';
 import { fieldErrorsOf } from '#policies/request-rejection.ts';
-import type { HandlerSettings } from '#ports/handler-settings.ts';
 import {
   ignoreTaskState,
   onTaskStateChange,
@@ -28,7 +27,7 @@ export type TaskStateHandlerPorts = Pick<
   HandlerPorts,
   'eventBridge' | 'taskVersions' | 'workspaceLeases' | 'catalog' | 'clock' | 'random'
 > & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+  readonly settings: PublishingSettings;
 };
 
 /** Creates the `ECS Task State Change` handler. */

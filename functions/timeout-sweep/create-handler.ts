@@ -5,10 +5,8 @@
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
-import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
-import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts';
 import { sweepOverdueTasks, type TimeoutSweepPorts, type TimeoutSweepResult } from './timeout-sweep-flow.ts';
 
 export { isOverdue } from './overdue-tasks.ts';
@@ -19,9 +17,7 @@ export type TimeoutSweepHandlerPorts = Pick<
   HandlerPorts,
   'ecs' | 'eventBridge' | 'catalog' | 'clock' | 'random'
 > & {
-  readonly settings: Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'> & {
-    readonly launchTarget: Pick<LaunchTarget, 'cluster'>;
-  };
+  readonly settings: ClusterSettings;
 };
 
 /** Creates the scheduled timeout sweep. */
