@@ -84,6 +84,17 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
     from: ['functions', 'config'],
     forbidden: ['aws-cdk-lib', 'constructs', 'cdk-nag', 'infra', 'local', 'bench'],
   },
+  {
+    name: 'the ports and policies import no AWS SDK client and nothing from the adapters',
+    from: ['functions/ports', 'functions/policies'],
+    forbidden: [
+      '@aws-sdk/client-ecs',
+      '@aws-sdk/client-eventbridge',
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/lib-dynamodb',
+      'functions/adapters',
+    ],
+  },
   { name: 'infra/ imports nothing from local/', from: ['infra'], forbidden: ['local', 'bench'] },
   {
     name: 'local/ imports nothing from infra/ and never the CDK',

@@ -8,13 +8,13 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WorkspaceBusyError } from '#adapters/errors.ts';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor } from '#core/plan-launch.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
 import { LaunchRetriesSpentError } from '#functions/provision/errors.ts';
+import { WorkspaceBusyError } from '#policies/errors.ts';
 import {
   CLUSTER_ARN,
   ecsWithMock,
