@@ -9,7 +9,7 @@ import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
-import { idempotentOn } from '#adapters/idempotency.ts';
+import { type IdempotentRequest, idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
@@ -18,7 +18,7 @@ import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import { METRIC } from '#wiring/names.ts';
 import type { LaunchRetryPolicy } from './launch-with-retries.ts';
 import { type ProvisionPorts, type ProvisionResult, provisionWorkspace } from './provision-flow.ts';
-import { rejectProvisionRequest } from './reject-request.ts';
+import { rejectProvisionRequest, rejectReusedRequestId } from './reject-request.ts';
 import { type PlanLaunch, type PlannedRequest, provisionRequestSchema } from './request-schema.ts';
 
 export type { LaunchRetryPolicy } from './launch-with-retries.ts';
@@ -41,6 +41,12 @@ export interface ProvisionHandlerOptions extends HandlerOptions {
   /** The planning function, run once per request by the parser. @default planLaunch */
   readonly planLaunch?: PlanLaunch;
 }
+
+/** Where the raw event waits for a rejection that needs its envelope id after the parser ran. */
+const RAW_EVENT = 'provisioner.rawEvent';
+const keepRawEvent = (request: IdempotentRequest): void => {
+  request.internal[RAW_EVENT] = request.event;
+};
 
 const DEFAULT_RETRY: LaunchRetryPolicy = { baseDelayMs: 250, maxDelayMs: 8_000, safetyMarginMs: 10_000 };
 
@@ -85,7 +91,22 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
     return provisionWorkspace(parsed.data, flowPorts, { remainingMs: context.getRemainingTimeInMillis() });
   }
 
+  /** A valid request under a requestId that came before with other content. */
+  function rejectReused(request: IdempotentRequest) {
+    const parsed = request.event as ParsedResult<unknown, PlannedRequest>;
+    if (!parsed.success) throw new Error('a reused requestId is only detected on a parsed request');
+    return rejectReusedRequestId(
+      {
+        requestId: parsed.data.request.requestId,
+        workspaceId: parsed.data.request.workspaceId,
+        event: request.internal[RAW_EVENT],
+      },
+      flowPorts,
+    );
+  }
+
   return instrumentedHandler(instrumentation, { correlationIdPath: 'detail.requestId' })
+    .use({ before: keepRawEvent })
     .use(
       parser({
         schema: provisionRequestSchema(catalog, settings.launchTarget, options.planLaunch),
@@ -98,6 +119,9 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
         scope: 'provision',
         // The parsed event is `{ success, data: { request, plan } }`: the key is the request's id.
         eventKeyJmesPath: 'data.request.requestId',
+        // The parsed request (defaults applied): a replay is the same request, however spelled.
+        payloadValidationJmesPath: 'data.request',
+        onPayloadMismatch: rejectReused,
         onReplay: () => countMetric(metrics, METRIC.idempotentReplay),
       }),
     )
