@@ -20,12 +20,12 @@ import { createAsyncInvoker, type FunctionDeployment, type LambdaHandler } from 
 import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
 import { localPorts, portOperations } from '#local/ports/remote.ts';
 import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
-import { activityLog, type LogWriter } from '#local/routing/activity-log.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
 import { createRouter } from '#local/routing/router.ts';
 import { LOCAL_ACCOUNT, localRoutes, type Route } from '#local/routing/routes.ts';
-import { createLocalServer } from '#local/server/index.ts';
+import { activityLog, type LogWriter } from '#local/stack/activity-log.ts';
 import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
+import { createLocalServer } from '#local/wire/index.ts';
 import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { AWS_DEFAULT_BUS, DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
