@@ -125,6 +125,7 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
       'local/stack.ts',
       'local/main.ts',
       'local/workspace-stand-in.ts',
+      'local/clients.ts',
     ],
   },
 ];
@@ -175,4 +176,5 @@ const FORBIDDEN_SPECIFIER: Readonly<Record<string, string>> = {
   'local/stack.ts': '#local/stack.ts',
   'local/main.ts': '#local/main.ts',
   'local/workspace-stand-in.ts': '#local/workspace-stand-in.ts',
+  'local/clients.ts': '#local/clients.ts',
 };
