@@ -5,6 +5,7 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { loadCatalog } from '#config/catalog.ts';
 import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
+import { LOCAL_ACCOUNT, readEventPage } from '#local/clients.ts';
 import { createEcsEmulator } from '#local/ecs/index.ts';
 import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
 import type {
@@ -20,12 +21,12 @@ import { createAsyncInvoker, type FunctionDeployment, type LambdaHandler } from 
 import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
 import { localPorts, portOperations } from '#local/ports/remote.ts';
 import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
-import { activityLog, type LogWriter } from '#local/routing/activity-log.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
 import { createRouter } from '#local/routing/router.ts';
-import { LOCAL_ACCOUNT, localRoutes, type Route } from '#local/routing/routes.ts';
-import { createLocalServer } from '#local/server/index.ts';
+import { localRoutes, type Route } from '#local/routing/routes.ts';
+import { activityLog, type LogWriter } from '#local/stack/activity-log.ts';
 import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
+import { createLocalServer } from '#local/wire/index.ts';
 import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { AWS_DEFAULT_BUS, DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
@@ -391,11 +392,9 @@ export async function waitForEvents(
   const events: EventEnvelope[] = [];
   let after = 0;
   for (;;) {
-    const response = await fetch(new URL(`/local/events?after=${after}`, url));
-    if (!response.ok) throw new Error(`GET /local/events answered ${response.status}`);
-    const body = (await response.json()) as { events: EventEnvelope[]; lastSeq: number };
-    events.push(...body.events);
-    after = body.lastSeq;
+    const page = await readEventPage(url, { after });
+    events.push(...page.events);
+    after = page.lastSeq;
     if (predicate(events)) return events;
     if (Date.now() > deadline) {
       throw new Error(

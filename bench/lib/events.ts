@@ -1,17 +1,16 @@
 import { Agent } from 'node:http';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { localClientConfig, readEventPage } from '#local/clients.ts';
 
 /** Publishing and watching events the way an upstream system would: the real SDK over loopback. */
 
 export const localEventBridge = (url: string): EventBridgeClient =>
-  new EventBridgeClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    maxAttempts: 5,
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
-  });
+  new EventBridgeClient(
+    localClientConfig(url, 'us-east-1', {
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+      maxAttempts: 5,
+    }),
+  );
 
 export interface Envelope {
   readonly id: string;
@@ -81,14 +80,12 @@ export class EventLogTail {
   async poll(): Promise<Envelope[]> {
     const fresh: Envelope[] = [];
     for (;;) {
-      const response = await fetch(`${this.url}/local/events?after=${this.#after}&limit=5000`);
-      if (!response.ok) throw new Error(`GET /local/events answered ${response.status}`);
-      const body = (await response.json()) as { events: Envelope[]; lastSeq?: number; nextAfter?: number };
-      fresh.push(...body.events);
-      const advanced = body.nextAfter ?? body.lastSeq ?? this.#after + body.events.length;
-      if (body.events.length === 0 || advanced === this.#after) break;
-      this.#after = advanced;
-      if (body.events.length < 5000) break;
+      const page = await readEventPage(this.url, { after: this.#after, limit: 5000 });
+      const events = page.events as unknown as Envelope[];
+      fresh.push(...events);
+      if (events.length === 0 || page.lastSeq === this.#after) break;
+      this.#after = page.lastSeq;
+      if (events.length < 5000) break;
     }
     this.events.push(...fresh);
     return fresh;

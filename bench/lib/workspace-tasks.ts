@@ -1,16 +1,13 @@
 import { Agent } from 'node:http';
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { localClientConfig } from '#local/clients.ts';
 
 /** Reads the local ECS emulator with the real SDK, as an operator would. */
 
 export const localEcs = (url: string): ECSClient =>
-  new ECSClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 16 }) }),
-  });
+  new ECSClient(
+    localClientConfig(url, 'us-east-1', { httpAgent: new Agent({ keepAlive: true, maxSockets: 16 }) }),
+  );
 
 export interface TaskSummary {
   readonly taskArn: string;

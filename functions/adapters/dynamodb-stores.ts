@@ -7,12 +7,9 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  Clock,
-  TaskVersionStore,
-  WorkspaceLaunchRecord,
-  WorkspaceLeaseStore,
-} from '#functions/ports.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { TaskVersionStore } from '#ports/task-version-store.ts';
+import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 
 /**
  * The DynamoDB side of the handlers' state, all in ONE table (partition key `id`, TTL attribute

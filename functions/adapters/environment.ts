@@ -1,5 +1,5 @@
 import type { LaunchTarget } from '#core/plan-launch.ts';
-import type { HandlerSettings } from '#functions/ports.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME_PREFIX } from '#wiring/names.ts';
 import { EnvironmentError } from './errors.ts';
 

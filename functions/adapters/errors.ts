@@ -46,17 +46,6 @@ export class EventTooLargeError extends AdapterError {
 }
 
 /**
- * Another invocation holds the workspace's lease for longer than this invocation can wait. Safe
- * to retry: the platform redelivers, and by then the holder has finished.
- */
-export class WorkspaceBusyError extends AdapterError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WorkspaceBusyError';
-  }
-}
-
-/**
  * One Powertools persistence layer was handed to two idempotent handlers. Powertools configures a
  * layer once (key path, expiry) and keeps the key prefix on the instance, so each handler needs
  * its own instance.

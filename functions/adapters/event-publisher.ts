@@ -6,9 +6,10 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { DomainEvent } from '#core/overlay.ts';
-import type { Clock } from '#functions/ports.ts';
+import { type BackoffPolicy, fullJitterDelay } from '#policies/retry-backoff.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { EventPublisher } from '#ports/event-publisher.ts';
 import { EventPublishError, EventTooLargeError, type FailedEntry } from './errors.ts';
-import { type BackoffPolicy, fullJitterDelay } from './retry-backoff.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -32,11 +33,6 @@ const NON_RETRYABLE_ENTRY_ERRORS: ReadonlySet<string> = new Set([
   'NotAuthorizedForDetailTypeException',
   'ValidationException',
 ]);
-
-/** The event-publisher port: sends domain events, in order, or throws. */
-export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
-}
 
 export interface EventBridgePublisherOptions {
   readonly eventBusName: string;

@@ -1,6 +1,8 @@
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { SharedIdempotencyStoreError } from './errors.ts';
 
 /**
@@ -25,7 +27,27 @@ export interface IdempotentOnOptions {
   readonly eventKeyJmesPath: string;
   /** Told when a duplicate is answered from its record instead of running again (for a metric). */
   readonly onReplay?: () => void;
+  /**
+   * JMESPath of the part of the event that must be the same for a duplicate to be a replay. With
+   * it, an event whose key was already used for a different payload is not answered from the
+   * record: `onPayloadMismatch` answers it instead, and the record of the first event is kept.
+   * @default none: any event with a used key is a replay
+   */
+  readonly payloadValidationJmesPath?: string;
+  /**
+   * Answers an event whose key was already used for a different payload (its result becomes the
+   * invocation's response; nothing is recorded for it). Throwing makes the invocation fail.
+   * @default rethrow Powertools' IdempotencyValidationError
+   */
+  readonly onPayloadMismatch?: (request: IdempotentRequest) => Promise<unknown>;
 }
+
+/** Powertools' error for a used key with another payload (`payloadValidationJmesPath`). */
+const PAYLOAD_MISMATCH = 'IdempotencyValidationError';
+const MISMATCH_FLAG = 'provisioner.idempotency.payloadMismatch';
+
+/** A middy request whose `internal` the middlewares share. */
+export type IdempotentRequest = Request<unknown, unknown, Error, Context, Record<string, unknown>>;
 
 /**
  * Powertools' idempotency middleware over `store`, keyed on a business id, never on the envelope
@@ -44,16 +66,46 @@ export function idempotentOn(store: BasePersistenceLayer, options: IdempotentOnO
     );
   }
   scopeOfStore.set(store, options.scope);
-  return makeHandlerIdempotent({
+  const powertools = makeHandlerIdempotent({
     persistenceStore: store,
     keyPrefix: options.scope,
     config: new IdempotencyConfig({
       eventKeyJmesPath: options.eventKeyJmesPath,
       expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+      ...(options.payloadValidationJmesPath
+        ? { payloadValidationJmesPath: options.payloadValidationJmesPath }
+        : {}),
       responseHook: (response) => {
         options.onReplay?.();
         return response;
       },
     }),
   });
+  const { onPayloadMismatch } = options;
+  if (!onPayloadMismatch) return powertools;
+
+  // A used key with another payload must never reach Powertools' after or onError: both act on the
+  // key's record, and onError would delete the first event's record, turning its next replay into
+  // a second run.
+  const mismatched = (request: IdempotentRequest): boolean => request.internal[MISMATCH_FLAG] === true;
+  const idempotentBefore = async (request: IdempotentRequest) => {
+    try {
+      return await powertools.before?.(request);
+    } catch (error) {
+      if ((error as Error | undefined)?.name !== PAYLOAD_MISMATCH) throw error;
+      request.internal[MISMATCH_FLAG] = true;
+      return onPayloadMismatch(request);
+    }
+  };
+  const idempotentAfter = async (request: IdempotentRequest) => {
+    if (!mismatched(request)) await powertools.after?.(request);
+  };
+  const idempotentOnError = async (request: IdempotentRequest) => {
+    if (!mismatched(request)) await powertools.onError?.(request);
+  };
+  return {
+    before: idempotentBefore,
+    after: idempotentAfter,
+    onError: idempotentOnError,
+  } satisfies MiddlewareObj<unknown, unknown, Error, Context, Record<string, unknown>>;
 }

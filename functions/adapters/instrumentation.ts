@@ -77,3 +77,6 @@ function correlationIdFrom(logger: Logger, path: string): MiddlewareObj<unknown,
   };
   return { before: correlationIdBefore };
 }
+
+/** What a flow logs and counts with: the handler's logger and metrics, never its tracer. */
+export type FlowInstrumentation = Pick<Instrumentation, 'logger' | 'metrics'>;

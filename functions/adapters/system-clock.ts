@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '#functions/ports.ts';
+import type { Clock } from '#ports/clock.ts';
 
 /** Wall-clock time and real sleeps: the Lambda entries' `Clock`. Tests pass a fake one. */
 export const systemClock: Clock = {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
+import { EventLogReadError, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { CliError, UsageError } from './errors.ts';
@@ -155,20 +156,16 @@ async function fetchEvents(
   endpoint: string,
   filter: { detailType?: string | undefined; after?: number } = {},
 ): Promise<{ events: EventEnvelope[]; lastSeq: number }> {
-  const url = new URL('/local/events', endpoint);
-  if (filter.detailType) url.searchParams.set('detail-type', filter.detailType);
-  if (filter.after) url.searchParams.set('after', String(filter.after));
-  let response: Response;
   try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new CliError(`could not read ${url}: ${(error as Error).message} (is \`npm start\` running?)`, 1, {
-      cause: error,
+    return await readEventPage(endpoint, {
+      detailType: filter.detailType,
+      ...(filter.after ? { after: filter.after } : {}),
     });
+  } catch (error) {
+    if (!(error instanceof EventLogReadError)) throw error;
+    if (error.status !== undefined) throw new CliError(`GET ${error.url} answered ${error.status}`);
+    throw new CliError(`${error.message} (is \`npm start\` running?)`, 1, { cause: error.cause });
   }
-  if (!response.ok) throw new CliError(`GET ${url} answered ${response.status}`);
-  const body = (await response.json()) as { events?: EventEnvelope[]; lastSeq?: number };
-  return { events: body.events ?? [], lastSeq: body.lastSeq ?? filter.after ?? 0 };
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

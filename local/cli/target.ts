@@ -3,12 +3,12 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULT_LOCAL_REGION, localClientConfig } from '#local/clients.ts';
 import { UsageError } from './errors.ts';
 
 /** The default local endpoint: `npm start`'s listen address. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4010';
-/** The local stack's region unless told otherwise. */
-export const DEFAULT_LOCAL_REGION = 'us-east-1';
+export { DEFAULT_LOCAL_REGION } from '#local/clients.ts';
 
 /**
  * Where a command talks to: the local stack (an explicit endpoint, region and dummy credentials, so
@@ -40,16 +40,9 @@ export function targetFrom(values: { endpoint?: string; aws?: boolean; region?: 
   return { kind: 'local', endpoint: url.origin, region: values.region ?? DEFAULT_LOCAL_REGION };
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
 function clientConfig(target: Target) {
   if (target.kind === 'aws') return target.region ? { region: target.region } : {};
-  return {
-    endpoint: target.endpoint,
-    region: target.region,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
-  };
+  return localClientConfig(target.endpoint, target.region, { httpAgent: new Agent({ keepAlive: false }) });
 }
 
 /** An EventBridge client for the target. */

@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createFaultDice, FAULT_STREAMS } from '#local/faults/fault-dice.ts';
 import type { DriverName, FaultOptions, LocalDatabase, LocalEventBus, QuotaOptions } from '../interfaces.ts';
-import { AwsApiError } from '../server/errors.ts';
+import { AwsApiError } from '../wire/errors.ts';
 import {
   optionalNumber,
   optionalString,
   optionalStringList,
   type WireObject,
   wireObject,
-} from '../server/wire-input.ts';
+} from '../wire/wire-input.ts';
 import {
   clusterArnOf,
   clusterNameOf,
@@ -20,7 +21,6 @@ import {
 import { createTaskDriver } from './drivers/index.ts';
 import type { StoppedOutcome, TaskDriver } from './drivers/types.ts';
 import { EcsEmulatorError } from './errors.ts';
-import { createFaultDice, FAULT_STREAMS } from './fault-dice.ts';
 import { planRunTask } from './run-task-request.ts';
 import { type EcsTaskDefinition, TASK_DEFINITION_REVISION } from './task-definitions.ts';
 import {

@@ -1,4 +1,6 @@
 /** The local ECS: RunTask, StopTask, DescribeTasks and ListTasks over durable tasks and a task driver. */
+
+export { createFaultDice } from '#local/faults/fault-dice.ts';
 export { clusterArnOf, taskArnOf, taskDefinitionArnOf } from './arns.ts';
 export {
   assertDockerEngineReachable,
@@ -18,7 +20,6 @@ export {
   type StopTaskResponse,
 } from './emulator.ts';
 export { EcsEmulatorError, TaskDriverUnavailableError } from './errors.ts';
-export { createFaultDice } from './fault-dice.ts';
 export { MAX_OVERRIDES_CHARS, MAX_RUN_TASK_COUNT } from './run-task-request.ts';
 export type { EcsTaskDefinition } from './task-definitions.ts';
 export type { TaskRecord, TaskStatus, TaskStopCode } from './task-record.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AwsApiError } from '../server/errors.ts';
+import { AwsApiError } from '../wire/errors.ts';
 import {
   optionalBoolean,
   optionalList,
@@ -8,7 +8,7 @@ import {
   optionalStructure,
   type WireObject,
   wireObject,
-} from '../server/wire-input.ts';
+} from '../wire/wire-input.ts';
 import { type EcsScope, parseTaskDefinitionReference } from './arns.ts';
 import { type EcsTaskDefinition, TASK_DEFINITION_REVISION } from './task-definitions.ts';
 import type { Tag } from './task-record.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { envelopeTime } from '../eventbridge/put-events.ts';
+import { envelopeTime } from '#local/wire/envelope-time.ts';
 import type { DriverName, EventEnvelope } from '../interfaces.ts';
 
 /** ECS task and container states, in lifecycle order. */

@@ -1,4 +1,4 @@
-import { createFaultDice, FAULT_STREAMS } from '../ecs/fault-dice.ts';
+import { createFaultDice, FAULT_STREAMS } from '#local/faults/fault-dice.ts';
 import type { FaultOptions, LocalEventBus } from '../interfaces.ts';
 import { DEFAULT_MAX_ENTRIES_BYTES, type PutEventsResponse, putEvents } from './put-events.ts';
 import { type TestEventPatternResponse, testEventPattern } from './test-event-pattern.ts';

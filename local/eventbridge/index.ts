@@ -1,4 +1,6 @@
 /** The local EventBridge: the durable event bus and the PutEvents / TestEventPattern operations. */
+
+export { envelopeTime } from '../wire/envelope-time.ts';
 export { createEventBus, type EventBusOptions } from './bus.ts';
 export {
   createEventBridgeEmulator,
@@ -7,7 +9,6 @@ export {
 } from './emulator.ts';
 export {
   DEFAULT_MAX_ENTRIES_BYTES,
-  envelopeTime,
   MAX_PUT_EVENTS_ENTRIES,
   type PutEventsResponse,
   type PutEventsResultEntry,

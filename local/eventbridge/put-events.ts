@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, LocalEventBus } from '../interfaces.ts';
-import { AwsApiError } from '../server/errors.ts';
+import { envelopeTime } from '../wire/envelope-time.ts';
+import { AwsApiError } from '../wire/errors.ts';
 import {
   optionalList,
   optionalString,
   optionalStringList,
   type WireObject,
   wireObject,
-} from '../server/wire-input.ts';
+} from '../wire/wire-input.ts';
 
 /** PutEvents takes at most this many entries per call (the API model's `PutEventsRequestEntryList`). */
 export const MAX_PUT_EVENTS_ENTRIES = 10;
@@ -62,10 +63,6 @@ export function putEventsEntrySize(entry: WireObject): number {
     for (const resource of resources) if (typeof resource === 'string') size += utf8Bytes(resource);
   return size;
 }
-
-/** EventBridge's envelope time: ISO 8601 to the second. */
-export const envelopeTime = (epochMs: number): string =>
-  new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const entryError = (ErrorCode: string, ErrorMessage: string): PutEventsResultEntry => ({
   ErrorCode,

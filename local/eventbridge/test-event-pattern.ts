@@ -1,6 +1,6 @@
 import { compileEventPattern, isInvalidEventPatternError } from '../event-pattern/index.ts';
-import { AwsApiError } from '../server/errors.ts';
-import { optionalString, wireObject } from '../server/wire-input.ts';
+import { AwsApiError } from '../wire/errors.ts';
+import { optionalString, wireObject } from '../wire/wire-input.ts';
 
 /** The TestEventPattern answer, in the wire shape. */
 export interface TestEventPatternResponse {

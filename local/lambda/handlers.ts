@@ -17,10 +17,11 @@ import type { HandlerSettings } from '#functions/ports.ts';
 import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
+import { LOCAL_ACCOUNT, localClientConfig } from '#local/clients.ts';
 import type { LambdaHandler } from '#local/lambda/invoker.ts';
 import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
 import type { HandlerPorts } from '#local/ports/remote.ts';
-import { LOCAL_ACCOUNT, localClusterArn } from '#local/routing/routes.ts';
+import { localClusterArn } from '#local/routing/routes.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 
 /**
@@ -43,36 +44,17 @@ export interface BuiltHandlers {
   close(): void;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
 /**
- * The handlers' requests go to the stack's own loopback endpoint, which never checks credentials or
- * signatures (IAM is not emulated), so they are sent unsigned: SigV4 would only cost a few HMACs
- * and a canonical request per call. Clients of outside users keep signing as usual.
+ * The handlers' own clients: unsigned (the stack's endpoint never checks signatures; clients of
+ * outside users keep signing), one keep-alive agent for all, three attempts, bounded timeouts.
  */
-const UNSIGNED = {
-  sign: async <T>(request: T): Promise<T> => request,
-  presign: async <T>(request: T): Promise<T> => request,
-};
-
-/**
- * SDK client settings for the stack's own endpoint. Everything the SDK would otherwise take from
- * `AWS_*` variables or the shared config files is explicit, so outside settings cannot redirect or
- * break the clients. One keep-alive agent serves every client.
- */
-function localClientConfig(url: string, region: string, agent: Agent) {
-  return {
-    endpoint: url,
-    region,
-    credentials: LOCAL_CREDENTIALS,
-    signer: UNSIGNED,
+const handlerClientConfig = (url: string, region: string, httpAgent: Agent) =>
+  localClientConfig(url, region, {
+    httpAgent,
+    unsigned: true,
     maxAttempts: 3,
-    retryMode: 'standard',
-    useFipsEndpoint: false,
-    useDualstackEndpoint: false,
-    requestHandler: { httpAgent: agent, connectionTimeout: 5_000, requestTimeout: 30_000 },
-  } as const;
-}
+    timeouts: { connectionMs: 5_000, requestMs: 30_000 },
+  });
 
 /**
  * Builds the six handlers with their factories, the real SDK clients on the stack's endpoint and
@@ -87,7 +69,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
   });
   const overlays = loadOverlays();
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const clientConfig = localClientConfig(setup.url, region, agent);
+  const clientConfig = handlerClientConfig(setup.url, region, agent);
   const ecsClient = new ECSClient(clientConfig);
   const eventBridgeClient = new EventBridgeClient(clientConfig);
   const settings: HandlerSettings = {

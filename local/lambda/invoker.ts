@@ -7,6 +7,7 @@ import type { FunctionName, FunctionSpec } from '#wiring/functions.ts';
 import { lambdaContext, localFunctionArn } from './context.ts';
 import { UnknownFunctionError } from './errors.ts';
 import { InvocationStore, type StoredInvocation } from './invocation-store.ts';
+import { readStoredError, storedErrorText } from './stored-error.ts';
 
 /** An async Lambda handler, as the handler factories return it (middy-wrapped). */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -268,8 +269,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     const at = now();
     let onFailure: Invocation | undefined;
     const settled = database.transaction(() => {
-      if (!store.fail(invocation.id, error ? `${error.errorType}: ${error.errorMessage}` : condition, at))
-        return false;
+      if (!store.fail(invocation.id, error ? storedErrorText(error) : condition, at)) return false;
       if (spec.deadLetterQueue) {
         store.deadLetter({
           invocationId: invocation.id,
@@ -329,7 +329,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     if (invocation.attempts <= lane.deployment.spec.asyncRetryAttempts) {
       const delay = retryGapMs(invocation.attempts);
       invocation.nextAttemptAt = now() + delay;
-      store.requeue(invocation.id, invocation.nextAttemptAt, `${error.errorType}: ${error.errorMessage}`);
+      store.requeue(invocation.id, invocation.nextAttemptAt, storedErrorText(error));
       observer.retrying?.(invocation, error, delay);
       enqueue(invocation);
       return;
@@ -459,16 +459,9 @@ function fromStored(row: StoredInvocation): Invocation {
     enqueuedAt: row.enqueuedAt,
     attempts: row.attempts,
     nextAttemptAt: row.nextAttemptAt,
-    lastError: row.lastError ? parseStoredError(row.lastError) : undefined,
+    lastError: row.lastError ? readStoredError(row.lastError) : undefined,
   };
 }
-
-const parseStoredError = (text: string): InvocationError => {
-  const colon = text.indexOf(': ');
-  return colon > 0
-    ? { errorType: text.slice(0, colon), errorMessage: text.slice(colon + 2), trace: [] }
-    : { errorType: 'Error', errorMessage: text, trace: [] };
-};
 
 /** Runs one attempt; resolves with the error, or undefined on success. Times out like Lambda. */
 async function callWithTimeout(

@@ -6,12 +6,12 @@ import {
   DEFAULT_REQUEST_SOURCE,
 } from '#contracts/names.ts';
 import type { EventPattern } from '#contracts/patterns.ts';
+import { LOCAL_ACCOUNT } from '#local/clients.ts';
 import { type FlowSettings, flowsFor, type TargetRetryPolicy } from '#wiring/flows.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
 
-/** The account id the local stack uses in every ARN and envelope. */
-export const LOCAL_ACCOUNT = '000000000000';
+export { LOCAL_ACCOUNT } from '#local/clients.ts';
 
 /** What the local routes are built from; the same inputs the CDK stack takes from its context. */
 export interface LocalRouteSettings {

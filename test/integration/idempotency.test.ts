@@ -53,6 +53,36 @@ describe('a duplicate requestId', () => {
   });
 });
 
+describe('a requestId used again for a different request', () => {
+  it('is rejected naming requestId, launching nothing; the first request stays a silent replay', async () => {
+    const workspaceId = uniqueId('reused');
+    const first = provisionRequest(workspaceId);
+    await publishProvision(local.events, first);
+    await waitForEvents(local.stack.url, hasAll(workspaceId, DETAIL_TYPES.running));
+
+    await publishProvision(local.events, { ...first, tier: 4 });
+    const events = await waitForEvents(
+      local.stack.url,
+      (log) => about(log, DETAIL_TYPES.provisionRejected, workspaceId).length === 1,
+    );
+    const [rejection] = about(events, DETAIL_TYPES.provisionRejected, workspaceId);
+    expect(rejection?.detail).toMatchObject({
+      requestId: first.requestId,
+      errors: [
+        { path: 'requestId', message: expect.stringContaining('already used for a different request') },
+      ],
+    });
+
+    await publishProvision(local.events, first);
+    await settled(local.stack);
+    expect(await tasksOf(local.ecs, workspaceId)).toHaveLength(1);
+    const log = local.stack.bus.list().map((event) => event.envelope);
+    expect(about(log, DETAIL_TYPES.provisionRequested, workspaceId)).toHaveLength(3);
+    expect(about(log, DETAIL_TYPES.taskLaunched, workspaceId)).toHaveLength(1);
+    expect(about(log, DETAIL_TYPES.provisionRejected, workspaceId)).toHaveLength(1);
+  });
+});
+
 describe('a second request for a live workspace', () => {
   it('launches no second task and reports the live one', async () => {
     const workspaceId = uniqueId('live');

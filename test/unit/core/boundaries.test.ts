@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import overlaysFile from '#config/overlays.json' with { type: 'json' };
 import { detailJsonSchemas } from '#contracts/json-schema.ts';
 import { DETAIL_TYPES, KINDS } from '#contracts/names.ts';
-import { type BoundaryRule, importEdges, sourceFiles, violations } from './import-graph.ts';
+import { type BoundaryRule, type ImportEdge, importEdges, sourceFiles, violations } from './import-graph.ts';
 
 const coreDir = join(import.meta.dirname, '..', '..', '..', 'functions', 'core');
 
@@ -54,6 +54,21 @@ describe('architecture invariants', () => {
     },
   );
 
+  it('has no import cycle between the folders of local/', () => {
+    const edges = importEdges(sourceFiles(['local']));
+    expect(edges.length).toBeGreaterThan(50);
+    expect(localFolderCycles(edges)).toEqual([]);
+  });
+
+  it('catches an import cycle between two folders of local/', () => {
+    const files = ['local/ecs/added-by-the-test.ts', 'local/eventbridge/added-by-the-test.ts'];
+    const edges = importEdges(files, {
+      'local/ecs/added-by-the-test.ts': "import { x } from '#local/eventbridge/index.ts';\n",
+      'local/eventbridge/added-by-the-test.ts': "import { y } from '../ecs/index.ts';\n",
+    });
+    expect(localFolderCycles(edges)).toEqual([['ecs', 'eventbridge', 'ecs']]);
+  });
+
   it('keeps the kind constants equal to the contract enum and the overlay table', () => {
     const provision = detailJsonSchemas().find(
       (document) => document.detailType === DETAIL_TYPES.provisionRequested,
@@ -84,13 +99,79 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
     from: ['functions', 'config'],
     forbidden: ['aws-cdk-lib', 'constructs', 'cdk-nag', 'infra', 'local', 'bench'],
   },
+  {
+    name: 'the ports and policies import no AWS SDK client and nothing from the adapters',
+    from: ['functions/ports', 'functions/policies'],
+    forbidden: [
+      '@aws-sdk/client-ecs',
+      '@aws-sdk/client-eventbridge',
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/lib-dynamodb',
+      'functions/adapters',
+    ],
+  },
   { name: 'infra/ imports nothing from local/', from: ['infra'], forbidden: ['local', 'bench'] },
   {
     name: 'local/ imports nothing from infra/ and never the CDK',
     from: ['local'],
     forbidden: ['infra', 'aws-cdk-lib', 'constructs', 'cdk-nag', 'bench'],
   },
+  {
+    name: "local/'s lower layer (wire, store, event-pattern, faults, eventbridge, ecs) imports nothing of its upper layer",
+    from: [
+      'local/wire',
+      'local/store',
+      'local/event-pattern',
+      'local/faults',
+      'local/eventbridge',
+      'local/ecs',
+      'local/interfaces.ts',
+    ],
+    forbidden: [
+      'local/routing',
+      'local/lambda',
+      'local/ports',
+      'local/cli',
+      'local/stack',
+      'local/stack.ts',
+      'local/main.ts',
+      'local/workspace-stand-in.ts',
+      'local/clients.ts',
+    ],
+  },
 ];
+
+/** The folder of `local/` a path belongs to; `local/stack.ts` and `local/stack/` are one unit. */
+function localFolderOf(path: string): string | undefined {
+  const [top, unit, rest] = path.split('/');
+  if (top !== 'local' || unit === undefined) return undefined;
+  return rest === undefined ? unit.replace(/\.ts$/, '') : unit;
+}
+
+/** Each cycle of imports between folders of `local/`, as the folders walked (first one repeated). */
+function localFolderCycles(edges: readonly ImportEdge[]): string[][] {
+  const graph = new Map<string, Set<string>>();
+  for (const edge of edges) {
+    const from = localFolderOf(edge.from);
+    const to = edge.local ? localFolderOf(edge.target) : undefined;
+    if (from === undefined || to === undefined || from === to) continue;
+    graph.set(from, (graph.get(from) ?? new Set()).add(to));
+  }
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  function visit(folder: string, path: readonly string[]): void {
+    const seenAt = path.indexOf(folder);
+    if (seenAt >= 0) {
+      cycles.push([...path.slice(seenAt), folder]);
+      return;
+    }
+    if (done.has(folder)) return;
+    for (const next of [...(graph.get(folder) ?? [])].sort()) visit(next, [...path, folder]);
+    done.add(folder);
+  }
+  for (const folder of [...graph.keys()].sort()) visit(folder, []);
+  return cycles;
+}
 
 /** How a test writes an import of each forbidden target. */
 const FORBIDDEN_SPECIFIER: Readonly<Record<string, string>> = {
@@ -98,4 +179,13 @@ const FORBIDDEN_SPECIFIER: Readonly<Record<string, string>> = {
   local: '#local/stack.ts',
   bench: '../bench/run.ts',
   'functions/adapters': '#adapters/environment.ts',
+  'local/routing': '#local/routing/router.ts',
+  'local/lambda': '#local/lambda/invoker.ts',
+  'local/ports': '#local/ports/remote.ts',
+  'local/cli': '#local/cli/format.ts',
+  'local/stack': '#local/stack/activity-log.ts',
+  'local/stack.ts': '#local/stack.ts',
+  'local/main.ts': '#local/main.ts',
+  'local/workspace-stand-in.ts': '#local/workspace-stand-in.ts',
+  'local/clients.ts': '#local/clients.ts',
 };

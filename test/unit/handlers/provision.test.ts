@@ -8,13 +8,13 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WorkspaceBusyError } from '#adapters/errors.ts';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor } from '#core/plan-launch.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
 import { LaunchRetriesSpentError } from '#functions/provision/errors.ts';
+import { WorkspaceBusyError } from '#policies/errors.ts';
 import {
   CLUSTER_ARN,
   ecsWithMock,
@@ -583,5 +583,49 @@ describe('provision: logging', () => {
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.some((entry) => entry.correlation_id === 'req-1')).toBe(true);
     expect(entries.some((entry) => entry.correlation_id === 'req-bad')).toBe(true);
+  });
+});
+
+describe('provision: a requestId used again', () => {
+  it('answers the same request again silently, from its record, launching nothing more', async () => {
+    const { invoke, ecsMock, eventBridgeMock, instrumentation } = setup();
+    await invoke(request({ kind: 'platform' }));
+    // Another envelope (a producer's re-send gets a new id), and the defaults spelled out.
+    const again = await invoke(request({ kind: 'platform', tier: 2 }), { id: 'resent-envelope' });
+
+    expect(again).toEqual({ outcome: 'launched', taskArn: taskArnOf('t-1'), alreadyRunning: false });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+    expect(sentEvents(eventBridgeMock).map((event) => event.detailType)).toEqual([DETAIL_TYPES.taskLaunched]);
+    expect(metricTotal(instrumentation.emittedMetrics(), 'IdempotentReplay')).toBe(1);
+  });
+
+  it('rejects a different request under a used requestId, naming requestId, and keeps the first record', async () => {
+    const { invoke, ecsMock, eventBridgeMock } = setup();
+    await invoke(request({ runtime: 'codex' }));
+
+    const other = await invoke(request({ runtime: 'claude-code' }), { id: 'other-envelope' });
+
+    expect(other).toEqual({ outcome: 'rejected', errors: 1 });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+    const rejection = sentEvents(eventBridgeMock)[1];
+    expect(rejection?.detailType).toBe(DETAIL_TYPES.provisionRejected);
+    expect(rejection?.detail).toEqual({
+      requestId: 'req-1',
+      workspaceId: WORKSPACE,
+      rejectedEventId: 'other-envelope',
+      rejectedDetailType: DETAIL_TYPES.provisionRequested,
+      errors: [
+        {
+          path: 'requestId',
+          message: expect.stringContaining('requestId "req-1" was already used for a different request'),
+        },
+      ],
+    });
+
+    // The first request's record survived the mismatch: its replay is still silent.
+    const replay = await invoke(request({ runtime: 'codex' }), { id: 'third-envelope' });
+    expect(replay).toEqual({ outcome: 'launched', taskArn: taskArnOf('t-1'), alreadyRunning: false });
+    expect(sentEvents(eventBridgeMock)).toHaveLength(2);
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
 });

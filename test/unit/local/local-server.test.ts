@@ -21,8 +21,8 @@ import {
   createEventBus,
   type EventBridgeEmulatorOptions,
 } from '#local/eventbridge/index.ts';
-import { createLocalServer, LocalServerError, TARGET_PREFIXES } from '#local/server/index.ts';
 import { IN_MEMORY, openDatabase } from '#local/store/index.ts';
+import { createLocalServer, LocalServerError, TARGET_PREFIXES } from '#local/wire/index.ts';
 import { CODEX, NETWORK } from './helpers.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };

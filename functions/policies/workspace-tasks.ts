@@ -1,6 +1,7 @@
 import { TAG_KEYS } from '#contracts/names.ts';
-import type { Clock, WorkspaceLeaseStore } from '#functions/ports.ts';
-import { isLive, type TaskRunner, type TaskSummary } from './ecs-task-runner.ts';
+import type { Clock } from '#ports/clock.ts';
+import { isLive, type TaskRunner, type TaskSummary } from '#ports/task-runner.ts';
+import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 
 /** A live task of a workspace, as ECS lists it or as the last launch record presumes it. */
 export interface LiveTask {

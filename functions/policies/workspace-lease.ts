@@ -1,4 +1,5 @@
-import type { Clock, WorkspaceLeaseStore } from '#functions/ports.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import { WorkspaceBusyError } from './errors.ts';
 import { type BackoffPolicy, fullJitterDelay } from './retry-backoff.ts';
 
@@ -44,5 +45,34 @@ export async function acquireWorkspaceLease(
     }
     options.onWait?.();
     await options.clock.sleep(delay);
+  }
+}
+
+/** What {@link withWorkspaceLease} needs besides the wait options. */
+export interface LeaseHoldOptions extends LeaseWaitOptions {
+  /** Told when the release fails; the lease then expires on its own after `ttlMs`. */
+  readonly onReleaseFailed: (error: Error) => void;
+}
+
+/**
+ * Runs `work` holding the workspace's lease, and releases it afterwards whatever `work` did. A
+ * failed release never hides the work's own outcome: the lease expires on its own.
+ *
+ * @throws WorkspaceBusyError when the lease is still held by another owner at the deadline.
+ */
+export async function withWorkspaceLease<T>(
+  leases: WorkspaceLeaseStore,
+  workspaceId: string,
+  owner: string,
+  options: LeaseHoldOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  await acquireWorkspaceLease(leases, workspaceId, owner, options);
+  try {
+    return await work();
+  } finally {
+    await leases.release(workspaceId, owner).catch((error: unknown) => {
+      options.onReleaseFailed(error as Error);
+    });
   }
 }

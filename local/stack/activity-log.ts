@@ -1,8 +1,8 @@
 import { ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
-import { summarizeDetail, workspaceOf } from '#local/cli/format.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import type { Invocation, InvokerObserver } from '#local/lambda/invoker.ts';
-import type { RouterObserver } from './router.ts';
+import type { RouterObserver } from '#local/routing/router.ts';
+import { summarizeDetail, workspaceOf } from '#local/stack/event-summary.ts';
 
 /** Where the stack's log lines go. */
 export type LogWriter = (line: string) => void;

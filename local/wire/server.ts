@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EcsEmulator } from '../ecs/emulator.ts';
-import type { EventBridgeEmulator } from '../eventbridge/emulator.ts';
 import type { LocalEventBus } from '../interfaces.ts';
 import { AwsApiError, isAwsApiError, LocalServerError } from './errors.ts';
 
@@ -15,14 +13,34 @@ export const TARGET_PREFIXES = {
 const JSON_1_1 = 'application/x-amz-json-1.1';
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+/** One AWS JSON operation: the parsed request body in, the answer (or a promise of it) out. */
+type Operation = (input: unknown) => unknown;
+
+/**
+ * The EventBridge operations the endpoint dispatches `AWSEvents.*` to. A structural type, so this
+ * lower-layer module imports no emulator.
+ */
+export interface EventBridgeOperations {
+  putEvents: Operation;
+  testEventPattern: Operation;
+}
+
+/** The ECS operations the endpoint dispatches `AmazonEC2ContainerServiceV20141113.*` to. */
+export interface EcsOperations {
+  runTask: Operation;
+  stopTask: Operation;
+  describeTasks: Operation;
+  listTasks: Operation;
+}
+
 /** Options for {@link createLocalServer}. */
 export interface LocalServerOptions {
   /** Loopback address to bind; anything else is refused, as credentials are not checked. @default '127.0.0.1' */
   readonly host?: string;
   /** Port to listen on; 0 picks a free one. */
   readonly port: number;
-  readonly eventBridge: EventBridgeEmulator;
-  readonly ecs: EcsEmulator;
+  readonly eventBridge: EventBridgeOperations;
+  readonly ecs: EcsOperations;
   /** Read by `GET /local/events`. */
   readonly bus: LocalEventBus;
   /** `GET /local/health` answers 200 once this is true, 503 before. */
@@ -41,8 +59,6 @@ export interface LocalServer {
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
-
-type Operation = (input: unknown) => unknown;
 
 /** The service whose own failure type a 500 answer uses. */
 interface Service {

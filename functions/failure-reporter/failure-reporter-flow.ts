@@ -1,0 +1,110 @@
+/**
+ * The failure reporter's flow over its ports, callable without middy. When Lambda has spent its
+ * async retries of a provision request (or the event aged out), this emits `Workspace Provision
+ * Failed` with the code the provision handler put on its error (`CODE: reason`), so the request
+ * still ends in an outcome; the original event also stays in the provision function's DLQ for
+ * redrive. A record whose request names no readable workspace is logged and left to the DLQ.
+ */
+import { countByCode, countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
+import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
+import { failedDetailFromAsyncRecord } from '#core/async-failure.ts';
+import type { EventPublisher } from '#ports/event-publisher.ts';
+import type { TaskRunner } from '#ports/task-runner.ts';
+import { CROSS_FUNCTION_ERRORS, METRIC } from '#wiring/names.ts';
+import type { AsyncFailureRecordInput } from './failure-record-schema.ts';
+
+/** What the failure reporter runs on. */
+export interface FailureReporterPorts {
+  readonly runner: Pick<TaskRunner, 'listTaskArns' | 'describeTasks' | 'stopTask'>;
+  readonly publisher: EventPublisher;
+  readonly instrumentation: FlowInstrumentation;
+}
+
+export type FailureReporterResult =
+  | { readonly outcome: 'reported'; readonly code: FailureCode; readonly stoppedTasks: number }
+  | {
+      readonly outcome: 'skipped';
+      readonly reason: 'in-progress-duplicate' | 'rejection-not-published' | 'unreadable';
+    };
+
+/**
+ * The error a duplicate delivery raises while the first delivery of the same request is still
+ * running. That first delivery accounts for the request itself, so its duplicate's record is not a
+ * failure to report.
+ */
+const IN_PROGRESS_DUPLICATE = 'IdempotencyAlreadyInProgressError';
+
+/** A record that cannot be read at all: logged, counted, left to the DLQ. */
+export function skipUnreadable(ports: Pick<FailureReporterPorts, 'instrumentation'>): FailureReporterResult {
+  ports.instrumentation.logger.error('dropped an async failure record that does not parse');
+  countMetric(ports.instrumentation.metrics, METRIC.failureRecordUnreadable);
+  return { outcome: 'skipped', reason: 'unreadable' };
+}
+
+/** Reports the outcome of a provision request whose retries are spent. */
+export async function reportSpentRequest(
+  record: AsyncFailureRecordInput,
+  ports: FailureReporterPorts,
+): Promise<FailureReporterResult> {
+  const { logger, metrics } = ports.instrumentation;
+  const context = {
+    condition: record.requestContext?.condition,
+    approximateInvokeCount: record.requestContext?.approximateInvokeCount,
+    errorType: record.responsePayload?.errorType,
+  };
+  if (record.responsePayload?.errorType === IN_PROGRESS_DUPLICATE) {
+    logger.info(
+      'a duplicate delivery failed while the first was in progress; the first reports the outcome',
+      context,
+    );
+    return { outcome: 'skipped', reason: 'in-progress-duplicate' };
+  }
+  // A bad request whose rejection could not be published: not a failed launch; the DLQ keeps it.
+  if (record.responsePayload?.errorType === CROSS_FUNCTION_ERRORS.rejectionNotPublished) {
+    logger.error('a request that breaks the contract could not be rejected; it stays in the DLQ', context);
+    countMetric(metrics, METRIC.failureRecordSkipped);
+    return { outcome: 'skipped', reason: 'rejection-not-published' };
+  }
+  const detail = failedDetailFromAsyncRecord(record);
+  if (!detail) {
+    logger.error('the failed request names no readable workspace; it stays in the DLQ only', context);
+    countMetric(metrics, METRIC.failureRecordUnreadable);
+    return { outcome: 'skipped', reason: 'unreadable' };
+  }
+  logger.appendKeys({ workspaceId: detail.workspaceId });
+  const stoppedTasks = await stopTasksOf(detail.workspaceId, detail.requestId, ports);
+  if (stoppedTasks > 0) countMetric(metrics, METRIC.tasksStopped, stoppedTasks);
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.provisionFailed, detail }]);
+  countByCode(metrics, METRIC.provisionFailed, detail.code);
+  logger.warn('reported a provision request whose retries are spent', {
+    ...context,
+    code: detail.code,
+    stoppedTasks,
+  });
+  return { outcome: 'reported', code: detail.code, stoppedTasks };
+}
+
+/**
+ * A request's retries can be spent after its task did start (RunTask worked, then publishing
+ * `Workspace Task Launched` kept failing). Reporting Failed over a running task would orphan it,
+ * so the request's own live tasks are stopped first; Failed then tells the truth.
+ */
+async function stopTasksOf(
+  workspaceId: string,
+  requestId: string | undefined,
+  { runner }: FailureReporterPorts,
+): Promise<number> {
+  if (!requestId) return 0;
+  const arns = await runner.listTaskArns({ startedBy: workspaceId });
+  if (arns.length === 0) return 0;
+  const { tasks } = await runner.describeTasks(arns);
+  const own = tasks.filter(
+    (task) => task.tags['request-id'] === requestId && task.desiredStatus !== 'STOPPED',
+  );
+  for (const task of own)
+    await runner.stopTask(
+      task.taskArn,
+      `Provision request ${requestId} failed; its launch could not be reported`,
+    );
+  return own.length;
+}

@@ -1,0 +1,40 @@
+/**
+ * What every handler factory is built from. The Lambda entries build these from the environment
+ * (AWS SDK clients, DynamoDB stores); the local stack builds the same handlers with the same SDK
+ * clients pointed at its loopback endpoint and its own durable stores. The SDK clients are here,
+ * not under `ports/`: each factory wraps them in its adapters (`EcsTaskRunner`,
+ * `EventBridgePublisher`) before a flow sees them.
+ */
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Catalog } from '#config/catalog.ts';
+import type { OverlayTable } from '#config/overlays.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { TaskVersionStore } from '#ports/task-version-store.ts';
+import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+
+/** The ports of all handlers; each factory takes the subset it needs. */
+export interface HandlerPorts {
+  readonly ecs: ECSClient;
+  readonly eventBridge: EventBridgeClient;
+  /** Powertools idempotency persistence: DynamoDB in AWS, the durable store locally. */
+  readonly idempotencyStore: BasePersistenceLayer;
+  readonly taskVersions: TaskVersionStore;
+  readonly workspaceLeases: WorkspaceLeaseStore;
+  readonly catalog: Catalog;
+  readonly overlays: OverlayTable;
+  readonly settings: HandlerSettings;
+  readonly clock: Clock;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+/** The settings of a function that publishes events and launches nothing. */
+export type PublishingSettings = Pick<HandlerSettings, 'eventBusName' | 'provisionerSource'>;
+
+/** The settings of a function that publishes events and calls ECS on the cluster, never RunTask. */
+export type ClusterSettings = PublishingSettings & {
+  readonly launchTarget: Pick<HandlerSettings['launchTarget'], 'cluster'>;
+};

@@ -1,0 +1,23 @@
+/**
+ * Errors the policies throw. They are not AWS errors: a policy decides, over the ports, when to
+ * give up, and says so with a typed error the handler (or the platform's retry) can act on.
+ */
+
+/** Base of every error a policy throws. */
+export class PolicyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PolicyError';
+  }
+}
+
+/**
+ * Another invocation holds the workspace's lease for longer than this invocation can wait. Safe
+ * to retry: the platform redelivers, and by then the holder has finished.
+ */
+export class WorkspaceBusyError extends PolicyError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkspaceBusyError';
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The provision flow over its ports, callable without middy: at most one live task per workspace
+ * (a lease serializes racing requests; ListTasks by `startedBy` plus the last launch record find a
+ * live task), RunTask with the plan's deterministic client token and in-invocation retries, and
+ * one outcome event per request: `Workspace Task Launched` or `Workspace Provision Failed`.
+ */
+import { countMetric } from '#adapters/instrumentation.ts';
+import type { Catalog } from '#config/catalog.ts';
+import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
+import { withWorkspaceLease } from '#policies/workspace-lease.ts';
+import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import type { EventPublisher } from '#ports/event-publisher.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import { METRIC } from '#wiring/names.ts';
+import { type LaunchPorts, launchWithRetries } from './launch-with-retries.ts';
+import { launchedDetail } from './launched-detail.ts';
+import { detailContext, fail, reportExisting } from './report-outcome.ts';
+import type { PlannedRequest } from './request-schema.ts';
+
+/** What the provision flow runs on. */
+export interface ProvisionPorts extends LaunchPorts {
+  readonly workspaceTasks: Pick<WorkspaceTasks, 'live'>;
+  readonly workspaceLeases: WorkspaceLeaseStore;
+  readonly publisher: EventPublisher;
+  readonly catalog: Catalog;
+  readonly settings: Pick<HandlerSettings, 'launchTarget'>;
+}
+
+/** The invocation's time: what is left of it when the flow starts. */
+export interface InvocationBudget {
+  readonly remainingMs: number;
+}
+
+/** What a provision request came to; stored as the idempotency record's response. */
+export type ProvisionResult =
+  | { readonly outcome: 'rejected'; readonly errors: number }
+  | { readonly outcome: 'launched'; readonly taskArn: string; readonly alreadyRunning: boolean }
+  | { readonly outcome: 'failed'; readonly code: FailureCode };
+
+/** Extra life of a lease past the invocation's own deadline, should the invocation die holding it. */
+const LEASE_GRACE_MS = 5_000;
+
+/**
+ * Provisions the workspace of a planned request: reports its live task if it has one, launches one
+ * otherwise.
+ *
+ * @throws WorkspaceBusyError when another request holds the workspace past the budget.
+ * @throws LaunchRetriesSpentError when retryable RunTask outcomes outlast the budget.
+ */
+export async function provisionWorkspace(
+  { request, plan }: PlannedRequest,
+  ports: ProvisionPorts,
+  budget: InvocationBudget,
+): Promise<ProvisionResult> {
+  const { clock, workspaceLeases } = ports;
+  const { logger, metrics } = ports.instrumentation;
+  const budgetEnd = clock.now() + budget.remainingMs - ports.retry.safetyMarginMs;
+  const lease = {
+    clock,
+    random: ports.random,
+    deadline: budgetEnd,
+    ttlMs: budget.remainingMs + LEASE_GRACE_MS,
+    onWait: () => countMetric(metrics, METRIC.leaseWaited),
+    onReleaseFailed: (error: Error) => logger.warn('could not release the workspace lease', { error }),
+  };
+  return withWorkspaceLease(workspaceLeases, request.workspaceId, request.requestId, lease, async () => {
+    const [existing] = await ports.workspaceTasks.live(request.workspaceId, request.requestId);
+    if (existing) return reportExisting(request, plan, existing, ports);
+
+    const outcome = await launchWithRetries(plan, budgetEnd, ports);
+    if (outcome.kind === 'final') return fail(request, outcome.code, outcome.reason, ports);
+
+    await workspaceLeases.recordLaunch({
+      workspaceId: request.workspaceId,
+      requestId: request.requestId,
+      taskArn: outcome.taskArn,
+      launchedAt: clock.now(),
+    });
+    const detail = launchedDetail(request, plan, outcome, detailContext(ports));
+    logger.info('launched the workspace task', {
+      taskArn: outcome.taskArn,
+      reusedClientToken: outcome.reused,
+    });
+    await ports.publisher.publish([{ detailType: DETAIL_TYPES.taskLaunched, detail }]);
+    countMetric(metrics, METRIC.taskLaunched);
+    return { outcome: 'launched', taskArn: outcome.taskArn, alreadyRunning: false };
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The provision flow's outcome events besides a fresh launch: a live task the workspace already
+ * has (reported, never launched twice), and a launch that failed for good.
+ */
+import { countByCode, countMetric } from '#adapters/instrumentation.ts';
+import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
+import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
+import type { ProvisionFailedDetail } from '#contracts/outbound.ts';
+import type { LaunchPlan } from '#core/plan-launch.ts';
+import type { LiveTask } from '#policies/workspace-tasks.ts';
+import { METRIC } from '#wiring/names.ts';
+import { launchedDetail } from './launched-detail.ts';
+import type { ProvisionPorts, ProvisionResult } from './provision-flow.ts';
+
+/** The catalog and cluster a launched detail falls back on. */
+export const detailContext = (ports: Pick<ProvisionPorts, 'catalog' | 'settings'>) => ({
+  catalog: ports.catalog,
+  cluster: ports.settings.launchTarget.cluster,
+});
+
+/** The workspace already has a live task: report it, and never launch a second one. */
+export async function reportExisting(
+  request: ProvisionRequestedDetail,
+  plan: LaunchPlan,
+  task: LiveTask,
+  ports: ProvisionPorts,
+): Promise<ProvisionResult> {
+  const { logger, metrics } = ports.instrumentation;
+  const sameRequest = task.requestId === request.requestId;
+  const detail = {
+    ...launchedDetail(request, plan, task, detailContext(ports)),
+    ...(sameRequest ? {} : { alreadyRunning: true }),
+  };
+  logger.info(
+    sameRequest
+      ? 'reporting the task this request already launched'
+      : 'the workspace already has a live task',
+    { taskArn: task.taskArn, source: task.source },
+  );
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.taskLaunched, detail }]);
+  countMetric(metrics, sameRequest ? METRIC.taskLaunched : METRIC.taskAlreadyRunning);
+  return { outcome: 'launched', taskArn: task.taskArn, alreadyRunning: !sameRequest };
+}
+
+/** The launch failed for good: say so once, with the code, and do not retry. */
+export async function fail(
+  request: ProvisionRequestedDetail,
+  code: FailureCode,
+  reason: string,
+  ports: ProvisionPorts,
+): Promise<ProvisionResult> {
+  const detail: ProvisionFailedDetail = {
+    requestId: request.requestId,
+    workspaceId: request.workspaceId,
+    code,
+    reason,
+    retryable: false,
+    runtime: request.runtime,
+    kind: request.kind,
+  };
+  ports.instrumentation.logger.error('the launch failed for good', { code });
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.provisionFailed, detail }]);
+  countByCode(ports.instrumentation.metrics, METRIC.provisionFailed, code);
+  return { outcome: 'failed', code };
+}
