@@ -341,6 +341,6 @@ describe('the local endpoint', () => {
       headers: { 'x-amz-target': 'AWSEvents.Nope' },
       body: '{}',
     });
-    expect((await unknown.json()).__type).toBe('UnknownOperationException');
+    expect(((await unknown.json()) as { __type: string }).__type).toBe('UnknownOperationException');
   });
 });
