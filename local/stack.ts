@@ -145,7 +145,8 @@ export const DEFAULT_HANDLER_THREADS = 1;
  * Starts the embedded local stack: the durable store, the bus, the ECS emulator and its task
  * driver, the loopback endpoint, then the real handlers (built with their factories and the real
  * SDK clients pointed at that endpoint), the async invoker and the router built from
- * wiring/flows.ts, and the timeout sweep on its schedule. What a previous run left (events not yet
+ * wiring/flows.ts, SQS over the dead-letter tables and Lambda Invoke on the same endpoint, and the
+ * timeout sweep on its schedule. What a previous run left (events not yet
  * routed, retries due, invocations queued or cut short) is picked up before `/local/health` says ready.
  *
  * @example

@@ -112,6 +112,9 @@ const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(
  * - `GET /local/events`: `{"events": [envelope, ...]}` in the order the bus accepted them; `?detail-type=`
  *   filters, `?after=<seq>` and `?limit=` page (the answer's `lastSeq` is the next `after`).
  * - `GET /local/health`: 200 `{"status":"ok"}` once `ready()`, else 503 `{"status":"starting"}`.
+ * - Whatever a route of `routes` claims (SQS's `AmazonSQS.*` targets, Lambda's
+ *   `POST /2015-03-31/functions/{name}/invocations`): the route writes the answer; a route that
+ *   throws gets a 500.
  *
  * The real SDK clients work against it with only the endpoint changed:
  * `new ECSClient({ endpoint: server.url, region: 'us-east-1', credentials })`.
