@@ -257,8 +257,13 @@ export async function redriveDeadLetters(
 ): Promise<number> {
   const now = options.now ?? Date.now;
   const dryRun = options.dryRun ?? false;
+  // A redriven event that fails again comes back as a new dead letter (at once on the local stack,
+  // whose retry gaps are scaled): one run sends only what was there when it started, never its own
+  // returns. Clock skew can only defer a message to the next run, never send one twice.
+  const startedAt = now();
   let redriven = 0;
   let failed = 0;
+  let deferred = 0;
   for (const spec of selectQueues(options.queue)) {
     const queueUrl = await queueUrlOf(clients, spec);
     if (!queueUrl) {
@@ -272,6 +277,14 @@ export async function redriveDeadLetters(
     await receiveEach(clients, queueUrl, REDRIVE_VISIBILITY_SECONDS, async (message) => {
       const line = formatDeadLetter(spec, factsOf(message, now()));
       const body = message.Body ?? '';
+      if (Number(message.Attributes?.SentTimestamp) > startedAt) {
+        keep.push(message);
+        deferred++;
+        io.stdout(
+          `arrived after this redrive started (a redriven event that failed again?), left for the next run:${line}`,
+        );
+        return;
+      }
       if (dryRun) {
         keep.push(message);
         queueRedriven++;
@@ -303,7 +316,9 @@ export async function redriveDeadLetters(
   io.stdout(
     dryRun
       ? `dry run: would redrive ${redriven} message(s); nothing was sent or deleted`
-      : `redrove ${redriven} message(s)${failed > 0 ? `; ${failed} failed and stay in their queues` : ''}`,
+      : `redrove ${redriven} message(s)${failed > 0 ? `; ${failed} failed and stay in their queues` : ''}${
+          deferred > 0 ? `; ${deferred} arrived during the run and wait for the next one` : ''
+        }`,
   );
   return failed > 0 ? 1 : 0;
 }

@@ -263,6 +263,22 @@ describe('dead-letters redrive', () => {
     expect(out.at(-1)).toBe('dry run: would redrive 1 message(s); nothing was sent or deleted');
   });
 
+  it('leaves a message dead-lettered after the run started (its own redrive failing again) for the next run', async () => {
+    const { clients, io, out, sqsMock, lambdaMock } = setUp([
+      lambdaMessage('m1', deprovisionEvent('ws-1')),
+      lambdaMessage('m2', deprovisionEvent('ws-2'), -1_000),
+    ]);
+    expect(await redriveDeadLetters(clients, io, { queue: 'deprovision', now: () => NOW })).toBe(0);
+    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(1);
+    expect(
+      sqsMock.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input.ReceiptHandle),
+    ).toEqual(['rh-m1']);
+    expect(
+      out.some((line) => line.startsWith('arrived after this redrive started') && line.includes('m2')),
+    ).toBe(true);
+    expect(out.at(-1)).toBe('redrove 1 message(s); 1 arrived during the run and wait for the next one');
+  });
+
   it('does not invoke with a body that is not JSON', async () => {
     const { clients, io, err, lambdaMock } = setUp([
       { MessageId: 'm1', ReceiptHandle: 'rh-m1', Body: 'nope' },
