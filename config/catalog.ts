@@ -56,6 +56,13 @@ export interface RuntimeSpec {
   readonly image: string;
   /** `workspace-<runtime>`. */
   readonly family: string;
+  /**
+   * What RunTask names: the exact task definition revision ARN the deployment registered, or the
+   * family (its newest active revision) where no revision is pinned, as on the local stack.
+   */
+  readonly taskDefinition: string;
+  /** `sha256:<hex>` when the image is pinned by digest; `image` then names the digest, not the tag. */
+  readonly imageDigest?: string;
   readonly provisionTimeoutSeconds: number;
   readonly containerPort: number;
   readonly localCommand?: readonly string[];
@@ -79,6 +86,10 @@ export interface CatalogOverrides {
   readonly tiers?: Partial<Record<TierKey, TaskSize>>;
   /** Per-runtime local command for the local stack. */
   readonly localCommands?: Readonly<Record<string, readonly string[]>>;
+  /** Per-runtime image digest (`sha256:<64 hex>`): the image is pulled by digest, the tag ignored. */
+  readonly imageDigests?: Readonly<Record<string, string>>;
+  /** Per-runtime task definition revision ARN for RunTask; runtimes not named run their family. */
+  readonly taskDefinitions?: Readonly<Record<string, string>>;
 }
 
 const describeIssues = (error: z.ZodError): string =>
@@ -87,6 +98,37 @@ const describeIssues = (error: z.ZodError): string =>
 /** `<registry>/workspace-template-<runtime>:<tag>`. */
 export const imageFor = (registry: string, runtime: string, tag: string): string =>
   `${registry}/workspace-template-${runtime}:${tag}`;
+
+/** `<registry>/workspace-template-<runtime>@<digest>`: the one image content, whatever a tag says later. */
+export const imageByDigestFor = (registry: string, runtime: string, digest: string): string =>
+  `${registry}/workspace-template-${runtime}@${digest}`;
+
+/** An OCI content digest as registries give it for an image: `sha256:` and 64 lower-case hex digits. */
+export const IMAGE_DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+
+/** A task definition revision ARN: `arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision>`. */
+export const TASK_DEFINITION_ARN_PATTERN =
+  /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
+
+/**
+ * Parses `name=value` pairs given as text, as in a CDK context value or an env variable:
+ * `"claude-code=sha256:…,codex=sha256:…"`. Names and values are trimmed; a name given twice fails.
+ */
+export function parseRuntimeMap(text: string, what: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const separator = part.indexOf('=');
+    const name = separator > 0 ? part.slice(0, separator).trim() : '';
+    const value = separator > 0 ? part.slice(separator + 1).trim() : '';
+    if (!name || !value) throw new ConfigError(`${what} "${part}" must look like <runtime>=<value>`);
+    if (name in map) throw new ConfigError(`${what} names runtime "${name}" more than once`);
+    map[name] = value;
+  }
+  return map;
+}
 
 /**
  * Loads and validates the catalog. Throws ConfigError naming the field when the file or an
@@ -115,17 +157,39 @@ export function loadCatalog(overrides: CatalogOverrides = {}, file: unknown = ra
       throw new ConfigError(`tier ${key}: cpu ${cpu} with memory ${memory} is not a valid Fargate size`);
     }
   }
-  for (const name of Object.keys(overrides.localCommands ?? {})) {
-    if (!(name in data.runtimes)) throw new ConfigError(`localCommands: unknown runtime "${name}"`);
+  for (const [what, map] of [
+    ['localCommands', overrides.localCommands],
+    ['imageDigests', overrides.imageDigests],
+    ['taskDefinitions', overrides.taskDefinitions],
+  ] as const) {
+    for (const name of Object.keys(map ?? {})) {
+      if (!(name in data.runtimes)) throw new ConfigError(`${what}: unknown runtime "${name}"`);
+    }
+  }
+  for (const [name, digest] of Object.entries(overrides.imageDigests ?? {})) {
+    if (!IMAGE_DIGEST_PATTERN.test(digest)) {
+      throw new ConfigError(`imageDigests: "${name}" must be sha256: and 64 lower-case hex digits`);
+    }
+  }
+  for (const [name, arn] of Object.entries(overrides.taskDefinitions ?? {})) {
+    if (!TASK_DEFINITION_ARN_PATTERN.test(arn)) {
+      throw new ConfigError(`taskDefinitions: "${name}" must be a task definition revision ARN`);
+    }
   }
 
   const runtimes: Record<string, RuntimeSpec> = {};
   for (const [name, entry] of Object.entries(data.runtimes)) {
     const localCommand = overrides.localCommands?.[name] ?? entry.localCommand;
+    const imageDigest = overrides.imageDigests?.[name];
+    const family = `workspace-${name}`;
     runtimes[name] = Object.freeze({
       name,
-      image: imageFor(data.registry, name, data.tag),
-      family: `workspace-${name}`,
+      image: imageDigest
+        ? imageByDigestFor(data.registry, name, imageDigest)
+        : imageFor(data.registry, name, data.tag),
+      ...(imageDigest ? { imageDigest } : {}),
+      family,
+      taskDefinition: overrides.taskDefinitions?.[name] ?? family,
       provisionTimeoutSeconds: entry.provisionTimeoutSeconds ?? data.defaultProvisionTimeoutSeconds,
       containerPort: entry.containerPort ?? data.containerPort,
       ...(localCommand ? { localCommand: Object.freeze([...localCommand]) } : {}),

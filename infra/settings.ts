@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { type Catalog, loadCatalog, parseTierSizing } from '#config/catalog.ts';
+import { type Catalog, loadCatalog, parseRuntimeMap, parseTierSizing } from '#config/catalog.ts';
 import { ConfigError } from '#config/errors.ts';
 import {
   DEFAULT_CLUSTER_NAME,
@@ -8,6 +8,7 @@ import {
   DEFAULT_PROVISIONER_SOURCE,
   DEFAULT_REQUEST_SOURCE,
 } from '#contracts/names.ts';
+import { unknownContextKeyProblems } from '#infra/strict-context.ts';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 /**
@@ -28,13 +29,18 @@ export const CONTEXT_OPTIONS = {
   existingClusterName: 'Import an existing ECS cluster by name instead of creating `workspaces`.',
   imageRegistry: 'Registry of the per-runtime images.',
   imageTag: 'Tag of the per-runtime images.',
+  imageDigests: 'Per-runtime image digests, e.g. `claude-code=sha256:…,codex=sha256:…`; pins the image.',
   requestSources: 'Sources allowed to publish requests, comma-separated.',
   provisionerSource: 'Source of every event the provisioner emits.',
   publisherAccountIds: 'Accounts allowed to put events on the created bus, comma-separated.',
   publisherOrgId: 'AWS Organization allowed to put events on the created bus.',
   provisionReservedConcurrency: 'Reserved concurrency of the provision function, or `none`.',
   tierSizing: 'Tier sizing overrides, e.g. `1=256/512,4=4096/8192`.',
-  alarmTopicArn: 'SNS topic that receives alarm and OK notifications.',
+  alarmTopicArn: 'SNS topic that receives alarm and OK notifications, instead of the one the stack creates.',
+  alarmEmail: "Email address subscribed to the stack's own alarm topic.",
+  natGateways: 'NAT gateways of the created VPC: one per zone by default, `1` for a cheap dev stack.',
+  interfaceEndpoints:
+    'Interface endpoints (ECR, CloudWatch Logs, Secrets Manager) in the created VPC: `true`.',
   logRetentionDays: 'Retention of every log group the stack creates, in days.',
   provisionFailureAlarmThreshold: 'Workspace Provision Failed events per 5 minutes that raise the alarm.',
 } as const;
@@ -57,8 +63,18 @@ export interface ImportedVpcSettings {
 /** Everything the stack is configured by. */
 export interface ProvisionerSettings {
   readonly eventBus: EventBusSettings;
-  /** @default a new VPC with private subnets and one NAT gateway */
+  /** @default a new VPC with private subnets, one NAT gateway per zone and an S3 gateway endpoint */
   readonly vpc?: ImportedVpcSettings;
+  /**
+   * NAT gateways of the created VPC.
+   * @default CREATED_VPC_ZONES: one per zone, so that losing a zone does not stop launches
+   */
+  readonly natGateways: number;
+  /**
+   * Interface endpoints for ECR (api and dkr), CloudWatch Logs and Secrets Manager in the created VPC.
+   * @default false
+   */
+  readonly interfaceEndpoints: boolean;
   /** @default a new egress-only security group */
   readonly securityGroupIds?: readonly string[];
   /** Name of the cluster the stack creates, or of the existing cluster it imports. */
@@ -73,13 +89,18 @@ export interface ProvisionerSettings {
   readonly publisherOrgId?: string;
   /** `undefined` leaves the provision function unreserved. */
   readonly provisionReservedConcurrency?: number;
+  /** @default undefined: the stack creates its own encrypted alarm topic */
   readonly alarmTopicArn?: string;
+  /** @default none: nobody is subscribed to the stack's own alarm topic */
+  readonly alarmEmail?: string;
   readonly logRetentionDays: RetentionDays;
   readonly provisionFailureAlarmThreshold: number;
 }
 
 export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
 export const DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD = 5;
+/** Zones the created VPC spans. */
+export const CREATED_VPC_ZONES = 2;
 
 const patterns = {
   busName: /^[A-Za-z0-9._/-]{1,256}$/,
@@ -94,6 +115,7 @@ const patterns = {
   accountId: /^\d{12}$/,
   orgId: /^o-[a-z0-9]{10,32}$/,
   snsTopicArn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+  email: /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/,
 } as const;
 
 const retentionValues = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
@@ -153,6 +175,16 @@ class Reader {
       return this.fail(option, `must be a whole number from ${min} to ${max}; got "${String(value)}"`);
     }
     return number;
+  }
+
+  flag(option: ContextOption): boolean | undefined {
+    const value = this.raw[option];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'boolean') return value;
+    const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    return this.fail(option, `must be true or false; got "${String(value)}"`);
   }
 }
 
@@ -230,6 +262,19 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
       read.fail('securityGroupIds', 'needs "vpcId": imported groups belong to an imported VPC');
   }
 
+  const natGateways = read.integer('natGateways', 1, CREATED_VPC_ZONES) ?? CREATED_VPC_ZONES;
+  const interfaceEndpoints = read.flag('interfaceEndpoints') ?? false;
+  if (vpcId) {
+    for (const option of ['natGateways', 'interfaceEndpoints'] as const) {
+      if (raw[option] !== undefined) {
+        read.fail(
+          option,
+          'applies to the VPC the stack creates; an imported VPC is managed where it is owned',
+        );
+      }
+    }
+  }
+
   const existingClusterName = read.string('existingClusterName', patterns.clusterName, 'workspaces');
 
   const requestSources = read.list('requestSources', patterns.source, 'platform.workspace-server') ?? [
@@ -282,6 +327,13 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     patterns.snsTopicArn,
     'arn:aws:sns:us-east-1:123456789012:alerts',
   );
+  const alarmEmail = read.string('alarmEmail', patterns.email, 'oncall@example.com');
+  if (alarmEmail && alarmTopicArn) {
+    read.fail(
+      'alarmEmail',
+      'subscribes to the alarm topic the stack creates; with "alarmTopicArn", subscribe where that topic is managed',
+    );
+  }
 
   let catalog: Catalog | undefined;
   try {
@@ -291,15 +343,24 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     }
     const registry = read.string('imageRegistry', /^.+$/, 'ghcr.io/molecule-ai');
     const tag = read.string('imageTag', /^.+$/, 'v1.2.3');
+    const digestsRaw = raw.imageDigests;
+    if (digestsRaw !== undefined && typeof digestsRaw !== 'string') {
+      read.fail('imageDigests', 'must be a string like "claude-code=sha256:<64 hex digits>"');
+    }
+    const imageDigests =
+      typeof digestsRaw === 'string' && digestsRaw.trim() !== ''
+        ? parseRuntimeMap(digestsRaw, 'imageDigests entry')
+        : undefined;
     catalog = loadCatalog({
       ...(registry ? { registry } : {}),
       ...(tag ? { tag } : {}),
       ...(tierSizing ? { tiers: tierSizing } : {}),
+      ...(imageDigests ? { imageDigests } : {}),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     read.problems.push(
-      `context options "imageRegistry", "imageTag" or "tierSizing" are invalid: ${error.message}`,
+      `context options "imageRegistry", "imageTag", "imageDigests" or "tierSizing" are invalid: ${error.message}`,
     );
   }
 
@@ -312,6 +373,8 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
   return {
     eventBus,
     ...(vpc ? { vpc } : {}),
+    natGateways,
+    interfaceEndpoints,
     ...(securityGroupIds ? { securityGroupIds } : {}),
     clusterName: existingClusterName ?? DEFAULT_CLUSTER_NAME,
     importCluster: existingClusterName !== undefined,
@@ -322,25 +385,26 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     ...(publisherOrgId ? { publisherOrgId } : {}),
     ...(provisionReservedConcurrency !== undefined ? { provisionReservedConcurrency } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
     logRetentionDays,
     provisionFailureAlarmThreshold,
   };
 }
 
 /**
- * Reads the settings from a construct node's context. Refuses context keys that differ from a known
- * option only by case (`vpcID`), since CDK would otherwise ignore them silently.
+ * Reads the settings from a construct node's context. Refuses every context key that is neither a
+ * known option nor CDK's own (see `isCdkContextKey`), naming the nearest known option, since CDK
+ * would otherwise ignore it silently.
  */
 export function settingsFromContext(node: Node): ProvisionerSettings {
   const known = Object.keys(CONTEXT_OPTIONS) as ContextOption[];
-  const byLowerCase = new Map(known.map((option) => [option.toLowerCase(), option]));
   const all = node.getAllContext() as Record<string, unknown>;
-  const typos = Object.keys(all)
-    .filter((key) => !known.includes(key as ContextOption) && byLowerCase.has(key.toLowerCase()))
-    .map(
-      (key) => `context option "${key}" is unknown; did you mean "${byLowerCase.get(key.toLowerCase())}"?`,
+  const unknown = unknownContextKeyProblems(Object.keys(all), known);
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Invalid CDK context:\n- ${unknown.join('\n- ')}\nThe options are listed in the README's context table.`,
     );
-  if (typos.length > 0) throw new ConfigError(`Invalid CDK context:\n- ${typos.join('\n- ')}`);
+  }
   const raw: RawContext = {};
   for (const option of known) {
     const value = node.tryGetContext(option);

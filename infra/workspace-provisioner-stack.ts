@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_ENVIRONMENT } from '#adapters/environment.ts';
@@ -11,7 +11,7 @@ import { Operations } from '#infra/constructs/operations.ts';
 import { WorkspaceCluster } from '#infra/constructs/workspace-cluster.ts';
 import { WorkspaceNetwork } from '#infra/constructs/workspace-network.ts';
 import { WorkspaceTaskDefinitions } from '#infra/constructs/workspace-task-definitions.ts';
-import type { ProvisionerSettings } from '#infra/settings.ts';
+import { CREATED_VPC_ZONES, type ProvisionerSettings } from '#infra/settings.ts';
 import { flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { METRICS_NAMESPACE } from '#wiring/names.ts';
@@ -55,6 +55,13 @@ export class WorkspaceProvisionerStack extends Stack {
     this.network = new WorkspaceNetwork(this, 'Network', {
       ...(settings.vpc ? { importedVpc: settings.vpc } : {}),
       ...(settings.securityGroupIds ? { securityGroupIds: settings.securityGroupIds } : {}),
+      ...(settings.vpc
+        ? {}
+        : {
+            zones: CREATED_VPC_ZONES,
+            natGateways: settings.natGateways,
+            interfaceEndpoints: settings.interfaceEndpoints,
+          }),
       logRetention,
     });
     this.workspaceCluster = new WorkspaceCluster(this, 'Cluster', {
@@ -80,6 +87,18 @@ export class WorkspaceProvisionerStack extends Stack {
       ASSIGN_PUBLIC_IP: 'DISABLED',
       IMAGE_REGISTRY: catalog.registry,
       IMAGE_TAG: catalog.tag,
+      // The exact revisions this deployment registers: RunTask names them instead of the families,
+      // so a revision registered by hand or by another deployment never runs.
+      TASK_DEFINITION_ARNS: Object.entries(this.taskDefinitions.taskDefinitionArns)
+        .map(([runtime, arn]) => `${runtime}=${arn}`)
+        .join(','),
+      ...(Object.values(catalog.runtimes).some((runtime) => runtime.imageDigest)
+        ? {
+            IMAGE_DIGESTS: Object.values(catalog.runtimes)
+              .flatMap((runtime) => (runtime.imageDigest ? [`${runtime.name}=${runtime.imageDigest}`] : []))
+              .join(','),
+          }
+        : {}),
       TIER_SIZING: Object.entries(catalog.tiers)
         .map(([tier, size]) => `${tier}=${size.cpu}/${size.memory}`)
         .join(','),
@@ -99,7 +118,9 @@ export class WorkspaceProvisionerStack extends Stack {
     });
 
     // What each function may do, and nothing more.
-    const putEvents = (grantee: IGrantable) => this.eventBus.bus.grantPutEventsTo(grantee);
+    // Only with the provisioner's source: a function never speaks as an upstream system.
+    const putEvents = (grantee: IGrantable) =>
+      this.eventBus.grantPutEventsAs(grantee, settings.provisionerSource);
     const records = (grantee: IGrantable) => this.idempotencyTable.grantRecordAccess(grantee);
     const runTask = (grantee: IGrantable) => this.taskDefinitions.grantRunTask(grantee);
     const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
@@ -143,6 +164,8 @@ export class WorkspaceProvisionerStack extends Stack {
       functions[name] = handler;
     }
     this.functions = functions as Record<FunctionName, HandlerFunction>;
+    const functionRoles = FUNCTION_NAMES.map((name) => this.functions[name].role);
+    this.eventBus.reserveSource(settings.provisionerSource, functionRoles);
 
     const flows = flowsFor({
       requestSources: settings.requestSources,
@@ -168,6 +191,7 @@ export class WorkspaceProvisionerStack extends Stack {
       ],
       clusterName: this.workspaceCluster.clusterName,
       ...(settings.alarmTopicArn ? { alarmTopicArn: settings.alarmTopicArn } : {}),
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
       provisionFailureAlarmThreshold: settings.provisionFailureAlarmThreshold,
       metricsNamespace: METRICS_NAMESPACE,
     });
@@ -182,6 +206,18 @@ export class WorkspaceProvisionerStack extends Stack {
     });
     new CfnOutput(this, 'ClusterArn', { value: this.workspaceCluster.clusterArn });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.operations.topic.topicArn,
+      description: 'SNS topic every alarm notifies; subscribe to it, or deploy with alarmTopicArn',
+    });
+    new CfnOutput(this, 'FunctionRoleArns', {
+      value: Fn.join(
+        ',',
+        functionRoles.map((role) => role.roleArn),
+      ),
+      description:
+        "Roles of the provisioner's functions: the only principals that may put events with its source",
+    });
   }
 }
 

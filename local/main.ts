@@ -34,22 +34,8 @@ async function main(): Promise<number> {
     process.stderr.write(`npm start: the local stack did not start: ${(error as Error).message}${hint}\n`);
     return 1;
   }
-  const { recovered } = stack;
-  if (
-    recovered.routedOnStart +
-      recovered.queuedInvocations +
-      recovered.interruptedInvocations +
-      recovered.pendingRetries >
-    0
-  ) {
-    process.stdout.write(
-      `recovered from ${resolve(stack.stateDir)}: ${recovered.routedOnStart} event(s) routed, ` +
-        `${recovered.pendingRetries} delivery retr(y/ies) due, ${recovered.queuedInvocations} invocation(s) queued, ` +
-        `${recovered.interruptedInvocations} cut short and retried\n`,
-    );
-  }
-  process.stdout.write(`${readyLine(stack, command.options.stateDir)}\n`);
-
+  // Signal handlers go in before the ready line: whoever reads that line may signal at once, and a
+  // SIGTERM that arrives before the handler exists kills the process without a graceful stop.
   const stopped = new Promise<number>((resolveExit) => {
     const stop = (signal: NodeJS.Signals) => {
       process.stdout.write(`${signal}: stopping the local stack\n`);
@@ -66,6 +52,22 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const { recovered } = stack;
+  if (
+    recovered.routedOnStart +
+      recovered.queuedInvocations +
+      recovered.interruptedInvocations +
+      recovered.pendingRetries >
+    0
+  ) {
+    process.stdout.write(
+      `recovered from ${resolve(stack.stateDir)}: ${recovered.routedOnStart} event(s) routed, ` +
+        `${recovered.pendingRetries} delivery retr(y/ies) due, ${recovered.queuedInvocations} invocation(s) queued, ` +
+        `${recovered.interruptedInvocations} cut short and retried\n`,
+    );
+  }
+  process.stdout.write(`${readyLine(stack, command.options.stateDir)}\n`);
+
   return stopped;
 }
 

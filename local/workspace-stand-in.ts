@@ -5,8 +5,11 @@
  *
  * - prints the NAMES of its environment variables (never their values, except the non-secret
  *   `WORKSPACE_*` ones), leaving out names that look like they carry secrets;
- * - listens on `PORT` (default 8000) on loopback and answers every request with
- *   200 `{"status":"ok","workspaceId":...}`;
+ * - listens on `PORT` (default 8000) on loopback, so under the `process` driver no other machine
+ *   reaches it; with `--listen-all-interfaces` (the stand-in image's CMD) on every interface instead,
+ *   since a container's published port reaches it through the container's own interface. A flag, not
+ *   an environment variable, so a provision request's `env` cannot open it up; and answers every
+ *   request with 200 `{"status":"ok","workspaceId":...}`;
  * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
  * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
  *   local stack that spawned it is gone).
@@ -20,6 +23,7 @@ const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY
 const environment = process.env;
 const workspaceId = environment.WORKSPACE_ID ?? 'unknown';
 const port = Number(environment.PORT ?? 8000);
+const listenHost = process.argv.includes('--listen-all-interfaces') ? '0.0.0.0' : '127.0.0.1';
 
 const names = Object.keys(environment).sort();
 const shown = names.filter((name) => !SECRET_LOOKING.test(name));
@@ -56,6 +60,6 @@ if (process.argv.includes('--exit-with-parent')) {
   process.stdin.resume();
 }
 
-server.listen(port, '127.0.0.1', () => {
-  console.log(`workspace-stand-in: ready on http://127.0.0.1:${port} (workspace ${workspaceId})`);
+server.listen(port, listenHost, () => {
+  console.log(`workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${workspaceId})`);
 });

@@ -28,7 +28,9 @@ export const FUNCTION_ENVIRONMENT = {
       'ASSIGN_PUBLIC_IP',
       'IMAGE_REGISTRY',
       'IMAGE_TAG',
+      'IMAGE_DIGESTS',
       'TIER_SIZING',
+      'TASK_DEFINITION_ARNS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_TRACE_ENABLED',
@@ -138,20 +140,29 @@ export interface CatalogEnvironment {
   readonly tag?: string;
   /** `1=256/512,2=512/1024`: parsed and checked by the catalog. */
   readonly tierSizing?: string;
+  /** `claude-code=sha256:…,codex=sha256:…`: images pinned by digest. */
+  readonly imageDigests?: string;
+  /** `claude-code=arn:…:task-definition/workspace-claude-code:7,…`: the revisions RunTask runs. */
+  readonly taskDefinitionArns?: string;
 }
 
 /**
- * `IMAGE_REGISTRY`, `IMAGE_TAG` and `TIER_SIZING`, each optional (the catalog file's values are the
- * defaults). They stay text here, so this module needs no catalog: `deploymentCatalog` applies them.
+ * `IMAGE_REGISTRY`, `IMAGE_TAG`, `IMAGE_DIGESTS`, `TIER_SIZING` and `TASK_DEFINITION_ARNS`, each
+ * optional (the catalog file's values, and RunTask by family, are the defaults). They stay text
+ * here, so this module needs no catalog: `deploymentCatalog` applies them.
  */
 export function readCatalogEnvironment(env: Environment = process.env): CatalogEnvironment {
   const registry = optionalEnvVar('IMAGE_REGISTRY', env);
   const tag = optionalEnvVar('IMAGE_TAG', env);
+  const imageDigests = optionalEnvVar('IMAGE_DIGESTS', env);
   const tierSizing = optionalEnvVar('TIER_SIZING', env);
+  const taskDefinitionArns = optionalEnvVar('TASK_DEFINITION_ARNS', env);
   return {
     ...(registry ? { registry } : {}),
     ...(tag ? { tag } : {}),
+    ...(imageDigests ? { imageDigests } : {}),
     ...(tierSizing ? { tierSizing } : {}),
+    ...(taskDefinitionArns ? { taskDefinitionArns } : {}),
   };
 }
 

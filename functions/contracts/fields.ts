@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import {
+  CODE_INJECTION_ENV_NAMES,
+  CODE_INJECTION_ENV_PREFIXES,
   FAILURE_CODES,
   KINDS,
   RESERVED_ENV_PREFIXES,
@@ -46,18 +48,36 @@ export const ENV_MAX_ENTRIES = 50;
 export const ENV_MAX_TOTAL_BYTES = 4096;
 
 /**
- * An env name: upper-case, and neither a name the system sets nor under a reserved prefix.
- * The refusals are in the regex itself (negative lookaheads) so the JSON Schema carries them too.
+ * An env name: upper-case, and neither a name the system sets, nor under a reserved prefix, nor a
+ * name that makes a loader or interpreter run code (`LD_PRELOAD`, `NODE_OPTIONS`, ...). The refusals
+ * are in the regex itself (negative lookaheads) so the JSON Schema carries them too.
  */
 export const ENV_NAME_PATTERN = new RegExp(
-  `^(?!(?:${RESERVED_ENV_PREFIXES.join('|')}))(?!(?:${SYSTEM_ENV_NAMES.join('|')})$)[A-Z][A-Z0-9_]*$`,
+  `^(?!(?:${[...RESERVED_ENV_PREFIXES, ...CODE_INJECTION_ENV_PREFIXES].join('|')}))` +
+    `(?!(?:${[...SYSTEM_ENV_NAMES, ...CODE_INJECTION_ENV_NAMES].join('|')})$)[A-Z][A-Z0-9_]*$`,
 );
 
-const envName = z.string().regex(ENV_NAME_PATTERN, {
-  error: (issue) =>
-    `env name ${JSON.stringify(issue.input)} is not allowed: names match ^[A-Z][A-Z0-9_]*$, and ` +
-    `${SYSTEM_ENV_NAMES.join(', ')} and the prefixes ${RESERVED_ENV_PREFIXES.join(', ')} are reserved`,
-});
+const injects = (name: string): boolean =>
+  CODE_INJECTION_ENV_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
+  (CODE_INJECTION_ENV_NAMES as readonly string[]).includes(name);
+
+/** Why an env name is refused, naming it; the message for every name ENV_NAME_PATTERN refuses. */
+export function envNameProblem(name: unknown): string {
+  const quoted = JSON.stringify(name);
+  if (typeof name === 'string' && injects(name)) {
+    return (
+      `env name ${quoted} is not allowed: loaders and interpreters read it to run code, so a request ` +
+      `may not set it (refused: ${CODE_INJECTION_ENV_PREFIXES.map((prefix) => `${prefix}*`).join(', ')}, ` +
+      `${CODE_INJECTION_ENV_NAMES.join(', ')})`
+    );
+  }
+  return (
+    `env name ${quoted} is not allowed: names match ^[A-Z][A-Z0-9_]*$, and ` +
+    `${SYSTEM_ENV_NAMES.join(', ')} and the prefixes ${RESERVED_ENV_PREFIXES.join(', ')} are reserved`
+  );
+}
+
+const envName = z.string().regex(ENV_NAME_PATTERN, { error: (issue) => envNameProblem(issue.input) });
 
 /** UTF-8 bytes of every name and value together. */
 export const envTotalBytes = (env: Record<string, string>): number => {

@@ -76,6 +76,39 @@ export const SYSTEM_ENV_NAMES = [
 /** Environment name prefixes reserved for the platform. */
 export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_'] as const;
 
+/**
+ * Environment names that make a loader or an interpreter run code of the caller's choosing, refused
+ * in a request's `env` so a request can never take over a workspace process (or, under the local
+ * `process` driver, the developer's machine). Chosen from what the workspace runtimes and the
+ * programs in their images read at start: the dynamic loaders, Node.js (claude-code, codex,
+ * openclaw), Python (hermes), the shells that run entrypoints, and the JVM, Ruby and Perl, which
+ * images commonly carry. Sources in test/unit/contracts/env-injection.test.ts.
+ */
+export const CODE_INJECTION_ENV_PREFIXES = ['LD_', 'DYLD_'] as const;
+export const CODE_INJECTION_ENV_NAMES = [
+  'NODE_OPTIONS',
+  'NODE_REPL_EXTERNAL_MODULE',
+  'BASH_ENV',
+  'ENV',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'PS4',
+  'PROMPT_COMMAND',
+  'PYTHONSTARTUP',
+  'PYTHONWARNINGS',
+  'PYTHONBREAKPOINT',
+  'PYTHONINSPECT',
+  'PYTHONHOME',
+  'JAVA_TOOL_OPTIONS',
+  'JDK_JAVA_OPTIONS',
+  'RUBYOPT',
+  'PERL5OPT',
+  'PERL5LIB',
+  'PERLLIB',
+  'GCONV_PATH',
+  'GLIBC_TUNABLES',
+] as const;
+
 /** ECS conventions shared by CDK, the core and the local stack. */
 export const CONTAINER_NAME = 'workspace';
 export const FAMILY_PREFIX = 'workspace-';

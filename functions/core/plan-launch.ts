@@ -84,7 +84,8 @@ const isReservedEnvName = (name: string): boolean =>
   RESERVED_ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
 
 /**
- * Plans the launch of a validated request: the family and plain per-runtime image (the kind never
+ * Plans the launch of a validated request: the task definition (the deployment's pinned revision,
+ * else the family) and plain per-runtime image (the kind never
  * picks the image), cpu and memory by tier, the environment, the tags, `startedBy` and the
  * deterministic `clientToken`.
  *
@@ -147,7 +148,8 @@ export function planLaunch(
     memory: size.memory,
     runTaskInput: {
       cluster: target.cluster,
-      taskDefinition: runtime.family,
+      // The exact revision this deployment registered, where it pinned one; else the family.
+      taskDefinition: runtime.taskDefinition,
       launchType: 'FARGATE',
       count: 1,
       clientToken: clientTokenFor(request.workspaceId, request.requestId),

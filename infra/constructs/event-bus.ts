@@ -1,5 +1,14 @@
+import { Annotations } from 'aws-cdk-lib';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { AccountPrincipal, AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  AccountPrincipal,
+  AnyPrincipal,
+  Effect,
+  Grant,
+  type IGrantable,
+  type IRole,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EventBusSettings } from '#infra/settings.ts';
 
@@ -24,13 +33,20 @@ export interface WorkspaceEventBusProps {
   readonly publisherSources?: readonly string[];
 }
 
-/** The `workspaces` bus (or an imported one), with an optional publisher resource policy. */
+/** Sid of the statement that reserves the provisioner's source. */
+export const RESERVED_SOURCE_SID = 'OnlyProvisionerFunctionsUseProvisionerSource';
+
+/**
+ * The `workspaces` bus (or an imported one), with an optional publisher resource policy and the
+ * statement that keeps the provisioner's own source for the provisioner's functions.
+ */
 export class WorkspaceEventBus extends Construct {
   readonly bus: IEventBus;
   /** What handlers pass to PutEvents: the bus name, or the ARN of a bus imported by ARN. */
   readonly busNameOrArn: string;
   /** Whether this stack created the bus. */
   readonly created: boolean;
+  private readonly createdBus?: EventBus;
 
   constructor(scope: Construct, id: string, props: WorkspaceEventBusProps) {
     super(scope, id);
@@ -72,6 +88,7 @@ export class WorkspaceEventBus extends Construct {
       description: 'Workspace lifecycle requests and the events of the workspace provisioner',
     });
     this.bus = bus;
+    this.createdBus = bus;
     this.busNameOrArn = bus.eventBusName;
     this.created = true;
 
@@ -100,5 +117,75 @@ export class WorkspaceEventBus extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * `events:PutEvents` on this bus, only with `source` as the event source. Condition keys: see
+   * `reserveSource`.
+   */
+  grantPutEventsAs(grantee: IGrantable, source: string): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.bus.eventBusArn],
+      conditions: { StringEquals: { 'events:source': source } },
+    });
+  }
+
+  /**
+   * The statement that denies `events:PutEvents` with `source` to every principal but `roles`.
+   * `events:source` is the Source of the entry being put (EventBridge condition keys,
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html), and
+   * `aws:PrincipalArn` is, for a Lambda function's assumed-role session, the ARN of the role itself
+   * (IAM global condition keys,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+   * An explicit deny in a resource policy wins over any allow, in this account or another.
+   */
+  reservedSourceStatement(source: string, roleArns: readonly string[]): PolicyStatement {
+    return new PolicyStatement({
+      sid: RESERVED_SOURCE_SID,
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['events:PutEvents'],
+      resources: [this.bus.eventBusArn],
+      conditions: {
+        StringEquals: { 'events:source': source },
+        ArnNotEquals: { 'aws:PrincipalArn': [...roleArns] },
+      },
+    });
+  }
+
+  /**
+   * Reserves `source` for `roles`: on the created bus, as a statement of its resource policy; on an
+   * imported bus, whose policy this stack does not own, as a synth warning that prints the statement
+   * to add where that bus is managed (the role ARNs are in the `FunctionRoleArns` output).
+   */
+  reserveSource(source: string, roles: readonly IRole[]): void {
+    if (this.createdBus) {
+      this.createdBus.addToResourcePolicy(
+        this.reservedSourceStatement(
+          source,
+          roles.map((role) => role.roleArn),
+        ),
+      );
+      return;
+    }
+    const statement = {
+      Sid: RESERVED_SOURCE_SID,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: this.busNameOrArn.startsWith('arn:')
+        ? this.busNameOrArn
+        : `arn:aws:events:<region>:<account>:event-bus/${this.busNameOrArn}`,
+      Condition: {
+        StringEquals: { 'events:source': source },
+        ArnNotEquals: { 'aws:PrincipalArn': ['<each ARN of the FunctionRoleArns stack output>'] },
+      },
+    };
+    Annotations.of(this).addWarningV2(
+      'workspace-provisioner:reserve-provisioner-source',
+      `The imported bus ${this.busNameOrArn} does not reserve the source "${source}": anyone allowed to put events on it can forge the provisioner's events. Add this statement to the bus's resource policy where the bus is managed, with the role ARNs from the FunctionRoleArns output after deploy:\n${JSON.stringify(statement, null, 2)}`,
+    );
   }
 }

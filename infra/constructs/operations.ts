@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -12,7 +12,10 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '#wiring/names.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -30,9 +33,14 @@ export interface OperationsProps {
   readonly clusterName: string;
   /**
    * SNS topic for alarm and OK notifications.
-   * @default none: alarms change state without notifying
+   * @default a topic of the stack's own, encrypted with its own KMS key
    */
   readonly alarmTopicArn?: string;
+  /**
+   * Email address subscribed to the stack's own alarm topic; not with `alarmTopicArn`.
+   * @default none
+   */
+  readonly alarmEmail?: string;
   /**
    * `Workspace Provision Failed` events per 5 minutes that raise the failure-rate alarm.
    * @default 5
@@ -55,19 +63,28 @@ const PERIOD = Duration.minutes(5);
 export class Operations extends Construct {
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
-  private readonly topic?: ITopic;
+  /** Where every alarm and OK notification goes. */
+  readonly topic: ITopic;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const threshold = props.provisionFailureAlarmThreshold ?? 5;
     const namespace = props.metricsNamespace ?? METRICS_NAMESPACE;
     this.node.addValidation({
-      validate: () =>
-        Number.isInteger(threshold) && threshold >= 1
+      validate: () => [
+        ...(Number.isInteger(threshold) && threshold >= 1
           ? []
-          : [`provisionFailureAlarmThreshold must be a whole number of at least 1; got ${threshold}`],
+          : [`provisionFailureAlarmThreshold must be a whole number of at least 1; got ${threshold}`]),
+        ...(props.alarmEmail && props.alarmTopicArn
+          ? [
+              'alarmEmail subscribes to the topic this construct creates; it cannot be combined with alarmTopicArn',
+            ]
+          : []),
+      ],
     });
-    if (props.alarmTopicArn) this.topic = Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+    this.topic = props.alarmTopicArn
+      ? Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+      : this.createAlarmTopic(props.alarmEmail);
 
     for (const dlq of props.deadLetterQueues) {
       this.addAlarm(`${dlq.name}DlqDepth`, {
@@ -194,6 +211,49 @@ export class Operations extends Construct {
     );
   }
 
+  /**
+   * An SNS topic encrypted with a key of its own, reachable over TLS only, that CloudWatch alarms of
+   * this account may publish to. CloudWatch needs `kms:Decrypt` and `kms:GenerateDataKey*` on the key
+   * to publish to an encrypted topic (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+   * without them every notification is dropped, silently.
+   */
+  private createAlarmTopic(email: string | undefined): Topic {
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Workspace provisioner alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+    };
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsEncryptNotifications',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOurAlarms,
+      }),
+    );
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Workspace provisioner alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
+    if (email) topic.addSubscription(new EmailSubscription(email));
+    return topic;
+  }
+
   private addAlarm(
     id: string,
     options: { metric: IMetric; description: string; threshold?: number; evaluationPeriods?: number },
@@ -207,10 +267,8 @@ export class Operations extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,
     });
-    if (this.topic) {
-      alarm.addAlarmAction(new SnsAction(this.topic));
-      alarm.addOkAction(new SnsAction(this.topic));
-    }
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    alarm.addOkAction(new SnsAction(this.topic));
     this.alarms.push(alarm);
     return alarm;
   }

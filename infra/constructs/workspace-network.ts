@@ -2,8 +2,12 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  InterfaceVpcEndpointAwsService,
   type ISecurityGroup,
   type IVpc,
+  Peer,
+  Port,
   SecurityGroup,
   SubnetType,
   Vpc,
@@ -18,6 +22,23 @@ export interface WorkspaceNetworkProps {
    * @default a new VPC across two zones with public and private subnets, one NAT gateway and flow logs
    */
   readonly importedVpc?: ImportedVpcSettings;
+  /**
+   * Zones the created VPC spans.
+   * @default 2
+   */
+  readonly zones?: number;
+  /**
+   * NAT gateways of the created VPC, from 1 to `zones`.
+   * @default one per zone, so that an outage of one zone leaves the others their way out
+   */
+  readonly natGateways?: number;
+  /**
+   * Interface endpoints in the created VPC for ECR (api and dkr), CloudWatch Logs and Secrets
+   * Manager, so that image pulls, logs and secrets stay off the NAT gateways. The S3 gateway
+   * endpoint (image layers live in S3) is always added; it has no hourly cost.
+   * @default false
+   */
+  readonly interfaceEndpoints?: boolean;
   /**
    * Existing security groups for the tasks; only with `importedVpc`.
    * @default a new security group with egress only
@@ -43,11 +64,20 @@ export class WorkspaceNetwork extends Construct {
   constructor(scope: Construct, id: string, props: WorkspaceNetworkProps = {}) {
     super(scope, id);
     const imported = props.importedVpc;
+    const zones = props.zones ?? 2;
+    const natGateways = props.natGateways ?? zones;
     this.node.addValidation({
-      validate: () =>
-        props.securityGroupIds?.length && !imported
+      validate: () => [
+        ...(props.securityGroupIds?.length && !imported
           ? ['securityGroupIds need importedVpc: existing security groups belong to an existing VPC']
-          : [],
+          : []),
+        ...(!Number.isInteger(natGateways) || natGateways < 1 || natGateways > zones
+          ? [`natGateways must be a whole number from 1 to ${zones} (the zones); got ${natGateways}`]
+          : []),
+        ...(imported && (props.natGateways !== undefined || props.interfaceEndpoints)
+          ? ['natGateways and interfaceEndpoints apply to a created VPC, not to importedVpc']
+          : []),
+      ],
     });
 
     if (imported) {
@@ -61,8 +91,8 @@ export class WorkspaceNetwork extends Construct {
       });
     } else {
       const vpc = new Vpc(this, 'Vpc', {
-        maxAzs: 2,
-        natGateways: 1,
+        maxAzs: zones,
+        natGateways,
         restrictDefaultSecurityGroup: false,
         subnetConfiguration: [
           { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
@@ -79,6 +109,10 @@ export class WorkspaceNetwork extends Construct {
           }),
         ),
       });
+      vpc.addGatewayEndpoint('S3Endpoint', {
+        service: GatewayVpcEndpointAwsService.S3,
+        subnets: [{ subnetType: SubnetType.PRIVATE_WITH_EGRESS }],
+      });
       this.vpc = vpc;
     }
 
@@ -93,7 +127,41 @@ export class WorkspaceNetwork extends Construct {
             allowAllOutbound: true,
           }),
         ];
+    if (props.interfaceEndpoints && !imported) this.addInterfaceEndpoints(this.vpc, this.securityGroups);
     this.subnetIds = this.vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
     this.securityGroupIds = this.securityGroups.map((group) => group.securityGroupId);
+  }
+  /**
+   * Interface endpoints that only the tasks' security groups reach: on Fargate the image pull, the
+   * log shipping and secret retrieval go out through the task's own network interface.
+   */
+  private addInterfaceEndpoints(vpc: IVpc, taskGroups: readonly ISecurityGroup[]): void {
+    const endpointGroup = new SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: 'Interface endpoints: HTTPS from the workspace tasks only',
+      allowAllOutbound: false,
+    });
+    for (const group of taskGroups) {
+      endpointGroup.addIngressRule(
+        Peer.securityGroupId(group.securityGroupId),
+        Port.tcp(443),
+        'HTTPS from the workspace tasks',
+      );
+    }
+    for (const [id, service] of [
+      ['EcrApiEndpoint', InterfaceVpcEndpointAwsService.ECR],
+      ['EcrDockerEndpoint', InterfaceVpcEndpointAwsService.ECR_DOCKER],
+      ['LogsEndpoint', InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+      ['SecretsManagerEndpoint', InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+    ] as const) {
+      vpc.addInterfaceEndpoint(id, {
+        service,
+        privateDnsEnabled: true,
+        subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [endpointGroup],
+        // Not open to the whole VPC CIDR (CDK's default): the rule above admits the tasks only.
+        open: false,
+      });
+    }
   }
 }

@@ -1,5 +1,5 @@
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
-import { ContainerImage, FargateTaskDefinition, LogDrivers } from 'aws-cdk-lib/aws-ecs';
+import { Annotations, Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ContainerImage, FargateTaskDefinition, LinuxParameters, LogDrivers } from 'aws-cdk-lib/aws-ecs';
 import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -21,12 +21,40 @@ export interface WorkspaceTaskDefinitionsProps {
   readonly logRetention?: RetentionDays;
 }
 
+/**
+ * Tags that name whatever was pushed last rather than one build. A runtime on one of these without a
+ * digest may run different code after any push, and two tasks of one deployment may differ.
+ */
+export const MOVING_TAGS: readonly string[] = [
+  'latest',
+  'main',
+  'master',
+  'dev',
+  'develop',
+  'edge',
+  'nightly',
+  'canary',
+  'next',
+  'stable',
+  'head',
+  'trunk',
+];
+
+/**
+ * How long ECS waits after SIGTERM before SIGKILL. Fargate's maximum is 120 seconds (ContainerDefinition
+ * `stopTimeout`, https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html);
+ * the default of 30 is short for an agent finishing a turn and flushing its state.
+ */
+export const WORKSPACE_STOP_TIMEOUT = Duration.seconds(120);
+
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn][/path]` */
 const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(\/(.+))?$/;
 
 /**
  * One Fargate task definition per catalog runtime: family `workspace-<runtime>`, container
- * `workspace`, the plain per-runtime image and awslogs logging. The task role has no permissions;
+ * `workspace`, the plain per-runtime image (by digest when the catalog pins one), an init process
+ * as PID 1 that reaps zombies and forwards SIGTERM, the longest stop timeout Fargate allows, and
+ * awslogs logging to the stack's container log group. The task role has no permissions;
  * the execution role may only write the container logs (and pull from ECR when the registry is
  * ECR). Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
  */
@@ -39,6 +67,8 @@ export class WorkspaceTaskDefinitions extends Construct {
   readonly families: readonly string[];
   /** `arn:<partition>:ecs:<region>:<account>:task-definition/<family>:` per family. */
   readonly taskDefinitionArnPrefixes: readonly string[];
+  /** The revision ARN this deployment registers, per runtime: what RunTask runs and IAM allows. */
+  readonly taskDefinitionArns: Readonly<Record<string, string>>;
   private readonly clusterArn: string;
   private readonly taskArns: string;
 
@@ -82,10 +112,25 @@ export class WorkspaceTaskDefinitions extends Construct {
         essential: true,
         portMappings: [{ containerPort: runtime.containerPort }],
         logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: runtime.name }),
+        // The images start a shell entrypoint as root, chown /configs and /workspace, then drop to
+        // uid 1000; an init process as PID 1 forwards SIGTERM to that chain and reaps what it leaves.
+        linuxParameters: new LinuxParameters(this, `LinuxParameters-${runtime.name}`, {
+          initProcessEnabled: true,
+        }),
+        stopTimeout: WORKSPACE_STOP_TIMEOUT,
       });
       taskDefinitions[runtime.name] = taskDefinition;
+      if (!runtime.imageDigest && MOVING_TAGS.includes(catalog.tag.toLowerCase())) {
+        Annotations.of(taskDefinition).addWarningV2(
+          'workspace-provisioner:moving-image-tag',
+          `workspace-${runtime.name} runs ${runtime.image}, a moving tag: a push to it changes what new workspaces run. Pin it with -c imageDigests=${runtime.name}=sha256:<digest>, or deploy a release tag with -c imageTag=<tag>.`,
+        );
+      }
     }
     this.taskDefinitions = taskDefinitions;
+    this.taskDefinitionArns = Object.fromEntries(
+      Object.entries(taskDefinitions).map(([name, definition]) => [name, definition.taskDefinitionArn]),
+    );
     this.families = runtimes.map((runtime) => runtime.family);
     this.taskDefinitionArnPrefixes = this.families.map(
       (family) => `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task-definition/${family}:`,
@@ -93,26 +138,19 @@ export class WorkspaceTaskDefinitions extends Construct {
   }
 
   /**
-   * What launching a workspace takes: `ecs:RunTask` on our families only, in our cluster only;
+   * What launching a workspace takes: `ecs:RunTask` on the exact revisions this deployment
+   * registered (never a family's other revisions), in our cluster only;
    * `iam:PassRole` on the task and execution roles, to ECS tasks only; and `ecs:TagResource` on
    * our cluster's tasks, only as part of RunTask (needed to launch with tags).
    */
   grantRunTask(grantee: IGrantable): Grant {
     const principal = grantee.grantPrincipal;
-    const familyArns = this.taskDefinitionArnPrefixes.map((prefix) => `${prefix}*`);
     const runTask = Grant.addToPrincipal({
       grantee,
       actions: ['ecs:RunTask'],
-      resourceArns: familyArns,
+      resourceArns: Object.values(this.taskDefinitionArns),
       conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
     });
-    for (const arn of familyArns) {
-      acknowledgeWildcardResource(
-        principal,
-        arn,
-        'RunTask takes the latest active revision of a workspace family; the wildcard covers revision numbers of this one family only, and ecs:cluster limits it to our cluster.',
-      );
-    }
     const passRole = Grant.addToPrincipal({
       grantee,
       actions: ['iam:PassRole'],

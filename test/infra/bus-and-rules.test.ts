@@ -1,10 +1,13 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import type { RawContext } from '#infra/settings.ts';
 import { DEFAULT_TARGET_RETRY, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
-import { FUNCTIONS } from '#wiring/functions.ts';
+import { FUNCTION_NAMES, FUNCTIONS } from '#wiring/functions.ts';
 import { ecsArn, resourcesOf, synth } from './fixtures.ts';
 
 const { stack, template } = synth();
+const pascalName = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
 const rules = resourcesOf(template, 'AWS::Events::Rule');
 const flowRuleId = (flowId: string): string => {
   const ids = Object.keys(rules).filter((id) => id.startsWith(`Rules${flowId}`));
@@ -20,10 +23,82 @@ const flows = flowsFor({
 });
 
 describe('event bus', () => {
-  it('creates the workspaces bus with no resource policy by default', () => {
+  it('creates the workspaces bus whose only default policy statement reserves the provisioner source', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'workspaces' });
-    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 1);
+    // Grants nobody anything by default: the one statement is a deny.
+    for (const policy of Object.values(resourcesOf(template, 'AWS::Events::EventBusPolicy'))) {
+      expect((policy.Properties.Statement as { Effect: string }).Effect).toBe('Deny');
+    }
   });
+
+  it('denies PutEvents with the provisioner source to every principal but the six function roles', () => {
+    // `events:source` is the entry's Source (EventBridge condition keys,
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html); `aws:PrincipalArn`
+    // is the role ARN for a role session, with ArnNotEquals excepting exactly those ARNs (IAM global
+    // condition keys, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+    const roleArns = FUNCTION_NAMES.map((name) => ({
+      'Fn::GetAtt': [Match.stringLikeRegexp(`^${pascalName(name)}Role`), 'Arn'],
+    }));
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      EventBusName: { Ref: Match.stringLikeRegexp('^EventBus') },
+      Statement: {
+        Sid: Match.stringLikeRegexp('OnlyProvisionerFunctionsUseProvisionerSource$'),
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventBus'), 'Arn'] },
+        Condition: {
+          StringEquals: { 'events:source': 'platform.provisioner' },
+          ArnNotEquals: { 'aws:PrincipalArn': roleArns },
+        },
+      },
+    });
+  });
+
+  it('reserves a custom provisioner source', () => {
+    synth({ provisionerSource: 'acme.provisioner' }).template.hasResourceProperties(
+      'AWS::Events::EventBusPolicy',
+      {
+        Statement: Match.objectLike({
+          Effect: 'Deny',
+          Condition: Match.objectLike({ StringEquals: { 'events:source': 'acme.provisioner' } }),
+        }),
+      },
+    );
+  });
+
+  it.each([
+    ['by ARN', { existingEventBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/platform-events' }],
+    ['by name', { existingEventBusName: 'platform-events' }],
+  ] as Array<[string, RawContext]>)(
+    'prints the statement to add for a bus imported %s, and outputs the function roles',
+    (_, context) => {
+      const { stack, template: imported } = synth(context);
+      imported.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+      const warnings = Annotations.fromStack(stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('does not reserve the source "platform.provisioner"'),
+      );
+      expect(warnings).toHaveLength(1);
+      const text = String(warnings[0]?.entry.data);
+      const statement = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as Record<
+        string,
+        unknown
+      >;
+      expect(statement).toMatchObject({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: expect.stringMatching(/^arn:aws:events:.*:event-bus\/platform-events$/),
+        Condition: {
+          StringEquals: { 'events:source': 'platform.provisioner' },
+          ArnNotEquals: { 'aws:PrincipalArn': [expect.stringContaining('FunctionRoleArns')] },
+        },
+      });
+      expect(imported.findOutputs('FunctionRoleArns')).not.toEqual({});
+    },
+  );
 
   it('lets only the publisher accounts put events, and only with a request source', () => {
     const { template: withPublishers } = synth({ publisherAccountIds: '111122223333,444455556666' });

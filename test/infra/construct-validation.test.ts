@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkspaceEventBus } from '#infra/constructs/event-bus.ts';
 import { FlowRules } from '#infra/constructs/flow-rules.ts';
 import { HandlerFunction } from '#infra/constructs/handler-function.ts';
+import { Operations } from '#infra/constructs/operations.ts';
 import { WorkspaceNetwork } from '#infra/constructs/workspace-network.ts';
 import { FUNCTIONS } from '#wiring/functions.ts';
 
@@ -52,6 +53,38 @@ describe('construct validation at synth', () => {
     const stack = stackFor();
     new WorkspaceNetwork(stack, 'Network', { securityGroupIds: ['sg-0123456789abcdef0'] });
     expect(synthErrors(stack)).toContain('securityGroupIds need importedVpc');
+  });
+
+  it.each([0, 3, 1.5])('refuses %s NAT gateways for a two-zone VPC', (natGateways) => {
+    const stack = stackFor();
+    new WorkspaceNetwork(stack, 'Network', { zones: 2, natGateways });
+    expect(synthErrors(stack)).toContain('natGateways must be a whole number from 1 to 2');
+  });
+
+  it('refuses NAT and endpoint options for an imported VPC', () => {
+    const stack = stackFor();
+    new WorkspaceNetwork(stack, 'Network', {
+      importedVpc: {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a'],
+        privateSubnetIds: ['subnet-0aaa1111'],
+      },
+      interfaceEndpoints: true,
+    });
+    expect(synthErrors(stack)).toContain('natGateways and interfaceEndpoints apply to a created VPC');
+  });
+
+  it('refuses an alarm email together with an existing alarm topic', () => {
+    const stack = stackFor();
+    new Operations(stack, 'Operations', {
+      rules: [],
+      functions: [],
+      deadLetterQueues: [],
+      clusterName: 'workspaces',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+      alarmEmail: 'oncall@example.com',
+    });
+    expect(synthErrors(stack)).toContain('alarmEmail subscribes to the topic this construct creates');
   });
 
   it('refuses publishers on an imported bus', () => {

@@ -1,7 +1,9 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { imageFor, loadCatalog } from '#config/catalog.ts';
 import { KINDS } from '#contracts/names.ts';
+import { MOVING_TAGS } from '#infra/constructs/workspace-task-definitions.ts';
+import { CREATED_VPC_ZONES } from '#infra/settings.ts';
 import { ecsArn, IMPORTS, resourcesOf, statementsOfRole, synth } from './fixtures.ts';
 
 const { template } = synth();
@@ -85,6 +87,67 @@ describe('task definitions', () => {
     });
   });
 
+  it('pins a runtime image by digest with imageDigests', () => {
+    const digest = `sha256:${'3f'.repeat(32)}`;
+    const { template: pinned } = synth({ imageDigests: `codex=${digest}` });
+    pinned.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'workspace-codex',
+      ContainerDefinitions: [
+        Match.objectLike({ Image: `ghcr.io/molecule-ai/workspace-template-codex@${digest}` }),
+      ],
+    });
+    pinned.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'workspace-hermes',
+      ContainerDefinitions: [
+        Match.objectLike({ Image: imageFor('ghcr.io/molecule-ai', 'hermes', 'latest') }),
+      ],
+    });
+  });
+
+  const movingTagWarnings = (context: Record<string, string>) =>
+    Annotations.fromStack(synth(context).stack)
+      .findWarning('*', Match.stringLikeRegexp('a moving tag'))
+      .map((warning) => String(warning.entry.data));
+
+  it.each(MOVING_TAGS)('warns at synth for every runtime on the moving tag %s without a digest', (tag) => {
+    const warnings = movingTagWarnings({ imageTag: tag });
+    expect(warnings).toHaveLength(runtimes.length);
+    for (const runtime of runtimes) {
+      expect(warnings.some((warning) => warning.includes(`workspace-template-${runtime}:${tag}`))).toBe(true);
+    }
+  });
+
+  it.each([
+    ['a release tag', { imageTag: 'v1.4.2' }, 0],
+    ['a digest for one runtime', { imageDigests: `codex=sha256:${'3f'.repeat(32)}` }, runtimes.length - 1],
+  ])('does not warn for %s', (_, context, expected) => {
+    expect(movingTagWarnings(context)).toHaveLength(expected);
+  });
+
+  it.each(runtimes)(
+    'runs workspace-%s with an init process and the longest stop timeout Fargate allows',
+    (runtime) => {
+      // Fargate's maximum stopTimeout is 120 seconds (ContainerDefinition, ECS API reference,
+      // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html).
+      expect(containersOf(`workspace-${runtime}`)[0]).toMatchObject({
+        LinuxParameters: { InitProcessEnabled: true },
+        StopTimeout: 120,
+      });
+      // What was left out, and why, is in docs/decisions/014-task-defaults.md.
+      expect(containersOf(`workspace-${runtime}`)[0]).not.toHaveProperty('User');
+      expect(containersOf(`workspace-${runtime}`)[0]).not.toHaveProperty('ReadonlyRootFilesystem');
+    },
+  );
+
+  it("keeps the container logs in the stack's own log group, with the retention option", () => {
+    const groups = resourcesOf(synth({ logRetentionDays: '90' }).template, 'AWS::Logs::LogGroup');
+    const containerLogs = Object.entries(groups).filter(([id]) =>
+      id.startsWith('TaskDefinitionsContainerLogs'),
+    );
+    expect(containerLogs).toHaveLength(1);
+    expect(containerLogs[0]?.[1].Properties.RetentionInDays).toBe(90);
+  });
+
   it('gives the task role no permissions', () => {
     expect(statementsOfRole(template, 'TaskDefinitionsTaskRole')).toEqual([]);
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -136,11 +199,73 @@ describe('cluster and network', () => {
     });
   });
 
-  it('creates a VPC across two zones with private subnets behind a NAT gateway, and flow logs', () => {
+  it('creates a VPC across two zones with private subnets behind a NAT gateway in each zone, and flow logs', () => {
     template.resourceCountIs('AWS::EC2::VPC', 1);
-    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.resourceCountIs('AWS::EC2::NatGateway', CREATED_VPC_ZONES);
     template.resourceCountIs('AWS::EC2::Subnet', 4);
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL' });
+    // Each private subnet leaves through the NAT gateway of its own zone.
+    const natRoutes = Object.values(resourcesOf(template, 'AWS::EC2::Route')).filter(
+      (route) => route.Properties.NatGatewayId !== undefined,
+    );
+    expect(natRoutes).toHaveLength(CREATED_VPC_ZONES);
+    expect(new Set(natRoutes.map((route) => JSON.stringify(route.Properties.NatGatewayId))).size).toBe(
+      CREATED_VPC_ZONES,
+    );
+  });
+
+  it('creates one NAT gateway with natGateways=1, for a cheap dev stack', () => {
+    synth({ natGateways: '1' }).template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  it('adds the S3 gateway endpoint to the private route tables, and no interface endpoint by default', () => {
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
+      RouteTableIds: [
+        { Ref: Match.stringLikeRegexp('^NetworkVpcprivateSubnet1RouteTable') },
+        { Ref: Match.stringLikeRegexp('^NetworkVpcprivateSubnet2RouteTable') },
+      ],
+    });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+  });
+
+  it('adds ECR, CloudWatch Logs and Secrets Manager interface endpoints with interfaceEndpoints=true', () => {
+    const { template: withEndpoints } = synth({ interfaceEndpoints: 'true' });
+    const interfaces = Object.values(resourcesOf(withEndpoints, 'AWS::EC2::VPCEndpoint')).filter(
+      (endpoint) => endpoint.Properties.VpcEndpointType === 'Interface',
+    );
+    const services = interfaces.map((endpoint) => JSON.stringify(endpoint.Properties.ServiceName));
+    expect(services.map((service) => service.replace(/^.*"\.?([a-z.]+)"\]\]\}$/, '$1')).sort()).toEqual([
+      'ecr.api',
+      'ecr.dkr',
+      'logs',
+      'secretsmanager',
+    ]);
+    for (const endpoint of interfaces) {
+      expect(endpoint.Properties).toMatchObject({
+        PrivateDnsEnabled: true,
+        SubnetIds: [
+          { Ref: expect.stringMatching(/^NetworkVpcprivateSubnet1Subnet/) },
+          { Ref: expect.stringMatching(/^NetworkVpcprivateSubnet2Subnet/) },
+        ],
+      });
+    }
+    // Only the tasks reach the endpoints, and only over HTTPS.
+    withEndpoints.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Interface endpoints'),
+      SecurityGroupIngress: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          SourceSecurityGroupId: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkTaskSecurityGroup'), 'GroupId'],
+          },
+          Description: Match.anyValue(),
+        },
+      ],
+    });
   });
 
   it('gives the tasks a security group with egress only', () => {
@@ -162,6 +287,7 @@ describe('cluster and network', () => {
       'AWS::EC2::NatGateway',
       'AWS::EC2::SecurityGroup',
       'AWS::EC2::FlowLog',
+      'AWS::EC2::VPCEndpoint',
       'AWS::ECS::Cluster',
       'AWS::ECS::ClusterCapacityProviderAssociations',
     ]) {

@@ -71,13 +71,43 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('allows ecs:RunTask only on the workspace families, only in our cluster', () => {
-    expect(statementWith('provision', 'ecs:RunTask')).toEqual({
+  it('allows ecs:RunTask only on the exact revisions this deployment registers, only in our cluster', () => {
+    const taskDefinitionIds = Object.entries(resourcesOf(template, 'AWS::ECS::TaskDefinition'))
+      .filter(([, definition]) =>
+        runtimes.some((runtime) => definition.Properties.Family === `workspace-${runtime}`),
+      )
+      .map(([id]) => id);
+    expect(taskDefinitionIds).toHaveLength(runtimes.length);
+    const statement = statementWith('provision', 'ecs:RunTask');
+    expect(statement).toEqual({
       Effect: 'Allow',
       Action: 'ecs:RunTask',
-      Resource: runtimes.map((runtime) => ecsArn(`:task-definition/workspace-${runtime}:*`)),
+      // Ref of an AWS::ECS::TaskDefinition is its revision ARN: `…:task-definition/<family>:<revision>`.
+      Resource: expect.arrayContaining(taskDefinitionIds.map((id) => ({ Ref: id }))),
       Condition: onOurCluster,
     });
+    expect(statement.Resource).toHaveLength(runtimes.length);
+    expect(JSON.stringify(statement)).not.toContain('*');
+  });
+
+  it('passes the provision function the revision ARN of each runtime', () => {
+    const provision = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find(
+      (fn) =>
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .POWERTOOLS_SERVICE_NAME === 'provision',
+    );
+    if (!provision) throw new Error('no provision function in the template');
+    const variables = (provision.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const [separator, parts] = (variables.TASK_DEFINITION_ARNS as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ];
+    expect(separator).toBe('');
+    const text = parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+    for (const runtime of runtimes) {
+      expect(text).toMatch(
+        new RegExp(`(^|,)${runtime}=\\{"Ref":"TaskDefinitionsTaskDefinition${runtime.replaceAll('-', '')}`),
+      );
+    }
   });
 
   it('allows iam:PassRole only on the task and execution roles, only to ECS tasks', () => {
@@ -135,13 +165,18 @@ describe('least-privilege IAM', () => {
     'deprovision',
     'timeout-sweep',
     'failure-reporter',
-  ] as FunctionName[])('allows %s to put events on the workspaces bus only', (name) => {
-    expect(statementWith(name, 'events:PutEvents')).toEqual({
-      Effect: 'Allow',
-      Action: 'events:PutEvents',
-      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventBus/), 'Arn'] },
-    });
-  });
+  ] as FunctionName[])(
+    'allows %s to put events on the workspaces bus only, and only with the provisioner source',
+    (name) => {
+      expect(statementWith(name, 'events:PutEvents')).toEqual({
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventBus/), 'Arn'] },
+        // Only as the provisioner: a function can never put an event with an upstream source.
+        Condition: { StringEquals: { 'events:source': 'platform.provisioner' } },
+      });
+    },
+  );
 
   it('gives the idempotency table item access, on the table only', () => {
     const statement = statementWith('provision', 'dynamodb:GetItem');

@@ -18,6 +18,15 @@ const CONFIGURATIONS: Array<[string, RawContext]> = [
       provisionReservedConcurrency: 'none',
     },
   ],
+  [
+    'its own alarm topic with an email, one NAT gateway, interface endpoints and pinned images',
+    {
+      alarmEmail: 'oncall@example.com',
+      natGateways: '1',
+      interfaceEndpoints: 'true',
+      imageDigests: `codex=sha256:${'3f'.repeat(32)}`,
+    },
+  ],
 ];
 
 /** Each configuration is built once; the checks below only read the tree. */

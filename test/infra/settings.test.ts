@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#config/errors.ts';
-import { CONTEXT_OPTIONS, parseSettings, type RawContext, settingsFromContext } from '#infra/settings.ts';
+import {
+  CONTEXT_OPTIONS,
+  CREATED_VPC_ZONES,
+  parseSettings,
+  type RawContext,
+  settingsFromContext,
+} from '#infra/settings.ts';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 const problemsOf = (raw: RawContext): string => {
@@ -13,6 +19,12 @@ const problemsOf = (raw: RawContext): string => {
     return (error as Error).message;
   }
   throw new Error('expected parseSettings to throw');
+};
+
+const IMPORTED_VPC: RawContext = {
+  vpcId: 'vpc-0123456789abcdef0',
+  availabilityZones: 'eu-west-1a,eu-west-1b',
+  privateSubnetIds: 'subnet-0aaa1111,subnet-0bbb2222',
 };
 
 describe('deployment settings', () => {
@@ -148,6 +160,88 @@ describe('deployment settings', () => {
     expect(() => settingsFromContext(app.node)).toThrow(
       'context option "vpcID" is unknown; did you mean "vpcId"?',
     );
+  });
+
+  it.each([
+    // A misspelling, a near miss and an option that never existed: each named, with its nearest option.
+    ['alarmTopic', 'alarmTopicArn'],
+    ['publisherAccountId', 'publisherAccountIds'],
+    ['natGateway', 'natGateways'],
+    ['imageDigest', 'imageDigests'],
+    ['existingBusName', 'existingEventBusName'],
+    ['vpcID', 'vpcId'],
+  ])('fails on the unknown context key %s, naming the nearest option %s', (key, nearest) => {
+    const app = new App({ context: { [key]: 'x' } });
+    expect(() => settingsFromContext(app.node)).toThrow(
+      `context option "${key}" is unknown; did you mean "${nearest}"?`,
+    );
+  });
+
+  it.each([
+    // Feature flags and the toolkit's own settings, as cdk.json and the CLI pass them.
+    ['@aws-cdk/core:checkSecretUsage', true],
+    ['@aws-cdk-containers/ecs-service-extensions:enableDefaultLogDriver', true],
+    ['aws:cdk:bundling-stacks', ['**']],
+    ['aws:cdk:enable-path-metadata', true],
+    ['aws:cdk:version-reporting', false],
+    // Cached lookups in cdk.context.json.
+    ['availability-zones:account=123456789012:region=eu-west-1', ['eu-west-1a']],
+    // Keys the CLI writes without a colon: `cdk cli-telemetry` and `cdk acknowledge`.
+    ['cli-telemetry', false],
+    ['acknowledged-issue-numbers', [12345]],
+    ['cdk-toolkit-setting', 'x'],
+  ])('leaves CDK its own context key %s', (key, value) => {
+    const app = new App({ context: { [key]: value } });
+    expect(() => settingsFromContext(app.node)).not.toThrow();
+  });
+
+  it('names every unknown key at once', () => {
+    const app = new App({ context: { alarmTopic: 'x', natGateway: '1' } });
+    expect(() => settingsFromContext(app.node)).toThrow(
+      /"alarmTopic" is unknown[\s\S]*"natGateway" is unknown/,
+    );
+  });
+
+  it('reads the network, alarm and digest options', () => {
+    const digest = `sha256:${'0'.repeat(64)}`;
+    const settings = parseSettings({
+      natGateways: '1',
+      interfaceEndpoints: 'true',
+      alarmEmail: 'oncall@example.com',
+      imageDigests: `codex=${digest}`,
+    });
+    expect(settings).toMatchObject({
+      natGateways: 1,
+      interfaceEndpoints: true,
+      alarmEmail: 'oncall@example.com',
+    });
+    expect(settings.catalog.runtimes.codex?.image).toBe(
+      `ghcr.io/molecule-ai/workspace-template-codex@${digest}`,
+    );
+    expect(parseSettings()).toMatchObject({ natGateways: CREATED_VPC_ZONES, interfaceEndpoints: false });
+    expect(parseSettings({ interfaceEndpoints: false }).interfaceEndpoints).toBe(false);
+  });
+
+  it.each([
+    [{ natGateways: '0' }, '"natGateways" must be a whole number from 1 to 2'],
+    [{ natGateways: '3' }, '"natGateways" must be a whole number from 1 to 2'],
+    [{ natGateways: 'one' }, '"natGateways" must be a whole number'],
+    [{ interfaceEndpoints: 'yes' }, '"interfaceEndpoints" must be true or false'],
+    [{ ...IMPORTED_VPC, natGateways: '1' }, '"natGateways" applies to the VPC the stack creates'],
+    [
+      { ...IMPORTED_VPC, interfaceEndpoints: 'true' },
+      '"interfaceEndpoints" applies to the VPC the stack creates',
+    ],
+    [{ alarmEmail: 'oncall' }, '"alarmEmail" must look like "oncall@example.com"'],
+    [
+      { alarmEmail: 'oncall@example.com', alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' },
+      '"alarmEmail" subscribes to the alarm topic the stack creates',
+    ],
+    [{ imageDigests: 'codex=sha256:abc' }, 'must be sha256: and 64 lower-case hex digits'],
+    [{ imageDigests: `nobody=sha256:${'0'.repeat(64)}` }, 'unknown runtime "nobody"'],
+    [{ imageDigests: 'codex' }, 'must look like <runtime>=<value>'],
+  ] as Array<[RawContext, string]>)('rejects %j, naming the option', (raw, expected) => {
+    expect(problemsOf(raw)).toContain(expected);
   });
 
   it('documents every context option in the deploy guide', () => {

@@ -95,8 +95,66 @@ describe('operations', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
-  it('sends no notifications without a topic', () => {
-    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+  it('sends alarm and OK notifications of every alarm to its own topic without alarmTopicArn', () => {
+    const topics = Object.keys(resourcesOf(template, 'AWS::SNS::Topic'));
+    expect(topics).toHaveLength(1);
+    const ownTopic = { Ref: topics[0] };
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ AlarmActions: [ownTopic], OKActions: [ownTopic] });
+    }
+    expect(template.findOutputs('AlarmTopicArn', { Value: ownTopic })).not.toEqual({});
+  });
+
+  it('encrypts its own topic with a rotated KMS key that CloudWatch alarms of this account may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OperationsAlarmTopicKey'), 'Arn'] },
+    });
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': Match.anyValue() },
+    };
+    // Without the key grant CloudWatch cannot publish to an encrypted topic, and notifications are
+    // dropped (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: fromOurAlarms,
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: fromOurAlarms,
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('subscribes alarmEmail to its own topic', () => {
+    synth({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: Match.stringLikeRegexp('^OperationsAlarmTopic') },
+    });
   });
 
   it('sends alarm and OK notifications to the configured topic', () => {
@@ -108,5 +166,9 @@ describe('operations', () => {
     for (const alarm of withTopic) {
       expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
     }
+    const custom = synth({ alarmTopicArn: topic }).template;
+    custom.resourceCountIs('AWS::SNS::Topic', 0);
+    custom.resourceCountIs('AWS::KMS::Key', 0);
+    expect(custom.findOutputs('AlarmTopicArn', { Value: topic })).not.toEqual({});
   });
 });

@@ -1,12 +1,23 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { TaskDriverUnavailableError } from '../errors.ts';
 import type { EcsTaskDefinition } from '../task-definitions.ts';
 import { containerCommand, containerEnvironment, type TaskRecord } from '../task-record.ts';
+import { daemonError, firstLine, runDocker as run } from './docker-cli.ts';
 import { findFreePort } from './local-ports.ts';
 import type { StoppedOutcome, TaskDriver, TaskDriverContext } from './types.ts';
 
 /** Label on every container the driver starts, holding the task ARN. */
 export const TASK_ARN_LABEL = 'local.ecs.task-arn';
+
+/**
+ * The container reasons of a task that never ran, as ECS names them (stopped task error codes,
+ * https://docs.aws.amazon.com/AmazonECS/latest/userguide/stopped-task-error-codes.html):
+ * the image could not be pulled, or the container could not be started.
+ */
+export type StartFailure = 'CannotPullContainerError' | 'CannotStartContainerError';
+
+/** Reasons are cut to the length the workspace events keep of a stoppedReason (functions/core/task-state.ts). */
+const REASON_MAX_LENGTH = 255;
 
 /** How long `docker info` may take before the engine counts as unreachable. */
 const DOCKER_INFO_TIMEOUT_MS = 15_000;
@@ -33,37 +44,18 @@ export function assertDockerEngineReachable(dockerCommand: string): void {
   );
 }
 
-const firstLine = (text: string | null | undefined): string =>
-  (text ?? '')
-    .split('\n')
-    .map((line) => line.trim())
-    .find((line) => line !== '') ?? '';
-
-function run(
-  command: string,
-  args: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      [...args],
-      { encoding: 'utf8', maxBuffer: 4 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr: stderr || (error?.message ?? '') });
-      },
-    );
-  });
-}
-
 const containerNameOf = (task: TaskRecord): string => `ecs-local-${task.taskId}`;
 
 /**
  * The `docker` driver: each task is a container of the task definition's image, named
  * `ecs-local-<task id>`, with the container override's environment and command, `PORT` set to the
- * container port, published on a free loopback port. RUNNING once `docker run -d` returns; STOPPED with
- * the container's exit code (`docker wait`). StopTask runs `docker stop` with the stop timeout. A
- * failed pull or start stops the task with `TaskFailedToStart`.
+ * container port, published on a free loopback port. The image is pulled only when the engine lacks
+ * it; then the container is created and started, each step on its own so a failure is named for the
+ * step that failed: `CannotPullContainerError: <the daemon's pull error>` or
+ * `CannotStartContainerError: <the daemon's create or start error>`, as the task's stoppedReason and
+ * its container's reason, with stop code `TaskFailedToStart`; a container that was created but could
+ * not start is removed. RUNNING once `docker start` returns; STOPPED with the container's exit code
+ * (`docker wait`). StopTask runs `docker stop` with the stop timeout.
  *
  * Containers outlive a crashed local stack; after a restart a still-running container is adopted
  * again, one that exited is reported with its exit code.
@@ -98,8 +90,28 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
     });
   }
 
+  /** Reports a task that never ran, with the reason ECS would give. */
+  function failedToStart(task: TaskRecord, failure: StartFailure, detail: string): void {
+    const reason = `${failure}: ${detail}`.slice(0, REASON_MAX_LENGTH);
+    hooks.stopped(task.taskArn, { failedToStart: true, containerReason: reason, stoppedReason: reason });
+  }
+
+  /** Pulls `image` unless the engine has it; resolves to the daemon's error when the pull fails. */
+  async function pullUnlessPresent(image: string): Promise<string | undefined> {
+    const present = await run(dockerCommand, ['image', 'inspect', '--format', '{{.Id}}', image]);
+    if (present.code === 0) return undefined;
+    const pulled = await run(dockerCommand, ['pull', '--quiet', image]);
+    if (pulled.code === 0) return undefined;
+    return daemonError(pulled.stderr) || `docker pull exited with status ${pulled.code}`;
+  }
+
   async function launch(task: TaskRecord, definition: EcsTaskDefinition): Promise<void> {
     hooks.pending(task.taskArn);
+    const pullError = await pullUnlessPresent(definition.image);
+    if (pullError !== undefined) {
+      failedToStart(task, 'CannotPullContainerError', pullError);
+      return;
+    }
     const port = await findFreePort();
     const environment = {
       ...containerEnvironment(task, definition.containerName),
@@ -107,9 +119,8 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
       AWS_REGION: context.region,
       AWS_DEFAULT_REGION: context.region,
     };
-    const args = [
-      'run',
-      '--detach',
+    const created = await run(dockerCommand, [
+      'create',
       '--name',
       containerNameOf(task),
       '--label',
@@ -123,18 +134,17 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
       ...Object.entries(environment).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
       definition.image,
       ...(containerCommand(task, definition.containerName) ?? []),
-    ];
-    const result = await run(dockerCommand, args);
-    const containerId = result.stdout.trim();
-    if (result.code !== 0 || containerId === '') {
-      const reason = firstLine(result.stderr);
-      const pull = /pull|manifest|not found|unable to find image/i.test(reason);
-      hooks.stopped(task.taskArn, {
-        failedToStart: true,
-        containerReason:
-          `${pull ? 'CannotPullContainerError' : 'CannotStartContainerError'}: ${reason}`.slice(0, 255),
-        stoppedReason: 'Task failed to start',
-      });
+    ]);
+    const containerId = created.stdout.trim();
+    if (created.code !== 0 || containerId === '') {
+      failedToStart(task, 'CannotStartContainerError', daemonError(created.stderr) || 'docker create failed');
+      return;
+    }
+    const started = await run(dockerCommand, ['start', containerId]);
+    if (started.code !== 0) {
+      // A container that could not start stays in Created; nothing else would ever remove it.
+      await run(dockerCommand, ['rm', '--force', containerId]);
+      failedToStart(task, 'CannotStartContainerError', daemonError(started.stderr) || 'docker start failed');
       return;
     }
     log(`task   ${task.family} ${task.taskId.slice(0, 8)} | container ${containerId.slice(0, 12)}`);
@@ -156,11 +166,11 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
     start(task, definition) {
       setImmediate(() => {
         launch(task, definition).catch((error: unknown) =>
-          hooks.stopped(task.taskArn, {
-            failedToStart: true,
-            containerReason: `CannotStartContainerError: ${error instanceof Error ? error.message : String(error)}`,
-            stoppedReason: 'Task failed to start',
-          }),
+          failedToStart(
+            task,
+            'CannotStartContainerError',
+            error instanceof Error ? error.message : String(error),
+          ),
         );
       });
     },

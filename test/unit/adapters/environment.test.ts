@@ -88,6 +88,32 @@ describe('environment', () => {
     );
   });
 
+  it('applies TASK_DEFINITION_ARNS and IMAGE_DIGESTS from the environment to the catalog', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/workspace-claude-code:12';
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const catalog = deploymentCatalog(
+      readCatalogEnvironment({
+        TASK_DEFINITION_ARNS: ` claude-code=${arn} `,
+        IMAGE_DIGESTS: `codex=${digest}`,
+      }),
+    );
+    expect(catalog.runtimes['claude-code']?.taskDefinition).toBe(arn);
+    expect(catalog.runtimes.codex?.taskDefinition).toBe('workspace-codex');
+    expect(catalog.runtimes.codex?.image).toBe(`ghcr.io/molecule-ai/workspace-template-codex@${digest}`);
+  });
+
+  it.each([
+    [{ TASK_DEFINITION_ARNS: 'codex=workspace-codex' }, 'must be a task definition revision ARN'],
+    [
+      { TASK_DEFINITION_ARNS: 'nobody=arn:aws:ecs:eu-west-1:123456789012:task-definition/x:1' },
+      'unknown runtime "nobody"',
+    ],
+    [{ TASK_DEFINITION_ARNS: 'codex' }, 'must look like <runtime>=<value>'],
+    [{ IMAGE_DIGESTS: 'codex=sha256:abc' }, 'must be sha256: and 64 lower-case hex digits'],
+  ])('refuses %j', (env, message) => {
+    expect(() => deploymentCatalog(readCatalogEnvironment(env))).toThrow(message);
+  });
+
   it('refuses malformed tier sizing from the environment', () => {
     expect(() => deploymentCatalog(readCatalogEnvironment({ TIER_SIZING: '1=lots' }))).toThrow(/tier/i);
   });

@@ -24,6 +24,18 @@ describe('planLaunch', () => {
     expect(plan.image).toBe('ghcr.io/molecule-ai/workspace-template-codex:latest');
   });
 
+  it('runs the exact task definition revision the deployment pinned, not the family', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/workspace-codex:7';
+    const pinned = loadCatalog({ taskDefinitions: { codex: arn } });
+    const plan = planLaunch(request(), pinned, target);
+    expect(plan.runTaskInput.taskDefinition).toBe(arn);
+    expect(plan.family).toBe('workspace-codex');
+    // A runtime without a pinned revision still runs its family.
+    expect(planLaunch(request({ runtime: 'hermes' }), pinned, target).runTaskInput.taskDefinition).toBe(
+      'workspace-hermes',
+    );
+  });
+
   it.each(Object.keys(catalog.runtimes))('gives every kind the same image for %s', (runtime) => {
     const images = new Set(
       KINDS.map((kind) => planLaunch(request({ runtime, kind }), catalog, target).image),

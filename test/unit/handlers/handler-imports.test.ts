@@ -23,6 +23,8 @@ const VALUES: Readonly<Record<string, string>> = {
   ASSIGN_PUBLIC_IP: 'DISABLED',
   IMAGE_REGISTRY: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
   IMAGE_TAG: 'v1',
+  IMAGE_DIGESTS: `codex=sha256:${'0'.repeat(64)}`,
+  TASK_DEFINITION_ARNS: 'codex=arn:aws:ecs:us-east-1:123456789012:task-definition/workspace-codex:3',
   TIER_SIZING: '1=256/512,2=512/1024',
   IDEMPOTENCY_TABLE_NAME: 'provisioner-state',
   POWERTOOLS_SERVICE_NAME: 'workspace-provisioner',
