@@ -152,7 +152,9 @@ export class Operations extends Construct {
       expression: 'FILL(provisionFailed, 0) + FILL(deprovisionFailed, 0) + FILL(overlayFailed, 0)',
       usingMetrics: {
         provisionFailed: new MathExpression({
-          expression: `SELECT SUM(${METRIC.provisionFailed}) FROM "${namespace}"`,
+          // Only the series with `service` alone: countByCode adds each failure a second time
+          // under `service` + `code`, which a query over every dimension would count twice.
+          expression: `SELECT SUM(${METRIC.provisionFailed}) FROM SCHEMA("${namespace}", service)`,
           usingMetrics: {},
           period: PERIOD,
         }),

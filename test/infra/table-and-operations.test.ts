@@ -78,7 +78,8 @@ describe('operations', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({
-          Expression: 'SELECT SUM(ProvisionFailed) FROM "WorkspaceProvisioner"',
+          // Each failure once: the per-code copy (service + code) is a different schema.
+          Expression: 'SELECT SUM(ProvisionFailed) FROM SCHEMA("WorkspaceProvisioner", service)',
           Period: 300,
           ReturnData: false,
         }),
