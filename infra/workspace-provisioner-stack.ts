@@ -124,10 +124,12 @@ export class WorkspaceProvisionerStack extends Stack {
     const records = (grantee: IGrantable) => this.idempotencyTable.grantRecordAccess(grantee);
     const runTask = (grantee: IGrantable) => this.taskDefinitions.grantRunTask(grantee);
     const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
+    const describeTasks = (grantee: IGrantable) => this.workspaceCluster.grantDescribeTasks(grantee);
     const stopTasks = (grantee: IGrantable) => this.workspaceCluster.grantStopTasks(grantee);
     const grants: Record<FunctionName, ReadonlyArray<(grantee: IGrantable) => unknown>> = {
       provision: [runTask, readTasks, putEvents, records],
-      overlay: [putEvents, records],
+      // It checks a launched event against ECS (DescribeTasks of the one task named) before it acts.
+      overlay: [describeTasks, putEvents, records],
       'task-state': [putEvents, records],
       deprovision: [readTasks, stopTasks, putEvents, records],
       'timeout-sweep': [readTasks, stopTasks, putEvents],

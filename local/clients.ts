@@ -6,6 +6,7 @@
  */
 import type { Agent } from 'node:http';
 import type { EventEnvelope } from '#local/interfaces.ts';
+import { PRINCIPAL_HEADER } from '#local/wire/server.ts';
 
 /** The account id the local stack uses in every ARN and envelope. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -63,6 +64,23 @@ export function localClientConfig(url: string, region: string, options: LocalCli
       ...(timeouts ? { connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs } : {}),
     },
   };
+}
+
+/** Where {@link stackPrincipalHeader} goes in an SDK client's middleware stack. */
+export const STACK_PRINCIPAL_STEP = { step: 'build', name: 'stackPrincipalHeader' } as const;
+
+/**
+ * A middleware that makes every request carry the stack's principal secret, which the endpoint takes
+ * as the stack's own functions (where AWS would see their IAM roles). Only the handlers' clients get
+ * it: `client.middlewareStack.add(stackPrincipalHeader(principal), STACK_PRINCIPAL_STEP)`.
+ */
+export function stackPrincipalHeader(principal: string) {
+  return <Args extends { readonly request: unknown }, Result>(next: (args: Args) => Promise<Result>) =>
+    async function withStackPrincipal(args: Args): Promise<Result> {
+      const headers = (args.request as { headers?: Record<string, string> }).headers;
+      if (headers) headers[PRINCIPAL_HEADER] = principal;
+      return next(args);
+    };
 }
 
 /** One page of the local event log. */

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { loadCatalog } from '#config/catalog.ts';
-import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
+import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME, DEFAULT_PROVISIONER_SOURCE } from '#contracts/names.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { LOCAL_ACCOUNT, readEventPage } from '#local/clients.ts';
 import { createEcsEmulator } from '#local/ecs/index.ts';
@@ -206,10 +206,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log: write,
     });
     cleanups.push(() => ecs.close());
+    // The functions' stand-in for their IAM roles: as the deployed bus policy does, the local bus
+    // lets only them put events with the provisioner's source.
+    const functionsPrincipal = randomUUID();
     const eventBridge = createEventBridgeEmulator({
       bus,
       region,
       account,
+      reservedSources: [
+        { source: DEFAULT_PROVISIONER_SOURCE, allowedPrincipals: new Set([functionsPrincipal]) },
+      ],
       ...(options.faults ? { faults: options.faults } : {}),
       log: write,
     });
@@ -238,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       url: server.url,
       region,
       handlerLogLevel,
+      principal: functionsPrincipal,
       ...(options.provisionRetry ? { provisionRetry: options.provisionRetry } : {}),
       ...(options.registry ? { registry: options.registry } : {}),
       ...(options.tag ? { tag: options.tag } : {}),

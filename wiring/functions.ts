@@ -55,6 +55,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memoryMb: 256,
     asyncRetryAttempts: 2,
     asyncMaxEventAgeSeconds: 6 * 3600,
+    onFailure: 'failure-reporter',
     deadLetterQueue: true,
   },
   'task-state': {
@@ -75,6 +76,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memoryMb: 256,
     asyncRetryAttempts: 2,
     asyncMaxEventAgeSeconds: 6 * 3600,
+    onFailure: 'failure-reporter',
     deadLetterQueue: true,
   },
   'timeout-sweep': {
@@ -90,7 +92,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'failure-reporter': {
     name: 'failure-reporter',
     entry: entry('failure-reporter'),
-    description: 'Emits Workspace Provision Failed for a provision request whose retries are spent',
+    description:
+      'Emits Workspace Provision, Deprovision or Config Overlay Failed for an event whose retries are spent',
     timeoutSeconds: 30,
     memoryMb: 256,
     asyncRetryAttempts: 2,

@@ -42,6 +42,15 @@ export const METRIC = {
   failureRecordUnreadable: 'FailureRecordUnreadable',
   failureRecordSkipped: 'FailureRecordSkipped',
   idempotentReplay: 'IdempotentReplay',
+  /**
+   * Added by the failure reporter for each `Workspace Deprovision Failed` /
+   * `Workspace Config Overlay Failed` it publishes (no dimension but Powertools' `service`); the
+   * failure-rate alarm adds them to `ProvisionFailed`.
+   */
+  deprovisionFailed: 'DeprovisionFailed',
+  overlayFailed: 'OverlayFailed',
+  /** A `Workspace Task Launched` that ECS does not confirm: the overlay emitted nothing. */
+  forgedEventIgnored: 'ForgedEventIgnored',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -28,6 +28,7 @@ export const EcsTaskStateChangeDetail = z.looseObject({
         exitCode: z.number().int().optional(),
         reason: z.string().optional(),
         image: z.string().optional(),
+        imageDigest: z.string().optional(),
       }),
     )
     .optional(),

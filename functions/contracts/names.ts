@@ -34,6 +34,8 @@ export const OUTBOUND_DETAIL_TYPES = {
   running: 'Workspace Running',
   stopped: 'Workspace Stopped',
   deprovisioned: 'Workspace Deprovisioned',
+  deprovisionFailed: 'Workspace Deprovision Failed',
+  configOverlayFailed: 'Workspace Config Overlay Failed',
 } as const;
 
 export const DETAIL_TYPES = { ...INBOUND_DETAIL_TYPES, ...OUTBOUND_DETAIL_TYPES } as const;
@@ -64,6 +66,14 @@ export const FAILURE_CODES = [
   'PROVISION_TIMEOUT',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Stable codes of `Workspace Deprovision Failed`: its retries are spent, or it aged out first. */
+export const DEPROVISION_FAILURE_CODES = ['DEPROVISION_FAILED', 'DEPROVISION_EXPIRED'] as const;
+export type DeprovisionFailureCode = (typeof DEPROVISION_FAILURE_CODES)[number];
+
+/** Stable codes of `Workspace Config Overlay Failed`: its retries are spent, or it aged out first. */
+export const OVERLAY_FAILURE_CODES = ['OVERLAY_FAILED', 'OVERLAY_EXPIRED'] as const;
+export type OverlayFailureCode = (typeof OVERLAY_FAILURE_CODES)[number];
 
 /** Environment variable names the system sets on every task; a request may not set them. */
 export const SYSTEM_ENV_NAMES = [

@@ -8,6 +8,7 @@ import {
   tierField,
   workspaceIdField,
 } from './fields.ts';
+import { DEPROVISION_FAILURE_CODES, OVERLAY_FAILURE_CODES } from './names.ts';
 
 /**
  * `detail` schemas of the events this project emits. They list the fields CONTRACT.md promises;
@@ -115,6 +116,11 @@ export const RunningDetail = z.object({
   kind: kindField,
   version: z.number().int().nonnegative(),
   requestId: requestIdField.optional(),
+  /**
+   * The `workspace` container's image digest as ECS reports it (`sha256:…`); ECS gives it for
+   * images it resolved by digest (always for ECR), so it may be absent.
+   */
+  imageDigest: z.string().min(1).max(256).optional(),
 });
 export type RunningDetail = z.infer<typeof RunningDetail>;
 
@@ -137,3 +143,25 @@ export const DeprovisionedDetail = z.object({
   taskArns: z.array(taskArn),
 });
 export type DeprovisionedDetail = z.infer<typeof DeprovisionedDetail>;
+
+/** v1.1: a deprovision request whose retries are spent; its tasks may still be running. */
+export const DeprovisionFailedDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  code: z.enum(DEPROVISION_FAILURE_CODES),
+  /** Generic text: never a raw AWS error body, an account id or an ARN. */
+  reason: z.string().max(512),
+});
+export type DeprovisionFailedDetail = z.infer<typeof DeprovisionFailedDetail>;
+
+/** v1.1: a launched task whose overlay could not be applied once its retries were spent. */
+export const ConfigOverlayFailedDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  taskArn: taskArn.optional(),
+  kind: kindField.optional(),
+  code: z.enum(OVERLAY_FAILURE_CODES),
+  /** Generic text: never a raw AWS error body, an account id or an ARN. */
+  reason: z.string().max(512),
+});
+export type ConfigOverlayFailedDetail = z.infer<typeof ConfigOverlayFailedDetail>;

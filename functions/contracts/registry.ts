@@ -4,7 +4,9 @@ import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from './inbound.
 import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts';
 import {
   ConfigOverlayAppliedDetail,
+  ConfigOverlayFailedDetail,
   DeprovisionedDetail,
+  DeprovisionFailedDetail,
   PluginInstallRequestedDetail,
   ProvisionFailedDetail,
   ProvisionRejectedDetail,
@@ -27,6 +29,8 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailType, z.ZodType>> = {
   [DETAIL_TYPES.running]: RunningDetail,
   [DETAIL_TYPES.stopped]: StoppedDetail,
   [DETAIL_TYPES.deprovisioned]: DeprovisionedDetail,
+  [DETAIL_TYPES.deprovisionFailed]: DeprovisionFailedDetail,
+  [DETAIL_TYPES.configOverlayFailed]: ConfigOverlayFailedDetail,
 };
 
 /** The inbound contracts are strict; the JSON Schemas are generated from their input side. */

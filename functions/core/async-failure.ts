@@ -1,5 +1,9 @@
-import { FAILURE_CODES, type FailureCode, RUNTIME_NAMES } from '#contracts/names.ts';
-import type { ProvisionFailedDetail } from '#contracts/outbound.ts';
+import { DETAIL_TYPES, FAILURE_CODES, type FailureCode, RUNTIME_NAMES } from '#contracts/names.ts';
+import type {
+  ConfigOverlayFailedDetail,
+  DeprovisionFailedDetail,
+  ProvisionFailedDetail,
+} from '#contracts/outbound.ts';
 import { spentReasonFor } from './run-task-outcome.ts';
 
 /**
@@ -51,5 +55,94 @@ export function failedDetailFromAsyncRecord(record: AsyncFailureRecord): Provisi
     ...(requestId && /^[A-Za-z0-9._:-]+$/.test(requestId) ? { requestId } : {}),
     ...(runtime && RUNTIME_NAMES.includes(runtime) ? { runtime } : {}),
     ...(kind === 'workspace' || kind === 'platform' ? { kind } : {}),
+  };
+}
+
+/** Which function's event a record carries, told apart by the original event's detail-type. */
+export type SpentEventKind = 'provision' | 'deprovision' | 'overlay';
+
+/**
+ * The kind of on-failure record, from `requestPayload['detail-type']`. Anything that is neither a
+ * deprovision request nor a launched task is read as a provision request, exactly as before the
+ * reporter served three functions.
+ */
+export function spentEventKindOf(record: AsyncFailureRecord): SpentEventKind {
+  const detailType = stringField(record.requestPayload, 'detail-type');
+  if (detailType === DETAIL_TYPES.deprovisionRequested) return 'deprovision';
+  if (detailType === DETAIL_TYPES.taskLaunched) return 'overlay';
+  return 'provision';
+}
+
+const WORKSPACE_ID = /^[A-Za-z0-9_-]+$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]+$/;
+/** An ECS task ARN; anything else is left out rather than echoed. */
+const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/[A-Za-z0-9/_-]+$/;
+
+/** The request and workspace ids of a spent event, when both are readable. */
+function idsOf(
+  record: AsyncFailureRecord,
+): { requestId: string; workspaceId: string; detail: unknown } | undefined {
+  const detail = (record.requestPayload as { detail?: unknown } | undefined)?.detail;
+  const workspaceId = stringField(detail, 'workspaceId');
+  const requestId = stringField(detail, 'requestId');
+  if (!workspaceId || !WORKSPACE_ID.test(workspaceId)) return undefined;
+  if (!requestId || !REQUEST_ID.test(requestId)) return undefined;
+  return { requestId, workspaceId, detail };
+}
+
+const aged = (record: AsyncFailureRecord) => record.requestContext?.condition === 'EventAgeExceeded';
+
+/**
+ * The `Workspace Deprovision Failed` detail for a deprovision request whose retries are spent, or
+ * undefined when it names no readable request and workspace. The reason is generic: the handler's
+ * own error text (AWS messages, ARNs, account ids) is never copied into it.
+ */
+export function deprovisionFailedDetailFromAsyncRecord(
+  record: AsyncFailureRecord,
+): DeprovisionFailedDetail | undefined {
+  const ids = idsOf(record);
+  if (!ids) return undefined;
+  return aged(record)
+    ? {
+        requestId: ids.requestId,
+        workspaceId: ids.workspaceId,
+        code: 'DEPROVISION_EXPIRED',
+        reason:
+          'the deprovision request expired before it could be handled; the workspace tasks may still run',
+      }
+    : {
+        requestId: ids.requestId,
+        workspaceId: ids.workspaceId,
+        code: 'DEPROVISION_FAILED',
+        reason: 'the workspace tasks could not be stopped after retries; they may still run',
+      };
+}
+
+/**
+ * The `Workspace Config Overlay Failed` detail for a launched task whose overlay retries are spent,
+ * or undefined when it names no readable request and workspace. `taskArn` and `kind` are copied
+ * only when they have their expected shape.
+ */
+export function overlayFailedDetailFromAsyncRecord(
+  record: AsyncFailureRecord,
+): ConfigOverlayFailedDetail | undefined {
+  const ids = idsOf(record);
+  if (!ids) return undefined;
+  const taskArn =
+    typeof (ids.detail as { taskArn?: unknown }).taskArn === 'string'
+      ? (ids.detail as { taskArn: string }).taskArn
+      : undefined;
+  const kind = stringField(ids.detail, 'kind');
+  return {
+    requestId: ids.requestId,
+    workspaceId: ids.workspaceId,
+    ...(taskArn && taskArn.length <= 256 && TASK_ARN.test(taskArn) ? { taskArn } : {}),
+    ...(kind === 'workspace' || kind === 'platform' ? { kind } : {}),
+    ...(aged(record)
+      ? {
+          code: 'OVERLAY_EXPIRED' as const,
+          reason: 'the launched task expired before its overlay could be applied',
+        }
+      : { code: 'OVERLAY_FAILED' as const, reason: 'the overlay could not be applied after retries' }),
   };
 }

@@ -53,6 +53,15 @@ export function taskIdentity(detail: EcsTaskStateChangeDetail): TaskIdentity | u
 }
 
 /**
+ * The `workspace` container's `imageDigest` as the state change reports it, when it does: ECS
+ * fills it once the image is resolved (always for ECR images), so it may be absent.
+ */
+function imageDigestOf(detail: EcsTaskStateChangeDetail): { imageDigest?: string } {
+  const digest = detail.containers?.find((container) => container.name === CONTAINER_NAME)?.imageDigest;
+  return digest ? { imageDigest: digest } : {};
+}
+
+/**
  * True when a STOPPED task never ran: ECS says TaskFailedToStart, or the task stopped without ever
  * being started and nobody asked it to stop.
  */
@@ -89,6 +98,7 @@ export function decideTaskState(
       kind: identity.kind,
       version: detail.version,
       ...(identity.requestId ? { requestId: identity.requestId } : {}),
+      ...imageDigestOf(detail),
     };
     return { version: detail.version, event: { detailType: DETAIL_TYPES.running, detail: { ...running } } };
   }

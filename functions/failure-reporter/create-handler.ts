@@ -26,7 +26,7 @@ export type FailureReporterHandlerPorts = Pick<HandlerPorts, 'ecs' | 'eventBridg
   readonly settings: ClusterSettings;
 };
 
-/** Creates the provision function's on-failure destination. */
+/** Creates the on-failure destination of the provision, deprovision and overlay functions. */
 export function createFailureReporterHandler(ports: FailureReporterHandlerPorts, options: HandlerOptions) {
   const { instrumentation } = options;
   const flowPorts: FailureReporterPorts = {

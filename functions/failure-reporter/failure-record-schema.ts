@@ -1,6 +1,6 @@
 /**
- * The failure reporter's only schema: Lambda's async invocation record, as the provision
- * function's on-failure destination receives it.
+ * The failure reporter's only schema: Lambda's async invocation record, as the on-failure
+ * destination of provision, deprovision and overlay receives it.
  */
 import * as z from 'zod/mini';
 

@@ -1,13 +1,26 @@
 /**
- * The failure reporter's flow over its ports, callable without middy. When Lambda has spent its
- * async retries of a provision request (or the event aged out), this emits `Workspace Provision
- * Failed` with the code the provision handler put on its error (`CODE: reason`), so the request
- * still ends in an outcome; the original event also stays in the provision function's DLQ for
- * redrive. A record whose request names no readable workspace is logged and left to the DLQ.
+ * The failure reporter's flow over its ports, callable without middy. It is the on-failure
+ * destination of three functions and tells their records apart by the original event's
+ * detail-type. When Lambda has spent its async retries of a provision request (or the event aged
+ * out), this emits `Workspace Provision Failed` with the code the provision handler put on its
+ * error (`CODE: reason`); of a deprovision request, `Workspace Deprovision Failed`; of a launched
+ * task's overlay, `Workspace Config Overlay Failed`. So every request still ends in an outcome;
+ * the original event also stays in the function's DLQ for redrive. A record whose event names no
+ * readable workspace is logged and left to the DLQ.
  */
 import { countByCode, countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
-import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
-import { failedDetailFromAsyncRecord } from '#core/async-failure.ts';
+import {
+  DETAIL_TYPES,
+  type DeprovisionFailureCode,
+  type FailureCode,
+  type OverlayFailureCode,
+} from '#contracts/names.ts';
+import {
+  deprovisionFailedDetailFromAsyncRecord,
+  failedDetailFromAsyncRecord,
+  overlayFailedDetailFromAsyncRecord,
+  spentEventKindOf,
+} from '#core/async-failure.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { TaskRunner } from '#ports/task-runner.ts';
 import { CROSS_FUNCTION_ERRORS, METRIC } from '#wiring/names.ts';
@@ -22,6 +35,7 @@ export interface FailureReporterPorts {
 
 export type FailureReporterResult =
   | { readonly outcome: 'reported'; readonly code: FailureCode; readonly stoppedTasks: number }
+  | { readonly outcome: 'reported'; readonly code: DeprovisionFailureCode | OverlayFailureCode }
   | {
       readonly outcome: 'skipped';
       readonly reason: 'in-progress-duplicate' | 'rejection-not-published' | 'unreadable';
@@ -41,7 +55,7 @@ export function skipUnreadable(ports: Pick<FailureReporterPorts, 'instrumentatio
   return { outcome: 'skipped', reason: 'unreadable' };
 }
 
-/** Reports the outcome of a provision request whose retries are spent. */
+/** Reports the outcome of a provision or deprovision request, or an overlay, whose retries are spent. */
 export async function reportSpentRequest(
   record: AsyncFailureRecordInput,
   ports: FailureReporterPorts,
@@ -59,6 +73,9 @@ export async function reportSpentRequest(
     );
     return { outcome: 'skipped', reason: 'in-progress-duplicate' };
   }
+  const kind = spentEventKindOf(record);
+  if (kind === 'deprovision') return reportSpentDeprovision(record, ports, context);
+  if (kind === 'overlay') return reportSpentOverlay(record, ports, context);
   // A bad request whose rejection could not be published: not a failed launch; the DLQ keeps it.
   if (record.responsePayload?.errorType === CROSS_FUNCTION_ERRORS.rejectionNotPublished) {
     logger.error('a request that breaks the contract could not be rejected; it stays in the DLQ', context);
@@ -82,6 +99,48 @@ export async function reportSpentRequest(
     stoppedTasks,
   });
   return { outcome: 'reported', code: detail.code, stoppedTasks };
+}
+
+type RecordContext = Readonly<Record<string, unknown>>;
+
+/** A deprovision request whose retries are spent: its tasks may still run, so say so. */
+async function reportSpentDeprovision(
+  record: AsyncFailureRecordInput,
+  ports: FailureReporterPorts,
+  context: RecordContext,
+): Promise<FailureReporterResult> {
+  const { logger, metrics } = ports.instrumentation;
+  const detail = deprovisionFailedDetailFromAsyncRecord(record);
+  if (!detail) {
+    logger.error('the failed deprovision names no readable request; it stays in the DLQ only', context);
+    countMetric(metrics, METRIC.failureRecordUnreadable);
+    return { outcome: 'skipped', reason: 'unreadable' };
+  }
+  logger.appendKeys({ workspaceId: detail.workspaceId });
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.deprovisionFailed, detail }]);
+  countMetric(metrics, METRIC.deprovisionFailed);
+  logger.warn('reported a deprovision request whose retries are spent', { ...context, code: detail.code });
+  return { outcome: 'reported', code: detail.code };
+}
+
+/** A launched task whose overlay retries are spent: the workspace runs without its overlay. */
+async function reportSpentOverlay(
+  record: AsyncFailureRecordInput,
+  ports: FailureReporterPorts,
+  context: RecordContext,
+): Promise<FailureReporterResult> {
+  const { logger, metrics } = ports.instrumentation;
+  const detail = overlayFailedDetailFromAsyncRecord(record);
+  if (!detail) {
+    logger.error('the failed overlay names no readable request; it stays in the DLQ only', context);
+    countMetric(metrics, METRIC.failureRecordUnreadable);
+    return { outcome: 'skipped', reason: 'unreadable' };
+  }
+  logger.appendKeys({ workspaceId: detail.workspaceId });
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.configOverlayFailed, detail }]);
+  countMetric(metrics, METRIC.overlayFailed);
+  logger.warn('reported an overlay whose retries are spent', { ...context, code: detail.code });
+  return { outcome: 'reported', code: detail.code };
 }
 
 /**

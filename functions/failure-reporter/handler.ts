@@ -9,7 +9,7 @@ import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { createFailureReporterHandler } from './create-handler.ts';
 
-/** Lambda entry: the provision function's on-failure destination. Builds the ports from the environment once, at init. */
+/** Lambda entry: the on-failure destination of provision, deprovision and overlay. Builds the ports from the environment once, at init. */
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('failure-reporter'));
 
 export const handler = createFailureReporterHandler(

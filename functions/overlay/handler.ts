@@ -1,7 +1,9 @@
 import { dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
 import {
+  readClusterTarget,
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
@@ -17,6 +19,7 @@ const instrumentation = createInstrumentation(readInstrumentationEnvironment('ov
 
 export const handler = createOverlayHandler(
   {
+    ecs: ecsClient(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     idempotencyStore: dynamoDbIdempotencyStore(
       dynamoDbClient(instrumentation.tracer),
@@ -25,7 +28,7 @@ export const handler = createOverlayHandler(
     // Only the runtimes' base config is read here; images and sizing do not matter to the overlay.
     catalog: loadCatalog(),
     overlays: loadOverlays(),
-    settings: readEventSettings(),
+    settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
     clock: systemClock,
   },
   { instrumentation },

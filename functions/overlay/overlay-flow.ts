@@ -1,12 +1,19 @@
 /**
- * The overlay flow over its ports, callable without middy: the kind's overlay as events (template
- * assets, one plugin install per plugin, then `Workspace Config Overlay Applied` last).
+ * The overlay flow over its ports, callable without middy: the launched event is checked against
+ * ECS first, then the kind's overlay goes out as events (template assets, one plugin install per
+ * plugin, then `Workspace Config Overlay Applied` last). An event ECS does not confirm gets nothing.
  */
 import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
 import type { OverlayTable } from '#config/overlays.ts';
 import type { TaskLaunchedDetail } from '#contracts/outbound.ts';
 import { overlayEventsFor } from '#core/overlay.ts';
+import {
+  checkLaunchedTask,
+  type ForgeryReason,
+  type LaunchedTaskCheckPorts,
+  type VisibilityPolicy,
+} from '#policies/launched-task-check.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import { METRIC } from '#wiring/names.ts';
 import { UnknownRuntimeError } from './errors.ts';
@@ -17,18 +24,21 @@ export interface OverlayPorts {
   readonly catalog: Catalog;
   readonly overlays: OverlayTable;
   readonly instrumentation: FlowInstrumentation;
+  /** ECS, to check the event against, and the cluster it must be in. */
+  readonly launchedTasks: LaunchedTaskCheckPorts;
+  /** @default DEFAULT_VISIBILITY_POLICY */
+  readonly visibility?: VisibilityPolicy;
 }
 
-export interface OverlayResult {
-  readonly outcome: 'applied';
-  readonly taskArn: string;
-  readonly events: number;
-}
+export type OverlayResult =
+  | { readonly outcome: 'applied'; readonly taskArn: string; readonly events: number }
+  | { readonly outcome: 'ignored'; readonly reason: ForgeryReason };
 
 /**
  * Publishes the overlay of a launched task's kind: `kind=platform` gets the concierge overlay,
  * `kind=workspace` the empty one.
  *
+ * @throws LaunchedTaskNotVisibleError when ECS never shows the task (the platform retries).
  * @throws UnknownRuntimeError when the catalog has no such runtime (a bug: the platform retries).
  */
 export async function applyOverlay(
@@ -42,6 +52,16 @@ export async function applyOverlay(
     runtime: launched.runtime,
     taskArn: launched.taskArn,
   });
+  const check = await checkLaunchedTask(launched, ports.launchedTasks, ports.visibility);
+  if (check.verdict === 'forged') {
+    countMetric(metrics, METRIC.forgedEventIgnored);
+    // Ids only: the rest of a forged event is whatever its sender chose.
+    logger.warn('ignored a Workspace Task Launched that ECS does not confirm', {
+      reason: check.reason,
+      requestId: launched.requestId,
+    });
+    return { outcome: 'ignored', reason: check.reason };
+  }
   const runtime = ports.catalog.runtimes[launched.runtime];
   if (!runtime) throw new UnknownRuntimeError(launched.runtime);
   const events = overlayEventsFor(launched, runtime, ports.overlays);

@@ -21,3 +21,15 @@ export class WorkspaceBusyError extends PolicyError {
     this.name = 'WorkspaceBusyError';
   }
 }
+
+/**
+ * ECS still does not show a launched task after the in-invocation retries. DescribeTasks is
+ * eventually consistent right after RunTask, so a genuine event is not dropped: the platform
+ * retries it, and once those retries are spent the failure reporter says so.
+ */
+export class LaunchedTaskNotVisibleError extends PolicyError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LaunchedTaskNotVisibleError';
+  }
+}

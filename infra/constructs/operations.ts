@@ -17,6 +17,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { FUNCTIONS } from '#wiring/functions.ts';
 import { METRIC, METRICS_NAMESPACE } from '#wiring/names.ts';
 import type { DeadLetterQueue } from './dead-letter-queue.ts';
 import type { FlowRule } from './flow-rules.ts';
@@ -124,7 +125,7 @@ export class Operations extends Construct {
       if (spec.onFailure) {
         this.addAlarm(`${pascal(spec.name)}DestinationDeliveryFailures`, {
           metric: fn.metric('DestinationDeliveryFailures', { period: PERIOD, statistic: 'Sum' }),
-          description: `The ${spec.name} function could not deliver a failed event to ${spec.onFailure}: a Workspace Provision Failed may be missing.`,
+          description: `The ${spec.name} function could not deliver a failed event to ${spec.onFailure}: a Workspace Provision, Deprovision or Config Overlay Failed event may be missing.`,
         });
       }
       if (spec.deadLetterQueue) {
@@ -135,16 +136,38 @@ export class Operations extends Construct {
       }
     }
 
-    const provisionFailed = new MathExpression({
-      expression: `SELECT SUM(${METRIC.provisionFailed}) FROM "${namespace}"`,
-      usingMetrics: {},
+    // Metrics Insights sums ProvisionFailed across the functions that count it; a GetMetricData
+    // request (an alarm's too) may hold only one Insights query, so the two failures only the
+    // failure reporter counts are plain metrics under its Powertools `service` dimension, which
+    // HandlerFunction sets to the spec's name.
+    const reporterMetric = (metricName: string) =>
+      new Metric({
+        namespace,
+        metricName,
+        dimensionsMap: { service: FUNCTIONS['failure-reporter'].name },
+        statistic: 'Sum',
+        period: PERIOD,
+      });
+    const failures = new MathExpression({
+      expression: 'FILL(provisionFailed, 0) + FILL(deprovisionFailed, 0) + FILL(overlayFailed, 0)',
+      usingMetrics: {
+        provisionFailed: new MathExpression({
+          // Only the series with `service` alone: countByCode adds each failure a second time
+          // under `service` + `code`, which a query over every dimension would count twice.
+          expression: `SELECT SUM(${METRIC.provisionFailed}) FROM SCHEMA("${namespace}", service)`,
+          usingMetrics: {},
+          period: PERIOD,
+        }),
+        deprovisionFailed: reporterMetric(METRIC.deprovisionFailed),
+        overlayFailed: reporterMetric(METRIC.overlayFailed),
+      },
       period: PERIOD,
-      label: 'Workspace Provision Failed',
+      label: 'Workspace Provision, Deprovision and Config Overlay Failed',
     });
     this.addAlarm('ProvisionFailedRate', {
-      metric: provisionFailed,
+      metric: failures,
       threshold,
-      description: `${threshold} or more Workspace Provision Failed events in 5 minutes. Look at their codes: capacity, throttling, launch or start failures, timeouts.`,
+      description: `${threshold} or more Workspace Provision Failed, Deprovision Failed or Config Overlay Failed events in 5 minutes. Look at their codes: capacity, throttling, launch or start failures, timeouts, stops or overlays that outlasted their retries.`,
     });
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
@@ -166,7 +189,7 @@ export class Operations extends Construct {
         ...props.rules.map((flow) => ruleMetric(flow, 'FailedInvocations', `${flow.id} failed`)),
         ...props.rules.map((flow) => ruleMetric(flow, 'InvocationsSentToDlq', `${flow.id} to DLQ`)),
       ]),
-      graph('Workspace Provision Failed', [provisionFailed]),
+      graph('Workspace Failed events', [failures]),
     );
     const fns = props.functions;
     this.dashboard.addWidgets(

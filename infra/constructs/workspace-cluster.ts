@@ -66,6 +66,11 @@ export class WorkspaceCluster extends Construct {
     return list.combine(this.grantOnTasks(grantee, ['ecs:DescribeTasks']));
   }
 
+  /** `ecs:DescribeTasks` on this cluster's tasks only, for a function that checks a task it is told of. */
+  grantDescribeTasks(grantee: IGrantable): Grant {
+    return this.grantOnTasks(grantee, ['ecs:DescribeTasks']);
+  }
+
   /** `ecs:StopTask` on this cluster's tasks. */
   grantStopTasks(grantee: IGrantable): Grant {
     return this.grantOnTasks(grantee, ['ecs:StopTask']);

@@ -1,6 +1,12 @@
 import { createFaultDice, FAULT_STREAMS } from '#local/faults/fault-dice.ts';
+import type { Caller } from '#local/wire/server.ts';
 import type { FaultOptions, LocalEventBus } from '../interfaces.ts';
-import { DEFAULT_MAX_ENTRIES_BYTES, type PutEventsResponse, putEvents } from './put-events.ts';
+import {
+  DEFAULT_MAX_ENTRIES_BYTES,
+  type PutEventsResponse,
+  putEvents,
+  type ReservedSource,
+} from './put-events.ts';
 import { type TestEventPatternResponse, testEventPattern } from './test-event-pattern.ts';
 
 /** Options for {@link createEventBridgeEmulator}. */
@@ -21,12 +27,17 @@ export interface EventBridgeEmulatorOptions {
   readonly clock?: { now(): number };
   /** Receives one line per notable happening (an entry for an unknown bus). @default discards */
   readonly log?: (line: string) => void;
+  /**
+   * Sources the bus policy reserves to some principals (the provisioner's source to the stack's
+   * own functions); an entry with one from any other caller is denied. @default none
+   */
+  readonly reservedSources?: readonly ReservedSource[];
 }
 
 /** The EventBridge operations of the local endpoint, taking and answering the AWS JSON wire shapes. */
 export interface EventBridgeEmulator {
   /** @throws AwsApiError for a request-level error; entry errors are in the answer. */
-  putEvents(input: unknown): PutEventsResponse;
+  putEvents(input: unknown, caller?: Caller): PutEventsResponse;
   /** @throws AwsApiError (ValidationException, InvalidEventPatternException). */
   testEventPattern(input: unknown): TestEventPatternResponse;
 }
@@ -52,9 +63,10 @@ export function createEventBridgeEmulator(options: EventBridgeEmulatorOptions): 
     roll: createFaultDice(options.faults?.seed, FAULT_STREAMS.putEvents),
     clock: options.clock ?? Date,
     log: options.log ?? (() => {}),
+    reservedSources: options.reservedSources ?? [],
   };
   return {
-    putEvents: (input) => putEvents(settings, input),
+    putEvents: (input, caller = {}) => putEvents(settings, input, caller),
     testEventPattern: (input) => testEventPattern(input),
   };
 }

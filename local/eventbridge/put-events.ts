@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Caller } from '#local/wire/server.ts';
 import type { EventEnvelope, LocalEventBus } from '../interfaces.ts';
 import { envelopeTime } from '../wire/envelope-time.ts';
 import { AwsApiError } from '../wire/errors.ts';
@@ -33,6 +34,18 @@ export interface PutEventsSettings {
   readonly roll: () => number;
   readonly clock: { now(): number };
   readonly log: (line: string) => void;
+  /** Sources only some principals may put (the bus policy's deny statement). */
+  readonly reservedSources: readonly ReservedSource[];
+}
+
+/**
+ * A source the bus's resource policy reserves: `events:PutEvents` with this `events:source` is
+ * denied to every principal but `allowedPrincipals` (infra/constructs/event-bus.ts deploys the same
+ * statement for the provisioner's source, allowing only the function roles).
+ */
+export interface ReservedSource {
+  readonly source: string;
+  readonly allowedPrincipals: ReadonlySet<string>;
 }
 
 /** One entry of the PutEvents answer: an event id, or an error code and message. */
@@ -112,6 +125,8 @@ export function resolveEventBusName(
  * - an entry without Source, DetailType or Detail: that entry fails with `InvalidArgument`;
  * - Detail that is not a JSON object: `MalformedDetail`;
  * - a Source beginning `aws.`: `NotAuthorizedForSourceException` (only AWS services send those);
+ * - a reserved Source from a caller the policy does not allow: `AccessDeniedException`, that entry
+ *   only (the deny names the entry's `events:source`);
  * - fault injection: a share of the valid entries fail with `InternalFailure` and are not stored;
  * - an entry for a bus that does not exist gets an EventId and is dropped, as EventBridge does; the
  *   local stack logs a warning line so the typo is visible.
@@ -121,7 +136,11 @@ export function resolveEventBusName(
  *
  * @throws AwsApiError (ValidationException, SerializationException) for a request-level error.
  */
-export function putEvents(settings: PutEventsSettings, input: unknown): PutEventsResponse {
+export function putEvents(
+  settings: PutEventsSettings,
+  input: unknown,
+  caller: Caller = {},
+): PutEventsResponse {
   const request = wireObject(input);
   const rawEntries = optionalList(request, 'Entries');
   if (rawEntries === undefined) {
@@ -177,6 +196,10 @@ export function putEvents(settings: PutEventsSettings, input: unknown): PutEvent
     }
     if (source.startsWith('aws.')) {
       results.push(entryError('NotAuthorizedForSourceException', 'Not authorized for the source.'));
+      continue;
+    }
+    if (deniedBy(settings.reservedSources, source, caller)) {
+      results.push(entryError('AccessDeniedException', accessDenied(settings, eventBusName, source)));
       continue;
     }
     const timeMs = entry.Time === undefined || entry.Time === null ? now : entryTimeMs(entry.Time);
@@ -236,3 +259,20 @@ function parseDetail(text: string): Record<string, unknown> | undefined {
     ? (parsed as Record<string, unknown>)
     : undefined;
 }
+
+const deniedBy = (reserved: readonly ReservedSource[], source: string, caller: Caller): boolean =>
+  reserved.some(
+    (statement) =>
+      statement.source === source &&
+      !(caller.principal !== undefined && statement.allowedPrincipals.has(caller.principal)),
+  );
+
+/** IAM's wording for an explicit deny in a resource-based policy. */
+const accessDenied = (
+  settings: PutEventsSettings,
+  eventBusName: string | undefined,
+  source: string,
+): string =>
+  `User is not authorized to perform: events:PutEvents on resource: arn:aws:events:${settings.region}:` +
+  `${settings.account}:event-bus/${resolveEventBusName(settings, eventBusName) ?? eventBusName ?? 'default'} ` +
+  `with an explicit deny in a resource-based policy (the source ${JSON.stringify(source)} is reserved)`;

@@ -17,7 +17,12 @@ import type { HandlerSettings } from '#functions/ports.ts';
 import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
-import { LOCAL_ACCOUNT, localClientConfig } from '#local/clients.ts';
+import {
+  LOCAL_ACCOUNT,
+  localClientConfig,
+  STACK_PRINCIPAL_STEP,
+  stackPrincipalHeader,
+} from '#local/clients.ts';
 import type { LambdaHandler } from '#local/lambda/invoker.ts';
 import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
 import type { HandlerPorts } from '#local/ports/remote.ts';
@@ -33,6 +38,11 @@ export interface HandlerSetup {
   readonly url: string;
   readonly region: string;
   readonly handlerLogLevel: LogLevel;
+  /**
+   * The stack's per-start secret its functions send with every request: the endpoint's stand-in for
+   * their IAM roles, which the bus policy allows to use the provisioner's source.
+   */
+  readonly principal: string;
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
   readonly registry?: string;
   readonly tag?: string;
@@ -72,6 +82,8 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
   const clientConfig = handlerClientConfig(setup.url, region, agent);
   const ecsClient = new ECSClient(clientConfig);
   const eventBridgeClient = new EventBridgeClient(clientConfig);
+  ecsClient.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
+  eventBridgeClient.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   const settings: HandlerSettings = {
     eventBusName: DEFAULT_EVENT_BUS_NAME,
     provisionerSource: DEFAULT_PROVISIONER_SOURCE,

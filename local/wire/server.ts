@@ -14,7 +14,21 @@ const JSON_1_1 = 'application/x-amz-json-1.1';
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** One AWS JSON operation: the parsed request body in, the answer (or a promise of it) out. */
-type Operation = (input: unknown) => unknown;
+/**
+ * Who sent a request, as far as the local endpoint can tell. It checks no SigV4 credentials; the
+ * stack's own functions identify themselves with a per-start secret in {@link PRINCIPAL_HEADER},
+ * which stands in for their IAM roles where a policy names them (the bus policy that reserves the
+ * provisioner's source).
+ */
+export interface Caller {
+  /** The principal the request proved, or undefined for any other client. */
+  readonly principal?: string;
+}
+
+/** The header the stack's own functions send their principal secret in. */
+export const PRINCIPAL_HEADER = 'x-workspaces-local-principal';
+
+type Operation = (input: unknown, caller?: Caller) => unknown;
 
 /**
  * The EventBridge operations the endpoint dispatches `AWSEvents.*` to. A structural type, so this
@@ -138,7 +152,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
       {
         internalErrorType: 'InternalException',
         operations: new Map<string, Operation>([
-          ['PutEvents', (input) => eventBridge.putEvents(input)],
+          ['PutEvents', (input, caller) => eventBridge.putEvents(input, caller)],
           ['TestEventPattern', (input) => eventBridge.testEventPattern(input)],
         ]),
       },
@@ -195,7 +209,8 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
       return;
     }
     try {
-      send(response, 200, operation(input));
+      const principal = request.headers[PRINCIPAL_HEADER];
+      send(response, 200, operation(input, typeof principal === 'string' ? { principal } : {}));
     } catch (error) {
       if (isAwsApiError(error)) {
         sendError(response, error);

@@ -43,7 +43,11 @@ describe('least-privilege IAM', () => {
         'sqs:SendMessage',
       ],
     ],
-    ['overlay', [...records, 'events:PutEvents', 'sqs:SendMessage']],
+    // DescribeTasks to check a launched event against ECS; InvokeFunction for its on-failure destination.
+    [
+      'overlay',
+      [...records, 'ecs:DescribeTasks', 'events:PutEvents', 'lambda:InvokeFunction', 'sqs:SendMessage'],
+    ],
     ['task-state', [...records, 'events:PutEvents', 'sqs:SendMessage']],
     [
       'deprovision',
@@ -53,6 +57,7 @@ describe('least-privilege IAM', () => {
         'ecs:ListTasks',
         'ecs:StopTask',
         'events:PutEvents',
+        'lambda:InvokeFunction',
         'sqs:SendMessage',
       ],
     ],
@@ -147,6 +152,14 @@ describe('least-privilege IAM', () => {
       });
     },
   );
+
+  it('scopes DescribeTasks of overlay to our cluster, and gives it no ListTasks', () => {
+    expect(statementWith('overlay', 'ecs:DescribeTasks')).toMatchObject({
+      Resource: clusterTasks,
+      Condition: onOurCluster,
+    });
+    expect(actionsOfRole(template, roleOf('overlay'))).not.toContain('ecs:ListTasks');
+  });
 
   it.each(['deprovision', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
     'scopes StopTask of %s to our cluster',

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES, FUNCTIONS } from '#wiring/functions.ts';
+import { METRIC, METRICS_NAMESPACE } from '#wiring/names.ts';
 import { resourcesOf, synth } from './fixtures.ts';
 
 const { template } = synth();
@@ -75,19 +76,45 @@ describe('operations', () => {
 
   it('alarms on the rate of Workspace Provision Failed', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: [
+      Metrics: Match.arrayWith([
         Match.objectLike({
-          Expression: 'SELECT SUM(ProvisionFailed) FROM "WorkspaceProvisioner"',
+          // Each failure once: the per-code copy (service + code) is a different schema.
+          Expression: 'SELECT SUM(ProvisionFailed) FROM SCHEMA("WorkspaceProvisioner", service)',
           Period: 300,
-          ReturnData: true,
+          ReturnData: false,
         }),
-      ],
+      ]),
       Threshold: 5,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     synth({ provisionFailureAlarmThreshold: '20' }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp('ProvisionFailed') })],
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('ProvisionFailed') })]),
       Threshold: 20,
+    });
+  });
+
+  it('adds Deprovision Failed and Config Overlay Failed, counted by the failure reporter, to the failure rate', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Expression: 'FILL(provisionFailed, 0) + FILL(deprovisionFailed, 0) + FILL(overlayFailed, 0)',
+          ReturnData: true,
+        }),
+        ...[METRIC.deprovisionFailed, METRIC.overlayFailed].map((metricName) =>
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: {
+                Namespace: METRICS_NAMESPACE,
+                MetricName: metricName,
+                Dimensions: [{ Name: 'service', Value: FUNCTIONS['failure-reporter'].name }],
+              },
+              Stat: 'Sum',
+              Period: 300,
+            }),
+            ReturnData: false,
+          }),
+        ),
+      ]),
     });
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
-import { failedDetailFromAsyncRecord, failureMessage } from '#core/async-failure.ts';
+import {
+  deprovisionFailedDetailFromAsyncRecord,
+  failedDetailFromAsyncRecord,
+  failureMessage,
+  overlayFailedDetailFromAsyncRecord,
+  spentEventKindOf,
+} from '#core/async-failure.ts';
 
 const request = {
   version: '0',
@@ -63,6 +69,54 @@ describe('failedDetailFromAsyncRecord', () => {
     const odd = { ...request, detail: { ...request.detail, runtime: 'cobol' } };
     expect(failedDetailFromAsyncRecord(record('THROTTLED: x', 'RetriesExhausted', odd))).not.toHaveProperty(
       'runtime',
+    );
+  });
+});
+
+describe('spentEventKindOf', () => {
+  // Told apart by the original event's detail-type; anything else is read as provision, as before.
+  it.each([
+    [DETAIL_TYPES.provisionRequested, 'provision'],
+    [DETAIL_TYPES.deprovisionRequested, 'deprovision'],
+    [DETAIL_TYPES.taskLaunched, 'overlay'],
+    ['Something Else', 'provision'],
+    [undefined, 'provision'],
+  ])('reads detail-type %s as %s', (detailType, kind) => {
+    const payload = { ...request, 'detail-type': detailType };
+    expect(spentEventKindOf(record('x', 'RetriesExhausted', payload))).toBe(kind);
+  });
+});
+
+describe('deprovision and overlay Failed details', () => {
+  const deprovision = { ...request, 'detail-type': DETAIL_TYPES.deprovisionRequested };
+  const taskArn = 'arn:aws:ecs:us-east-1:123456789012:task/workspaces/abc';
+  const launched = {
+    ...request,
+    'detail-type': DETAIL_TYPES.taskLaunched,
+    detail: { ...request.detail, taskArn },
+  };
+
+  it('match their published schemas, retries spent or aged out', () => {
+    for (const condition of ['RetriesExhausted', 'EventAgeExceeded']) {
+      const deprovisionFailed = deprovisionFailedDetailFromAsyncRecord(record('x', condition, deprovision));
+      expect(DETAIL_SCHEMAS[DETAIL_TYPES.deprovisionFailed].safeParse(deprovisionFailed).success).toBe(true);
+      const overlayFailed = overlayFailedDetailFromAsyncRecord(record('x', condition, launched));
+      expect(DETAIL_SCHEMAS[DETAIL_TYPES.configOverlayFailed].safeParse(overlayFailed).success).toBe(true);
+    }
+    expect(deprovisionFailedDetailFromAsyncRecord(record('x', 'EventAgeExceeded', deprovision))?.code).toBe(
+      'DEPROVISION_EXPIRED',
+    );
+    expect(overlayFailedDetailFromAsyncRecord(record('x', 'RetriesExhausted', launched))).toMatchObject({
+      code: 'OVERLAY_FAILED',
+      taskArn,
+      kind: 'platform',
+    });
+  });
+
+  it('leaves out a taskArn that is not an ECS task ARN', () => {
+    const odd = { ...launched, detail: { ...launched.detail, taskArn: 'see https://example.com' } };
+    expect(overlayFailedDetailFromAsyncRecord(record('x', 'RetriesExhausted', odd))).not.toHaveProperty(
+      'taskArn',
     );
   });
 });

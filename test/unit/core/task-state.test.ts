@@ -56,6 +56,45 @@ describe('decideTaskState', () => {
     });
   });
 
+  // The state change names each container's `imageDigest`; ECS returns it when the image is
+  // hosted in Amazon ECR ("Amazon ECS task state change events", example event and the notes
+  // above it: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html).
+  // So Running carries the `workspace` container's digest when ECS gives one, and omits it when not.
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  it.each([
+    {
+      name: 'the workspace container reports a digest',
+      containers: [
+        { name: 'sidecar', imageDigest: `sha256:${'cd'.repeat(32)}`, lastStatus: 'RUNNING' },
+        { name: 'workspace', imageDigest: digest, lastStatus: 'RUNNING' },
+      ],
+      expected: { imageDigest: digest },
+    },
+    {
+      name: 'only another container reports one',
+      containers: [{ name: 'sidecar', imageDigest: digest, lastStatus: 'RUNNING' }],
+      expected: {},
+    },
+    {
+      name: 'ECS reports none (an image not resolved by digest)',
+      containers: [{ name: 'workspace' }],
+      expected: {},
+    },
+  ])('carries imageDigest on Workspace Running when $name', ({ containers, expected }) => {
+    const detail = decideTaskState(
+      state('RUNNING', 3, { startedAt: '2026-11-23T10:00:30.000Z', containers }),
+      2,
+    ).event?.detail;
+    expect(detail).toEqual({
+      workspaceId: 'ws-7',
+      taskArn,
+      runtime: 'hermes',
+      kind: 'platform',
+      version: 3,
+      ...expected,
+    });
+  });
+
   it('maps STOPPED after running to Workspace Stopped with stop code and exit code', () => {
     expect(decideTaskState(stopped, 3).event).toEqual({
       detailType: DETAIL_TYPES.stopped,

@@ -14,7 +14,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** The AWS SDK clients each function calls, and no others. */
 const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   provision: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
-  overlay: ['client-dynamodb', 'client-eventbridge'],
+  // It checks a launched event against ECS (DescribeTasks) before it acts on it.
+  overlay: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'task-state': ['client-dynamodb', 'client-eventbridge'],
   deprovision: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'timeout-sweep': ['client-ecs', 'client-eventbridge'],

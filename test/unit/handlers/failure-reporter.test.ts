@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
+import { METRIC } from '#wiring/names.ts';
 import {
   ecsWithMock,
   envelope,
@@ -227,5 +228,100 @@ describe('exhausted retries, end to end', () => {
       workspaceId: 'ws-1',
       code: 'CAPACITY_UNAVAILABLE',
     });
+  });
+});
+
+describe('failure reporter: deprovision and overlay records, told apart by the original detail-type', () => {
+  const deprovisionRequest = envelope(DETAIL_TYPES.deprovisionRequested, {
+    requestId: 'req-9',
+    workspaceId: 'ws-1',
+  });
+  const taskArn = 'arn:aws:ecs:us-east-1:123456789012:task/workspaces/t-1';
+  const launchedEvent = envelope(
+    DETAIL_TYPES.taskLaunched,
+    { requestId: 'req-1', workspaceId: 'ws-1', kind: 'platform', taskArn, runtime: 'codex' },
+    { source: 'platform.provisioner' },
+  );
+  // The raw error text a handler threw: AWS's words, an account id and an ARN. None may be echoed.
+  const rawError = `AccessDeniedException: User arn:aws:sts::123456789012:assumed-role/x is not authorized on ${taskArn}`;
+
+  it('emits Deprovision Failed with a generic reason for a deprovision whose retries are spent', async () => {
+    const { invoke, eventBridgeMock, ecsMock, instrumentation } = setup();
+
+    const result = await invoke(asyncFailureRecord('AccessDeniedException', rawError, deprovisionRequest));
+
+    expect(result).toEqual({ outcome: 'reported', code: 'DEPROVISION_FAILED' });
+    const events = sentEvents(eventBridgeMock);
+    expect(events).toEqual([
+      {
+        detailType: DETAIL_TYPES.deprovisionFailed,
+        source: 'platform.provisioner',
+        eventBusName: 'workspaces',
+        detail: {
+          requestId: 'req-9',
+          workspaceId: 'ws-1',
+          code: 'DEPROVISION_FAILED',
+          reason: expect.any(String),
+        },
+      },
+    ]);
+    const reason = String(events[0]?.detail.reason);
+    expect(reason).not.toMatch(/arn:|123456789012|AccessDenied/);
+    expect(metricTotal(instrumentation.emittedMetrics(), METRIC.deprovisionFailed)).toBe(1);
+    expect(metricTotal(instrumentation.emittedMetrics(), METRIC.provisionFailed)).toBe(0);
+    // Unlike a failed provision, nothing is stopped: stopping is what failed.
+    expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 0);
+  });
+
+  it('emits Deprovision Failed with DEPROVISION_EXPIRED for a deprovision that aged out', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    const aged = {
+      ...asyncFailureRecord('', '', deprovisionRequest),
+      responsePayload: null,
+      requestContext: { condition: 'EventAgeExceeded' },
+    };
+    await expect(invoke(aged)).resolves.toEqual({ outcome: 'reported', code: 'DEPROVISION_EXPIRED' });
+    expect(sentEvents(eventBridgeMock)[0]?.detailType).toBe(DETAIL_TYPES.deprovisionFailed);
+  });
+
+  it('emits Config Overlay Failed with the task and kind for an overlay whose retries are spent', async () => {
+    const { invoke, eventBridgeMock, instrumentation } = setup();
+
+    const result = await invoke(asyncFailureRecord('LaunchedTaskNotVisibleError', rawError, launchedEvent));
+
+    expect(result).toEqual({ outcome: 'reported', code: 'OVERLAY_FAILED' });
+    const events = sentEvents(eventBridgeMock);
+    expect(events).toEqual([
+      {
+        detailType: DETAIL_TYPES.configOverlayFailed,
+        source: 'platform.provisioner',
+        eventBusName: 'workspaces',
+        resources: [taskArn],
+        detail: {
+          requestId: 'req-1',
+          workspaceId: 'ws-1',
+          taskArn,
+          kind: 'platform',
+          code: 'OVERLAY_FAILED',
+          reason: expect.any(String),
+        },
+      },
+    ]);
+    expect(String(events[0]?.detail.reason)).not.toMatch(/arn:|123456789012|AccessDenied/);
+    expect(metricTotal(instrumentation.emittedMetrics(), METRIC.overlayFailed)).toBe(1);
+  });
+
+  it('leaves a deprovision or overlay record that names no readable request to the DLQ', async () => {
+    const { invoke, eventBridgeMock } = setup();
+    for (const payload of [
+      envelope(DETAIL_TYPES.deprovisionRequested, { workspaceId: 'ws-1' }),
+      envelope(DETAIL_TYPES.taskLaunched, { requestId: 'req-1', workspaceId: 'not a workspace id' }),
+    ]) {
+      await expect(invoke(asyncFailureRecord('Error', 'x', payload))).resolves.toEqual({
+        outcome: 'skipped',
+        reason: 'unreadable',
+      });
+    }
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 });

@@ -78,12 +78,32 @@ describe('applyOverlay', () => {
     memory: 1024,
   };
 
+  /** ECS shows the launched task as the event describes it. */
+  const launchedTasks = {
+    runner: {
+      describeTasks: async () => ({
+        tasks: [
+          {
+            taskArn: launched.taskArn,
+            clusterArn: CLUSTER_ARN,
+            startedBy: launched.workspaceId,
+            tags: { 'request-id': launched.requestId, kind: launched.kind },
+            systemEnvironment: {},
+          },
+        ],
+        missing: [],
+      }),
+    },
+    clock: { sleep: async () => {} },
+    clusterArn: CLUSTER_ARN,
+  };
+
   function overlayPorts() {
     const { published, publisher } = recordingPublisher();
     const instrumentation = quietInstrumentation();
     return {
       published,
-      ports: { publisher, catalog: testCatalog(), overlays: loadOverlays(), instrumentation },
+      ports: { publisher, catalog: testCatalog(), overlays: loadOverlays(), instrumentation, launchedTasks },
     };
   }
 
