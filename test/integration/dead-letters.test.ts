@@ -181,6 +181,13 @@ describe('workspaces dead-letters on the local stack', () => {
     const faultyClients = awsClients(faulty.url);
     const { QueueUrl } = await faultyClients.sqs.send(new GetQueueUrlCommand({ QueueName: DEPROVISION_DLQ }));
     await untilDepth(faultyClients.sqs, QueueUrl as string, 2);
+    // Consumers heard of the failure when the retries were spent.
+    await waitForEvents(
+      faulty.url,
+      (events) =>
+        workspaces.every((workspaceId) => hasAll(workspaceId, DETAIL_TYPES.deprovisionFailed)(events)),
+      15_000,
+    );
     await faulty.stop();
 
     // 2. The same state, without the fault.
