@@ -63,6 +63,12 @@ export interface FaultOptions {
   readonly putEventsFailureRate?: number;
   /** Seed for the fault dice, for repeatable runs. */
   readonly seed?: number;
+  /**
+   * Functions (by their wiring name, `deprovision`) whose every invocation fails with
+   * `InjectedFaultError`, so their events end in the function's dead-letter queue after its
+   * retries. The stack's assembly applies it; the emulators ignore it.
+   */
+  readonly functionErrors?: readonly string[];
 }
 
 /** ECS RunTask quota emulation (token bucket), off by default. */

@@ -15,18 +15,23 @@ import type {
   LocalEventBus,
   QuotaOptions,
 } from '#local/interfaces.ts';
+import { functionDeadLetterMailboxes } from '#local/lambda/function-dead-letter-mailbox.ts';
 import { startHandlerPool } from '#local/lambda/handler-pool.ts';
 import type { HandlerSetup } from '#local/lambda/handlers.ts';
+import { withInjectedFaults } from '#local/lambda/injected-faults.ts';
 import { createAsyncInvoker, type FunctionDeployment, type LambdaHandler } from '#local/lambda/invoker.ts';
+import { invokeRoute } from '#local/lambda-api/index.ts';
 import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
 import { localPorts, portOperations } from '#local/ports/remote.ts';
 import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
 import { createRouter } from '#local/routing/router.ts';
 import { localRoutes, type Route } from '#local/routing/routes.ts';
+import { targetDeadLetterMailboxes } from '#local/routing/target-dead-letter-mailbox.ts';
+import { createDeadLetterQueues, sqsRoute } from '#local/sqs/index.ts';
 import { activityLog, type LogWriter } from '#local/stack/activity-log.ts';
 import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
-import { createLocalServer } from '#local/wire/index.ts';
+import { createLocalServer, type WireRoute } from '#local/wire/index.ts';
 import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { AWS_DEFAULT_BUS, DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
@@ -140,7 +145,8 @@ export const DEFAULT_HANDLER_THREADS = 1;
  * Starts the embedded local stack: the durable store, the bus, the ECS emulator and its task
  * driver, the loopback endpoint, then the real handlers (built with their factories and the real
  * SDK clients pointed at that endpoint), the async invoker and the router built from
- * wiring/flows.ts, and the timeout sweep on its schedule. What a previous run left (events not yet
+ * wiring/flows.ts, SQS over the dead-letter tables and Lambda Invoke on the same endpoint, and the
+ * timeout sweep on its schedule. What a previous run left (events not yet
  * routed, retries due, invocations queued or cut short) is picked up before `/local/health` says ready.
  *
  * @example
@@ -215,12 +221,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     let ready = false;
+    // SQS and Lambda Invoke need the invoker and the router's tables, which need the endpoint's URL
+    // (the handlers' clients point at it): the routes are added once those exist, before ready.
+    const wireRoutes: WireRoute[] = [];
     const server = await createLocalServer({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 4010,
       eventBridge,
       ecs,
       bus,
+      routes: wireRoutes,
       ready: () => ready,
       log: write,
     });
@@ -254,6 +264,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cleanups.push(() => built.close());
       handlers = built.handlers;
     }
+    handlers = withInjectedFaults(handlers, options.faults?.functionErrors);
     const functions: Partial<Record<FunctionName, FunctionDeployment>> = {};
     for (const name of Object.keys(handlers) as FunctionName[]) {
       functions[name] = {
@@ -286,6 +297,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       observer: quiet ? { error: observers.router.error } : observers.router,
       ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
     });
+
+    const deadLetterQueues = createDeadLetterQueues({
+      mailboxes: [
+        ...targetDeadLetterMailboxes({ database, routes, region, account }),
+        ...functionDeadLetterMailboxes(database),
+      ],
+      region,
+      account,
+      endpointUrl: () => server.url,
+    });
+    wireRoutes.push(
+      sqsRoute(deadLetterQueues, write),
+      invokeRoute({ invoker, functions: Object.keys(functions) as FunctionName[], region, account }),
+    );
 
     // Invoker first, so the router's recovery can hand events straight to it.
     const invokerRecovery = invoker.start();

@@ -51,39 +51,52 @@ export interface FlowSettings {
   readonly taskDefinitionArnPrefixes: readonly string[];
 }
 
+/**
+ * The function each event-pattern flow targets, by flow id, in the order of {@link flowsFor}. The
+ * dead-letter table and the CLI read it without flow settings (patterns need the account's ARNs;
+ * which function should have handled an event does not).
+ */
+export const FLOW_TARGETS = {
+  ProvisionRequested: 'provision',
+  TaskLaunched: 'overlay',
+  EcsTaskStateChange: 'task-state',
+  DeprovisionRequested: 'deprovision',
+} as const satisfies Record<string, FunctionName>;
+export type FlowId = keyof typeof FLOW_TARGETS;
+
 /** Every event-pattern rule of the stack, in a stable order. */
 export function flowsFor(settings: FlowSettings): Flow[] {
   return [
     {
-      id: 'ProvisionRequested',
+      id: 'ProvisionRequested' satisfies FlowId,
       eventBus: 'provisioner',
       description: 'Workspace Provision Requested -> provision',
       pattern: provisionRequestedPattern(settings.requestSources),
-      target: 'provision',
+      target: FLOW_TARGETS.ProvisionRequested,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
     {
-      id: 'TaskLaunched',
+      id: 'TaskLaunched' satisfies FlowId,
       eventBus: 'provisioner',
       description: 'Workspace Task Launched -> overlay',
       pattern: taskLaunchedPattern(settings.provisionerSource),
-      target: 'overlay',
+      target: FLOW_TARGETS.TaskLaunched,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
     {
-      id: 'EcsTaskStateChange',
+      id: 'EcsTaskStateChange' satisfies FlowId,
       eventBus: 'default',
       description: 'aws.ecs ECS Task State Change (our cluster and families) -> task-state',
       pattern: ecsTaskStateChangePattern(settings.clusterArn, settings.taskDefinitionArnPrefixes),
-      target: 'task-state',
+      target: FLOW_TARGETS.EcsTaskStateChange,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
     {
-      id: 'DeprovisionRequested',
+      id: 'DeprovisionRequested' satisfies FlowId,
       eventBus: 'provisioner',
       description: 'Workspace Deprovision Requested -> deprovision',
       pattern: deprovisionRequestedPattern(settings.requestSources),
-      target: 'deprovision',
+      target: FLOW_TARGETS.DeprovisionRequested,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
   ];

@@ -5,6 +5,11 @@ import { Construct } from 'constructs';
 export interface DeadLetterQueueProps {
   /** Short name, unique in the stack, for alarm ids and dashboard labels: `ProvisionRequestedTarget`. */
   readonly name: string;
+  /**
+   * The queue's physical name, from wiring/dead-letter-queues.ts, so `workspaces dead-letters` finds it.
+   * @default a name CloudFormation generates
+   */
+  readonly queueName?: string;
   /** What lands here, in a few words; it goes into the alarm text. */
   readonly purpose: string;
   /**
@@ -36,6 +41,7 @@ export class DeadLetterQueue extends Construct {
           : [],
     });
     this.queue = new Queue(this, 'Queue', {
+      ...(props.queueName ? { queueName: props.queueName } : {}),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod,

@@ -4,6 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EventPattern } from '#contracts/patterns.ts';
+import { targetDeadLetterQueueName } from '#wiring/dead-letter-queues.ts';
 import type { Flow, TargetRetryPolicy } from '#wiring/flows.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
@@ -136,6 +137,7 @@ export class FlowRules extends Construct {
   ): DeadLetterQueue {
     const deadLetterQueue = new DeadLetterQueue(this, `${flowId}TargetDlq`, {
       name: `${flowId}Target`,
+      queueName: targetDeadLetterQueueName(flowId),
       purpose: `events the ${flowId} rule could not hand to the ${target} function`,
     });
     Validations.of(deadLetterQueue.queue).acknowledge({

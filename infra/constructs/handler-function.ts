@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '#infra/nag-acknowledgments.ts';
+import { functionDeadLetterQueueName, functionPhysicalName } from '#wiring/dead-letter-queues.ts';
 import type { FunctionSpec } from '#wiring/functions.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
@@ -94,6 +95,7 @@ export class HandlerFunction extends Construct {
       // Lambda's async dead-letter queue keeps the original event, ready for redrive.
       this.deadLetterQueue = new DeadLetterQueue(this, 'AsyncDlq', {
         name: `${spec.name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}Async`,
+        queueName: functionDeadLetterQueueName(spec.name),
         purpose: `events the ${spec.name} function failed on after its async retries`,
       });
     }
@@ -109,6 +111,8 @@ export class HandlerFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
+      // A fixed name, so the dead-letter tool can invoke the function that should have handled a message.
+      functionName: functionPhysicalName(spec.name),
       entry: path.join(props.projectRoot, spec.entry),
       projectRoot: props.projectRoot,
       depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),

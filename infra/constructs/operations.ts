@@ -90,7 +90,7 @@ export class Operations extends Construct {
     for (const dlq of props.deadLetterQueues) {
       this.addAlarm(`${dlq.name}DlqDepth`, {
         metric: dlq.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-        description: `Messages wait in a dead-letter queue: ${dlq.purpose}. Inspect them, fix the cause, then redrive.`,
+        description: `Messages wait in a dead-letter queue: ${dlq.purpose}. Inspect them (workspaces dead-letters list --aws), fix the cause, then redrive (workspaces dead-letters redrive --aws; README "Dead letters: look, fix, redrive").`,
       });
     }
 

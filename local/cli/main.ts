@@ -4,11 +4,20 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import { EventLogReadError, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
+import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { CliError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
 import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
-import { DEFAULT_ENDPOINT, ecsClientFor, eventBridgeClientFor, type Target, targetFrom } from './target.ts';
+import {
+  DEFAULT_ENDPOINT,
+  ecsClientFor,
+  eventBridgeClientFor,
+  lambdaClientFor,
+  sqsClientFor,
+  type Target,
+  targetFrom,
+} from './target.ts';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -62,6 +71,8 @@ export const COMMAND_OPTIONS = {
     'workspace-id': { type: 'string' },
   },
   status: { ...TARGET_OPTIONS, 'workspace-id': { type: 'string' }, cluster: { type: 'string' } },
+  'dead-letters list': { ...TARGET_OPTIONS, queue: { type: 'string' } },
+  'dead-letters redrive': { ...TARGET_OPTIONS, queue: { type: 'string' }, 'dry-run': { type: 'boolean' } },
 } as const;
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
@@ -79,9 +90,14 @@ Usage:
                        [--bus NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces events [--follow] [--detail-type TYPE] [--workspace-id ID] [--endpoint URL]
   workspaces status --workspace-id ID [--cluster NAME] [--endpoint URL | --aws] [--region REGION]
+  workspaces dead-letters list [--queue Q] [--endpoint URL | --aws] [--region REGION]
+  workspaces dead-letters redrive [--queue Q] [--dry-run] [--endpoint URL | --aws] [--region REGION]
 
 Requests are validated against the contract before they are sent; a bad flag exits with code 2.
 --request-id defaults to a fresh cli-<uuid>; --source to platform.workspace-server; --bus to workspaces.
+dead-letters redrive sends each dead letter back to its function (Lambda Invoke, InvocationType Event)
+and deletes it; --dry-run shows what would be sent. --queue takes a queue's name or its short form
+(deprovision, ProvisionRequested-target, ...); the default is every queue.
 
 Common flags:
 ${TARGET_HELP}`;
@@ -222,6 +238,37 @@ async function statusCommand(args: readonly string[], io: CliIo): Promise<number
   return status.state === 'unknown' ? 1 : 0;
 }
 
+async function deadLettersCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '--help' || action === '-h') return help(io);
+  if (action !== 'list' && action !== 'redrive') {
+    throw new UsageError(`dead-letters: unknown action "${action}"; the actions are list and redrive`);
+  }
+  const values = parseCommand(`dead-letters ${action}`, rest);
+  if (values.help) return help(io);
+  const target = targetFrom(values);
+  const clients = { sqs: sqsClientFor(target), lambda: lambdaClientFor(target) };
+  try {
+    if (action === 'list') return await listDeadLetters(clients, io, { queue: values.queue });
+    return await redriveDeadLetters(clients, io, {
+      queue: values.queue,
+      dryRun: (values as { 'dry-run'?: boolean })['dry-run'] === true,
+    });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const where = target.kind === 'local' ? target.endpoint : 'AWS';
+    throw new CliError(
+      `dead-letters ${action} against ${where} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` +
+        (target.kind === 'local' ? ' (is `npm start` running?)' : ''),
+      1,
+      { cause: error },
+    );
+  } finally {
+    clients.sqs.destroy();
+    clients.lambda.destroy();
+  }
+}
+
 function help(io: CliIo): number {
   io.stdout(USAGE);
   return 0;
@@ -258,6 +305,8 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
         return await eventsCommand(args, io);
       case 'status':
         return await statusCommand(args, io);
+      case 'dead-letters':
+        return await deadLettersCommand(args, io);
       case undefined:
       case 'help':
       case '--help':
@@ -265,7 +314,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
         return help(io);
       default:
         throw new UsageError(
-          `unknown command "${command}"; the commands are provision, deprovision, events and status`,
+          `unknown command "${command}"; the commands are provision, deprovision, events, status and dead-letters`,
         );
     }
   } catch (error) {

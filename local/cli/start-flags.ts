@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { DriverName, FaultOptions, QuotaOptions } from '#local/interfaces.ts';
 import { DEFAULT_HANDLER_THREADS, type LocalStack, type LocalStackOptions } from '#local/stack.ts';
+import { FUNCTION_NAMES } from '#wiring/functions.ts';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 /** `npm start`'s flags (local/main.ts), parsed and validated before anything starts. */
@@ -19,6 +20,7 @@ const START_OPTIONS = {
   'fault-throttle': { type: 'string' },
   'fault-put-events': { type: 'string' },
   'fault-seed': { type: 'string' },
+  'fault-function-errors': { type: 'string' },
   'retry-delay-scale': { type: 'string' },
   'provision-concurrency': { type: 'string' },
   'sweep-interval': { type: 'string' },
@@ -43,6 +45,8 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
   --fault-throttle P          share of RunTask calls throttled, 0 to 1 (default 0)
   --fault-put-events P        share of PutEvents entries failed with InternalFailure, 0 to 1 (default 0)
   --fault-seed N              seed of the fault dice, for repeatable runs
+  --fault-function-errors NAMES  comma-separated functions whose every invocation fails, so their
+                              events end in the function's dead-letter queue (default none)
   --retry-delay-scale X       multiplies AWS's retry gaps: Lambda's 1 min and 2 min, EventBridge's
                               backoff (default 0.0166..., i.e. 1/60: Lambda retries after 1 s, then 2 s)
   --provision-concurrency N   reserved concurrency of the provision function (default ${DEFAULT_PROVISION_RESERVED_CONCURRENCY}, or sized to the emulated quota)
@@ -74,6 +78,21 @@ const integer = (flag: string, text: string, min: number, max: number) =>
   );
 const probability = (flag: string, text: string) =>
   number(flag, text, (value) => value >= 0 && value <= 1, 'a probability from 0 to 1');
+
+/** A comma-separated list of the wiring's function names, each once. */
+function functionNames(flag: string, text: string): string[] {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = names.filter((name) => !(FUNCTION_NAMES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new FlagError(
+      `--${flag} must be a comma-separated list of ${FUNCTION_NAMES.join(', ')}; got "${text}"`,
+    );
+  }
+  return [...new Set(names)];
+}
 
 /** What `npm start` runs with, parsed from argv and `LOCAL_PORT`. */
 export interface StartCommand {
@@ -138,6 +157,9 @@ export function parseStartFlags(
       : {}),
     ...(values['fault-put-events'] !== undefined
       ? { putEventsFailureRate: probability('fault-put-events', values['fault-put-events']) }
+      : {}),
+    ...(values['fault-function-errors'] !== undefined
+      ? { functionErrors: functionNames('fault-function-errors', values['fault-function-errors']) }
       : {}),
     ...(values['fault-seed'] !== undefined
       ? { seed: integer('fault-seed', values['fault-seed'], 0, 2 ** 31 - 1) }

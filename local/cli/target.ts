@@ -1,6 +1,8 @@
 import { Agent } from 'node:http';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_LOCAL_REGION, localClientConfig } from '#local/clients.ts';
 import { UsageError } from './errors.ts';
 
@@ -49,3 +51,9 @@ export const eventBridgeClientFor = (target: Target): EventBridgeClient =>
 
 /** An ECS client for the target. */
 export const ecsClientFor = (target: Target): ECSClient => new ECSClient(clientConfig(target));
+
+/** An SQS client for the target. */
+export const sqsClientFor = (target: Target): SQSClient => new SQSClient(clientConfig(target));
+
+/** A Lambda client for the target. */
+export const lambdaClientFor = (target: Target): LambdaClient => new LambdaClient(clientConfig(target));

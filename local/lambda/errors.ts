@@ -13,3 +13,11 @@ export class UnknownFunctionError extends InvokerError {
     this.name = 'UnknownFunctionError';
   }
 }
+
+/** What a function named in `faults.functionErrors` throws on every invocation. */
+export class InjectedFaultError extends InvokerError {
+  constructor(functionName: string, options?: ErrorOptions) {
+    super(`injected fault: every ${functionName} invocation fails (faults.functionErrors)`, options);
+    this.name = 'InjectedFaultError';
+  }
+}

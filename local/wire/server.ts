@@ -47,6 +47,33 @@ export interface EcsOperations {
   listTasks: Operation;
 }
 
+/** What a {@link WireRoute} is told about a request. */
+export interface WireRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** `X-Amz-Target`, when sent. */
+  readonly target: string | undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** An answer a route wrote itself: status, headers and body, sent as they are. */
+export interface WireAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * A service whose protocol is not AWS JSON 1.1 (SQS's JSON 1.0 with its query-compatible errors,
+ * Lambda's REST `Invoke`): it says which requests are its own and writes its own answers. A
+ * structural type, so the endpoint imports no service.
+ */
+export interface WireRoute {
+  matches(request: Omit<WireRequest, 'body' | 'headers'>): boolean;
+  answer(request: WireRequest): WireAnswer;
+}
+
 /** Options for {@link createLocalServer}. */
 export interface LocalServerOptions {
   /** Loopback address to bind; anything else is refused, as credentials are not checked. @default '127.0.0.1' */
@@ -57,6 +84,11 @@ export interface LocalServerOptions {
   readonly ecs: EcsOperations;
   /** Read by `GET /local/events`. */
   readonly bus: LocalEventBus;
+  /**
+   * Further services that write their own answers, tried in order before the AWS JSON 1.1 ones.
+   * @default none
+   */
+  readonly routes?: readonly WireRoute[];
   /** `GET /local/health` answers 200 once this is true, 503 before. */
   ready(): boolean;
   /** Receives a line per unexpected failure (500 answers). @default discards */
@@ -94,6 +126,9 @@ const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(
  * - `GET /local/events`: `{"events": [envelope, ...]}` in the order the bus accepted them; `?detail-type=`
  *   filters, `?after=<seq>` and `?limit=` page (the answer's `lastSeq` is the next `after`).
  * - `GET /local/health`: 200 `{"status":"ok"}` once `ready()`, else 503 `{"status":"starting"}`.
+ * - Whatever a route of `routes` claims (SQS's `AmazonSQS.*` targets, Lambda's
+ *   `POST /2015-03-31/functions/{name}/invocations`): the route writes the answer; a route that
+ *   throws gets a 500.
  *
  * The real SDK clients work against it with only the endpoint changed:
  * `new ECSClient({ endpoint: server.url, region: 'us-east-1', credentials })`.
@@ -193,6 +228,25 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
     }
   }
 
+  function answerWith(route: WireRoute, request: WireRequest, response: ServerResponse): void {
+    let answer: WireAnswer;
+    try {
+      answer = route.answer(request);
+    } catch (error) {
+      log(
+        `server ${request.method} ${request.url.pathname} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      send(response, 500, { message: 'The local stack failed to handle the request.' }, 'application/json');
+      return;
+    }
+    response.writeHead(answer.status, {
+      'x-amzn-RequestId': randomUUID(),
+      ...answer.headers,
+      'content-length': Buffer.byteLength(answer.body),
+    });
+    response.end(answer.body);
+  }
+
   function handleEvents(url: URL, response: ServerResponse): void {
     const detailType = url.searchParams.get('detail-type') ?? undefined;
     const after = Number(url.searchParams.get('after') ?? 0);
@@ -235,7 +289,14 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
       handleEvents(url, response);
       return;
     }
-    if (request.method !== 'POST' || url.pathname !== '/') {
+    const targetHeader = request.headers['x-amz-target'];
+    const routeRequest = {
+      method: request.method ?? 'GET',
+      url,
+      target: typeof targetHeader === 'string' ? targetHeader : undefined,
+    };
+    const route = (options.routes ?? []).find((candidate) => candidate.matches(routeRequest));
+    if (!route && (request.method !== 'POST' || url.pathname !== '/')) {
       send(response, 404, { message: `No route for ${request.method} ${url.pathname}` }, 'application/json');
       return;
     }
@@ -261,7 +322,9 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
         );
         return;
       }
-      handleAws(request, response, Buffer.concat(chunks, size));
+      const body = Buffer.concat(chunks, size);
+      if (route) answerWith(route, { ...routeRequest, headers: request.headers, body }, response);
+      else handleAws(request, response, body);
     });
     request.on('error', () => response.destroy());
   });

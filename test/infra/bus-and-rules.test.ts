@@ -1,6 +1,7 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { RawContext } from '#infra/settings.ts';
+import { DEAD_LETTER_QUEUES, targetDeadLetterQueueName } from '#wiring/dead-letter-queues.ts';
 import { DEFAULT_TARGET_RETRY, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTION_NAMES, FUNCTIONS } from '#wiring/functions.ts';
 import { ecsArn, resourcesOf, synth } from './fixtures.ts';
@@ -208,6 +209,26 @@ describe('flow rules', () => {
       expect(FUNCTIONS[target]).toBeDefined();
     },
   );
+
+  it.each([...flows.map((flow) => flow.id), TIMEOUT_SWEEP_SCHEDULE.id])(
+    'names the target dead-letter queue of %s <stack id>-<flow>-target-dlq',
+    (flowId) => {
+      const queues = resourcesOf(template, 'AWS::SQS::Queue');
+      const queueId = Object.keys(queues).find((id) => id.startsWith(`Rules${flowId}TargetDlq`));
+      expect(queueId).toBeDefined();
+      expect(queues[queueId as string]?.Properties.QueueName).toBe(targetDeadLetterQueueName(flowId));
+      expect(queues[queueId as string]?.Properties.QueueName).toBe(
+        `WorkspaceProvisioner-${flowId}-target-dlq`,
+      );
+    },
+  );
+
+  it('gives every queue a name from the dead-letter table, and the table no name without a queue', () => {
+    const names = Object.values(resourcesOf(template, 'AWS::SQS::Queue')).map(
+      (queue) => queue.Properties.QueueName,
+    );
+    expect(names.sort()).toEqual(DEAD_LETTER_QUEUES.map((queue) => queue.queueName).sort());
+  });
 
   it('encrypts every dead-letter queue with SSE-SQS, which EventBridge can write to, and keeps messages 14 days', () => {
     const queues = resourcesOf(template, 'AWS::SQS::Queue');

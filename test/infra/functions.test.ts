@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ENVIRONMENT } from '#adapters/environment.ts';
+import { functionDeadLetterQueueName, functionPhysicalName } from '#wiring/dead-letter-queues.ts';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { resourcesOf, synth } from './fixtures.ts';
 
@@ -161,6 +162,22 @@ describe('handler functions', () => {
       } else {
         expect(deadLetter).toBeUndefined();
       }
+    },
+  );
+
+  it.each(FUNCTION_NAMES)('names the %s function <stack id>-<function>, so tools can invoke it', (name) => {
+    expect(propsOf(name).FunctionName).toBe(functionPhysicalName(name));
+    expect(propsOf(name).FunctionName).toBe(`WorkspaceProvisioner-${name}`);
+  });
+
+  it.each(FUNCTION_NAMES.filter((name) => FUNCTIONS[name].deadLetterQueue))(
+    'names the dead-letter queue of %s <stack id>-<function>-dlq',
+    (name) => {
+      const queues = resourcesOf(template, 'AWS::SQS::Queue');
+      const queueId = Object.keys(queues).find((id) => id.startsWith(`${pascal(name)}AsyncDlq`));
+      expect(queueId).toBeDefined();
+      expect(queues[queueId as string]?.Properties.QueueName).toBe(functionDeadLetterQueueName(name));
+      expect(queues[queueId as string]?.Properties.QueueName).toBe(`WorkspaceProvisioner-${name}-dlq`);
     },
   );
 

@@ -70,4 +70,33 @@ describe('runCli', () => {
     expect(await runCli(['events', '--aws'], io)).toBe(2);
     expect(err[0]).toContain("reads the local stack's event log");
   });
+
+  it.each([
+    [['dead-letters', 'purge'], 'dead-letters: unknown action "purge"'],
+    [
+      ['dead-letters', 'list', '--queue', 'nope', '--endpoint', 'http://127.0.0.1:9'],
+      '--queue "nope" names no dead-letter queue',
+    ],
+    [
+      ['dead-letters', 'redrive', '--dry-run', '--aws', '--endpoint', 'http://127.0.0.1:9'],
+      '--aws and --endpoint cannot be combined',
+    ],
+    [['dead-letters', 'redrive', '--force'], "Unknown option '--force'"],
+  ])('exits 2 and sends nothing for %j', async (argv, message) => {
+    const { io, err } = capture();
+    expect(await runCli(argv, io)).toBe(2);
+    expect(err[0]).toContain(message);
+  });
+
+  it('exits 1 with a hint when dead-letters cannot reach the endpoint', async () => {
+    const { io, err } = capture();
+    expect(await runCli(['dead-letters', 'list', '--endpoint', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(err.join('\n')).toContain('is `npm start` running?');
+  });
+
+  it('documents the dead-letters commands in the usage', async () => {
+    const { io, out } = capture();
+    await runCli(['dead-letters'], io);
+    expect(out.join('\n')).toContain('workspaces dead-letters redrive [--queue Q] [--dry-run]');
+  });
 });

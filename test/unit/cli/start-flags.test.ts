@@ -71,8 +71,19 @@ describe('parseStartFlags', () => {
     [['--region', 'Mars'], '--region must look like us-east-1; got "Mars"'],
     [['--retry-delay-scale', '0'], '--retry-delay-scale must be a number above 0, at most 1; got "0"'],
     [['--prot', '1'], "Unknown option '--prot'"],
+    [
+      ['--fault-function-errors', 'deprovision,nope'],
+      '--fault-function-errors must be a comma-separated list of provision, overlay',
+    ],
+    [['--fault-function-errors', ','], '--fault-function-errors must be a comma-separated list'],
   ])('refuses %j', (argv, message) => {
     expect(flagError(argv)).toContain(message);
+  });
+
+  it('reads the functions to fail, each once', () => {
+    expect(
+      parseStartFlags(['--fault-function-errors', 'deprovision, overlay,deprovision'], {}).options.faults,
+    ).toEqual({ functionErrors: ['deprovision', 'overlay'] });
   });
 
   it('refuses a bad LOCAL_PORT, naming the variable', () => {

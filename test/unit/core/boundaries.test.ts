@@ -117,7 +117,7 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
     forbidden: ['infra', 'aws-cdk-lib', 'constructs', 'cdk-nag', 'bench'],
   },
   {
-    name: "local/'s lower layer (wire, store, event-pattern, faults, eventbridge, ecs) imports nothing of its upper layer",
+    name: "local/'s lower layer (wire, store, event-pattern, faults, eventbridge, ecs, sqs) imports nothing of its upper layer",
     from: [
       'local/wire',
       'local/store',
@@ -125,11 +125,13 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
       'local/faults',
       'local/eventbridge',
       'local/ecs',
+      'local/sqs',
       'local/interfaces.ts',
     ],
     forbidden: [
       'local/routing',
       'local/lambda',
+      'local/lambda-api',
       'local/ports',
       'local/cli',
       'local/stack',
@@ -181,6 +183,7 @@ const FORBIDDEN_SPECIFIER: Readonly<Record<string, string>> = {
   'functions/adapters': '#adapters/environment.ts',
   'local/routing': '#local/routing/router.ts',
   'local/lambda': '#local/lambda/invoker.ts',
+  'local/lambda-api': '#local/lambda-api/index.ts',
   'local/ports': '#local/ports/remote.ts',
   'local/cli': '#local/cli/format.ts',
   'local/stack': '#local/stack/activity-log.ts',

@@ -22,7 +22,7 @@ import {
   type EventBridgeEmulatorOptions,
 } from '#local/eventbridge/index.ts';
 import { IN_MEMORY, openDatabase } from '#local/store/index.ts';
-import { createLocalServer, LocalServerError, TARGET_PREFIXES } from '#local/wire/index.ts';
+import { createLocalServer, LocalServerError, TARGET_PREFIXES, type WireRequest } from '#local/wire/index.ts';
 import { CODEX, NETWORK } from './helpers.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
@@ -282,5 +282,65 @@ describe('the local endpoint', () => {
         ready: () => true,
       }),
     ).rejects.toThrow(LocalServerError);
+  });
+
+  it('hands a request a route claims to that route, with its body, and writes its answer as it is', async () => {
+    const database = openDatabase(IN_MEMORY);
+    cleanups.push(() => database.close());
+    const bus = createEventBus(database);
+    const ecs = createEcsEmulator({ database, bus, driver: 'simulated', taskDefinitions: [CODEX] });
+    cleanups.unshift(() => ecs.close());
+    const seen: WireRequest[] = [];
+    const server = await createLocalServer({
+      port: 0,
+      bus,
+      ecs,
+      eventBridge: createEventBridgeEmulator({ bus }),
+      ready: () => true,
+      routes: [
+        {
+          matches: (request) => request.method === 'POST' && request.url.pathname.startsWith('/2015-03-31/'),
+          answer(request) {
+            seen.push(request);
+            return { status: 202, headers: { 'x-custom': 'yes' }, body: '' };
+          },
+        },
+        {
+          matches: (request) => request.target?.startsWith('AmazonSQS.') === true,
+          answer: () => {
+            throw new Error('route broke');
+          },
+        },
+      ],
+    });
+    cleanups.unshift(() => server.close());
+
+    const routed = await fetch(`${server.url}/2015-03-31/functions/f/invocations?Qualifier=x`, {
+      method: 'POST',
+      headers: { 'x-amz-invocation-type': 'Event' },
+      body: '{"a":1}',
+    });
+    expect(routed.status).toBe(202);
+    expect(routed.headers.get('x-custom')).toBe('yes');
+    expect(routed.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen[0]?.body.toString()).toBe('{"a":1}');
+    expect(seen[0]?.headers['x-amz-invocation-type']).toBe('Event');
+    expect(seen[0]?.url.searchParams.get('Qualifier')).toBe('x');
+
+    const broken = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSQS.ListQueues' },
+      body: '{}',
+    });
+    expect(broken.status).toBe(500);
+
+    // Unclaimed requests keep their old answers.
+    expect((await fetch(`${server.url}/2015-03-31/functions/f/invocations`)).status).toBe(404);
+    const unknown = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.Nope' },
+      body: '{}',
+    });
+    expect(((await unknown.json()) as { __type: string }).__type).toBe('UnknownOperationException');
   });
 });
