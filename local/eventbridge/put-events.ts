@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, LocalEventBus } from '../interfaces.ts';
 import { envelopeTime } from '../wire/envelope-time.ts';
 import { AwsApiError } from '../wire/errors.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../wire/json-depth.ts';
 import {
   optionalList,
   optionalString,
@@ -110,7 +111,7 @@ export function resolveEventBusName(
  * - more than 10 entries, none, or a total entry size over the limit: a `ValidationException` for the
  *   whole request;
  * - an entry without Source, DetailType or Detail: that entry fails with `InvalidArgument`;
- * - Detail that is not a JSON object: `MalformedDetail`;
+ * - Detail that is not a JSON object, or nests deeper than 1000 levels: `MalformedDetail`;
  * - a Source beginning `aws.`: `NotAuthorizedForSourceException` (only AWS services send those);
  * - fault injection: a share of the valid entries fail with `InternalFailure` and are not stored;
  * - an entry for a bus that does not exist gets an EventId and is dropped, as EventBridge does; the
@@ -224,8 +225,10 @@ export function putEvents(settings: PutEventsSettings, input: unknown): PutEvent
   };
 }
 
-/** The parsed Detail when it is a JSON object, otherwise `undefined`. */
+/** The parsed Detail when it is a JSON object no deeper than EventBridge's limit, otherwise `undefined`. */
 function parseDetail(text: string): Record<string, unknown> | undefined {
+  // Deeper than EventBridge processes: refused here, per entry, before anything walks it.
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
