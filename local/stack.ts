@@ -30,7 +30,7 @@ import { localRoutes, type Route } from '#local/routing/routes.ts';
 import { targetDeadLetterMailboxes } from '#local/routing/target-dead-letter-mailbox.ts';
 import { createDeadLetterQueues, sqsRoute } from '#local/sqs/index.ts';
 import { activityLog, type LogWriter } from '#local/stack/activity-log.ts';
-import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
+import { DATABASE_FILE, IN_MEMORY, lockStateDirectory, openDatabase } from '#local/store/index.ts';
 import { createLocalServer, type WireRoute } from '#local/wire/index.ts';
 import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
@@ -167,17 +167,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${line}`);
   const handlerLogLevel: LogLevel = options.handlerLogLevel ?? (quiet ? 'SILENT' : 'WARN');
 
+  const catalog = loadCatalog({
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.tag ? { tag: options.tag } : {}),
+  });
+  // One stack per state directory, locked before anything in it is read, reset or written.
+  const stateLock = lockStateDirectory(options.stateDir);
   if (options.reset) {
     for (const suffix of ['', '-wal', '-shm'])
       rmSync(join(options.stateDir, `${DATABASE_FILE}${suffix}`), { force: true });
   }
 
-  const catalog = loadCatalog({
-    ...(options.registry ? { registry: options.registry } : {}),
-    ...(options.tag ? { tag: options.tag } : {}),
-  });
-  const database = openDatabase(options.stateDir);
-  const cleanups: Array<() => Promise<void> | void> = [() => database.close(), () => stdout?.flush()];
+  const database = stateLock.releaseOnThrow(() => openDatabase(options.stateDir));
+  const cleanups: Array<() => Promise<void> | void> = [
+    () => stateLock.release(),
+    () => database.close(),
+    () => stdout?.flush(),
+  ];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
@@ -235,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log: write,
     });
     cleanups.push(() => server.close());
+    stateLock.recordEndpoint(server.url, server.port);
 
     // Only this process ever holds locks and leases, so whatever a killed run left is orphaned.
     const releasedLocks =

@@ -3,6 +3,7 @@ import type { Caller } from '#local/wire/server.ts';
 import type { EventEnvelope, LocalEventBus } from '../interfaces.ts';
 import { envelopeTime } from '../wire/envelope-time.ts';
 import { AwsApiError } from '../wire/errors.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../wire/json-depth.ts';
 import {
   optionalList,
   optionalString,
@@ -123,7 +124,7 @@ export function resolveEventBusName(
  * - more than 10 entries, none, or a total entry size over the limit: a `ValidationException` for the
  *   whole request;
  * - an entry without Source, DetailType or Detail: that entry fails with `InvalidArgument`;
- * - Detail that is not a JSON object: `MalformedDetail`;
+ * - Detail that is not a JSON object, or nests deeper than 1000 levels: `MalformedDetail`;
  * - a Source beginning `aws.`: `NotAuthorizedForSourceException` (only AWS services send those);
  * - a reserved Source from a caller the policy does not allow: `AccessDeniedException`, that entry
  *   only (the deny names the entry's `events:source`);
@@ -247,8 +248,10 @@ export function putEvents(
   };
 }
 
-/** The parsed Detail when it is a JSON object, otherwise `undefined`. */
+/** The parsed Detail when it is a JSON object no deeper than EventBridge's limit, otherwise `undefined`. */
 function parseDetail(text: string): Record<string, unknown> | undefined {
+  // Deeper than EventBridge processes: refused here, per entry, before anything walks it.
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { LocalDatabase } from '../interfaces.ts';
 import { LocalDatabaseError } from './errors.ts';
+import { prepareStateDirectory } from './state-directory.ts';
 
 /** Pass as `stateDir` to {@link openDatabase} for a throwaway in-memory database (unit tests). */
 export const IN_MEMORY = ':memory:';
@@ -63,7 +63,8 @@ export function openDatabase(stateDir: string, options: OpenDatabaseOptions = {}
   const path = inMemory ? IN_MEMORY : join(stateDir, DATABASE_FILE);
   let db: DatabaseSync;
   try {
-    if (!inMemory) mkdirSync(stateDir, { recursive: true });
+    // Not mkdirSync's recursive mode: it spins forever on a path under /proc.
+    if (!inMemory) prepareStateDirectory(stateDir);
     db = new DatabaseSync(path, { timeout: busyTimeoutMs });
     if (!inMemory) {
       const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode?: string } | undefined;

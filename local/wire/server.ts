@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LocalEventBus } from '../interfaces.ts';
 import { AwsApiError, isAwsApiError, LocalServerError } from './errors.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 
 /** `X-Amz-Target` prefix of each emulated service. */
 export const TARGET_PREFIXES = {
@@ -203,7 +204,10 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
     }
     let input: unknown;
     try {
-      input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      const text = body.toString('utf8');
+      // Parsing copes with any depth; what walks the parsed input (JSON.stringify, zod) does not.
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new SyntaxError('nested too deeply');
+      input = body.length === 0 ? {} : JSON.parse(text);
     } catch {
       sendError(response, new AwsApiError('SerializationException', 'The request body is not valid JSON.'));
       return;
