@@ -3,9 +3,11 @@
  * local stack), up to the function's `asyncRetryAttempts`; an event older than
  * `asyncMaxEventAgeSeconds` is not run again.
  *
- * Source: AWS Lambda Developer Guide, "Error handling and automatic retries" / "Asynchronous
- * invocation" (on a function error Lambda retries twice, the first retry after one minute and the
- * second after two; `MaximumRetryAttempts` 0 to 2, `MaximumEventAgeInSeconds` 60 to 21600).
+ * Sources: AWS Lambda Developer Guide, asynchronous invocation
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html: the first retry after one
+ * minute, the second after two), and `AWS::Lambda::EventInvokeConfig` in the CloudFormation User
+ * Guide (twice by default on a function error; events kept up to six hours; maximum event age 60 s
+ * to 6 hours).
  */
 
 import type { FunctionSpec } from '#wiring/functions.ts';
