@@ -1,7 +1,47 @@
 /** One attempt of an invocation: the handler called with a Lambda-like timeout, its error in Lambda's shape. */
 
 import type { Context } from 'aws-lambda';
-import type { InvocationError, LambdaHandler } from './invocation.ts';
+import { lambdaContext } from './context.ts';
+import type { Lane } from './function-queue.ts';
+import type { Invocation, InvocationError, LambdaHandler } from './invocation.ts';
+import type { SuccessBatch } from './success-batch.ts';
+
+/** What an attempt reports to; built once per invoker. */
+export interface AttemptContext {
+  readonly region: string;
+  readonly account: string;
+  readonly now: () => number;
+  /** A failed attempt: retry or give up. */
+  readonly afterFailure: (lane: Lane, invocation: Invocation, error: InvocationError) => void;
+  readonly successes: SuccessBatch;
+  readonly observer: { error?(error: unknown): void };
+}
+
+/**
+ * Runs one started attempt: counts it, calls the handler with a fresh parse of the payload and a
+ * Lambda-like context, then adds a success to the batch or hands the error on. Never rejects: a
+ * failure of the bookkeeping itself goes to the observer.
+ */
+export async function runAttempt(context: AttemptContext, lane: Lane, invocation: Invocation): Promise<void> {
+  const { region, account, now } = context;
+  const { spec, handler } = lane.deployment;
+  try {
+    invocation.attempts++;
+    const started = now();
+    const deadline = Date.now() + spec.timeoutSeconds * 1000;
+    const lambda = lambdaContext({ spec, region, account, awsRequestId: invocation.requestId, deadline });
+    const event = JSON.parse(invocation.payload);
+    const error = await callWithTimeout(handler, event, lambda, spec.timeoutSeconds);
+    if (error) {
+      context.afterFailure(lane, invocation, error);
+      return;
+    }
+    const at = now();
+    context.successes.add(invocation, at, at - started);
+  } catch (error) {
+    context.observer.error?.(error);
+  }
+}
 
 /** Runs one attempt; resolves with the error, or undefined on success. Times out like Lambda. */
 export async function callWithTimeout(

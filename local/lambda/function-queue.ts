@@ -65,9 +65,8 @@ export function createFunctionQueues(options: FunctionQueuesOptions): FunctionQu
     lanes.set(name, { deployment, limit, running: 0, ready: [], head: 0 });
   }
   const timers = new Set<NodeJS.Timeout>();
-  const runningAttempts = new Set<Promise<void>>();
+  const state: PumpState = { options, stopped: true, runningAttempts: new Set() };
   const lanesToPump = new Set<Lane>();
-  let stopped = true;
   let pumpScheduled = false;
 
   function laneOf(functionName: string): Lane {
@@ -77,7 +76,7 @@ export function createFunctionQueues(options: FunctionQueuesOptions): FunctionQu
   }
 
   function enqueue(invocation: Invocation): void {
-    if (stopped) return;
+    if (state.stopped) return;
     const delay = invocation.nextAttemptAt - now();
     if (delay <= 0) {
       makeReady(invocation);
@@ -85,7 +84,7 @@ export function createFunctionQueues(options: FunctionQueuesOptions): FunctionQu
     }
     const timer = setTimeout(() => {
       timers.delete(timer);
-      if (!stopped) makeReady(invocation);
+      if (!state.stopped) makeReady(invocation);
     }, delay);
     timers.add(timer);
   }
@@ -104,55 +103,7 @@ export function createFunctionQueues(options: FunctionQueuesOptions): FunctionQu
     pumpScheduled = false;
     const pending = [...lanesToPump];
     lanesToPump.clear();
-    for (const lane of pending) pump(lane);
-  }
-
-  /** Takes the next ready invocation off the lane, compacting the list now and then. */
-  function takeReady(lane: Lane): Invocation {
-    const invocation = lane.ready[lane.head] as Invocation;
-    lane.ready[lane.head] = undefined as unknown as Invocation;
-    lane.head++;
-    if (lane.head > COMPACT_AFTER && lane.head * 2 > lane.ready.length) {
-      lane.ready.splice(0, lane.head);
-      lane.head = 0;
-    }
-    return invocation;
-  }
-
-  /** Starts what the lane has room for; the starts of one pass are one `begin`. */
-  function pump(lane: Lane): void {
-    const batch: Invocation[] = [];
-    while (!stopped && lane.running + batch.length < lane.limit && lane.head < lane.ready.length) {
-      const invocation = takeReady(lane);
-      if (isPastMaxEventAge(invocation.enqueuedAt, lane.deployment.spec, now())) {
-        try {
-          options.expire(lane, invocation);
-        } catch (error) {
-          options.error(error);
-        }
-        continue;
-      }
-      batch.push(invocation);
-    }
-    if (batch.length === 0) return;
-    let started: boolean[];
-    try {
-      started = options.begin(batch);
-    } catch (error) {
-      // Still queued in the store: a restart picks them up.
-      options.error(error);
-      return;
-    }
-    for (const [index, invocation] of batch.entries()) {
-      if (!started[index]) continue;
-      lane.running++;
-      const attempt = options.run(lane, invocation).finally(() => {
-        runningAttempts.delete(attempt);
-        lane.running--;
-        pump(lane);
-      });
-      runningAttempts.add(attempt);
-    }
+    for (const lane of pending) pump(state, lane);
   }
 
   return {
@@ -160,16 +111,16 @@ export function createFunctionQueues(options: FunctionQueuesOptions): FunctionQu
     has: (functionName) => lanes.has(functionName),
     enqueue,
     get stopped() {
-      return stopped;
+      return state.stopped;
     },
     start() {
-      stopped = false;
+      state.stopped = false;
     },
     stop() {
-      stopped = true;
+      state.stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      return [...runningAttempts];
+      return [...state.runningAttempts];
     },
     backlog() {
       const result: Record<string, { queued: number; running: number }> = {};
@@ -178,4 +129,61 @@ export function createFunctionQueues(options: FunctionQueuesOptions): FunctionQu
       return result;
     },
   };
+}
+
+/** What a pump pass reads and changes: shared by every lane of one set of queues. */
+interface PumpState {
+  readonly options: FunctionQueuesOptions;
+  stopped: boolean;
+  readonly runningAttempts: Set<Promise<void>>;
+}
+
+/** Takes the next ready invocation off the lane, compacting the list now and then. */
+function takeReady(lane: Lane): Invocation {
+  const invocation = lane.ready[lane.head] as Invocation;
+  lane.ready[lane.head] = undefined as unknown as Invocation;
+  lane.head++;
+  if (lane.head > COMPACT_AFTER && lane.head * 2 > lane.ready.length) {
+    lane.ready.splice(0, lane.head);
+    lane.head = 0;
+  }
+  return invocation;
+}
+
+/** Starts what the lane has room for; the starts of one pass are one `begin`. */
+function pump(state: PumpState, lane: Lane): void {
+  const { options } = state;
+  const { now } = options;
+  const batch: Invocation[] = [];
+  while (!state.stopped && lane.running + batch.length < lane.limit && lane.head < lane.ready.length) {
+    const invocation = takeReady(lane);
+    if (isPastMaxEventAge(invocation.enqueuedAt, lane.deployment.spec, now())) {
+      try {
+        options.expire(lane, invocation);
+      } catch (error) {
+        options.error(error);
+      }
+      continue;
+    }
+    batch.push(invocation);
+  }
+  if (batch.length === 0) return;
+  let started: boolean[];
+  try {
+    started = options.begin(batch);
+  } catch (error) {
+    // Still queued in the store: a restart picks them up.
+    options.error(error);
+    return;
+  }
+  for (const [index, invocation] of batch.entries()) {
+    if (!started[index]) continue;
+    lane.running++;
+    const attempt = options.run(lane, invocation).finally(() => {
+      state.runningAttempts.delete(attempt);
+      lane.running--;
+      pump(state, lane);
+    });
+    state.runningAttempts.add(attempt);
+  }
 }

@@ -10,18 +10,12 @@ import type { AcceptedEvent, LocalDatabase } from '#local/interfaces.ts';
 import type { DeliveryTarget, HandOverResult } from '#local/routing/router.ts';
 import type { Route } from '#local/routing/routes.ts';
 import type { FunctionName } from '#wiring/functions.ts';
-import { callWithTimeout } from './attempt.ts';
-import { lambdaContext } from './context.ts';
-import { createFunctionQueues, type Lane } from './function-queue.ts';
-import {
-  type FailureCondition,
-  type FunctionDeployment,
-  fromStored,
-  type Invocation,
-  type InvocationError,
-} from './invocation.ts';
+import { type AttemptContext, runAttempt } from './attempt.ts';
+import { createFunctionQueues, type FunctionQueues } from './function-queue.ts';
+import type { FailureCondition, FunctionDeployment, Invocation, InvocationError } from './invocation.ts';
 import { createInvocationFailures } from './invocation-failures.ts';
 import { InvocationStore } from './invocation-store.ts';
+import { recoverOpenInvocations } from './recovery.ts';
 import { createSuccessBatch } from './success-batch.ts';
 
 export { toInvocationError } from './attempt.ts';
@@ -97,7 +91,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     unreservedConcurrency: options.unreservedConcurrency ?? 64,
     now,
     begin: (batch) => database.transaction(() => batch.map((invocation) => store.start(invocation.id))),
-    run: runAttempt,
+    run: (lane, invocation) => runAttempt(attempts, lane, invocation),
     expire: (lane, invocation) => failures.giveUp(lane, invocation, 'EventAgeExceeded'),
     error: (error) => observer.error?.(error),
   });
@@ -111,6 +105,14 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     retryDelayScale: options.retryDelayScale ?? 1 / 60,
     scope: { region, account },
   });
+  const attempts: AttemptContext = {
+    region,
+    account,
+    now,
+    afterFailure: failures.afterFailure,
+    successes,
+    observer,
+  };
 
   function stage(functionName: FunctionName, event: unknown, origin: string): Invocation {
     queues.laneOf(functionName);
@@ -134,67 +136,12 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     };
   }
 
-  async function runAttempt(lane: Lane, invocation: Invocation): Promise<void> {
-    const { spec, handler } = lane.deployment;
-    try {
-      invocation.attempts++;
-      const started = now();
-      const deadline = Date.now() + spec.timeoutSeconds * 1000;
-      const context = lambdaContext({ spec, region, account, awsRequestId: invocation.requestId, deadline });
-      const event = JSON.parse(invocation.payload);
-      const error = await callWithTimeout(handler, event, context, spec.timeoutSeconds);
-      if (error) {
-        failures.afterFailure(lane, invocation, error);
-        return;
-      }
-      const at = now();
-      successes.add(invocation, at, at - started);
-    } catch (error) {
-      observer.error?.(error);
-    }
-  }
-
-  /** Picks up what a previous process left; see {@link AsyncInvoker.start}. */
-  function recover(): { queued: number; interrupted: number } {
-    let queued = 0;
-    let interrupted = 0;
-    for (const row of store.open()) {
-      if (!queues.has(row.functionName)) continue;
-      const lane = queues.laneOf(row.functionName);
-      const invocation = fromStored(row);
-      if (row.status === 'running') {
-        // The previous process died during this attempt: like a Lambda environment that
-        // crashed, it counts as a failed attempt and follows the retry rules.
-        interrupted++;
-        failures.afterFailure(lane, invocation, {
-          errorType: 'Runtime.ExitError',
-          errorMessage: 'the local stack stopped while the invocation was running',
-          trace: [],
-        });
-      } else {
-        queued++;
-        queues.enqueue(invocation);
-      }
-    }
-    return { queued, interrupted };
-  }
-
   return {
     stage,
     commit(staged) {
       for (const invocation of staged) queues.enqueue(invocation);
     },
-    handOver(route: Route, event: AcceptedEvent): HandOverResult<Invocation> {
-      if (!queues.has(route.target)) {
-        const errorMessage = `Function not found: ${route.target}`;
-        return { ok: false, retryable: false, errorCode: 'ResourceNotFoundException', errorMessage };
-      }
-      if (queues.stopped) {
-        const errorMessage = 'the invoker is stopping';
-        return { ok: false, retryable: true, errorCode: 'ServiceUnavailable', errorMessage };
-      }
-      return { ok: true, staged: stage(route.target, event.envelope, `event:${event.seq}:${route.id}`) };
-    },
+    handOver: (route, event) => handOver(queues, stage, route, event),
     invokeAsync(functionName, event, origin) {
       const invocation = stage(functionName, event, origin);
       queues.enqueue(invocation);
@@ -202,7 +149,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     },
     start() {
       queues.start();
-      return recover();
+      return recoverOpenInvocations(store, queues, failures);
     },
     async stop() {
       const running = queues.stop();
@@ -218,4 +165,22 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     },
     backlog: () => queues.backlog(),
   };
+}
+
+/** The router's hand-over: staged in the router's transaction, or refused as Lambda's Invoke would. */
+function handOver(
+  queues: Pick<FunctionQueues, 'has' | 'stopped'>,
+  stage: AsyncInvoker['stage'],
+  route: Route,
+  event: AcceptedEvent,
+): HandOverResult<Invocation> {
+  if (!queues.has(route.target)) {
+    const errorMessage = `Function not found: ${route.target}`;
+    return { ok: false, retryable: false, errorCode: 'ResourceNotFoundException', errorMessage };
+  }
+  if (queues.stopped) {
+    const errorMessage = 'the invoker is stopping';
+    return { ok: false, retryable: true, errorCode: 'ServiceUnavailable', errorMessage };
+  }
+  return { ok: true, staged: stage(route.target, event.envelope, `event:${event.seq}:${route.id}`) };
 }
