@@ -6,7 +6,7 @@
 import type { LocalDatabase } from '#local/interfaces.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 import type { FunctionQueues, Lane } from './function-queue.ts';
-import type { FailureCondition, Invocation, InvocationError } from './invocation.ts';
+import type { FailureCondition, Invocation, InvocationError, InvokerObserver } from './invocation.ts';
 import type { InvocationStore } from './invocation-store.ts';
 import { onFailureRecord, type RecordScope } from './on-failure-record.ts';
 import { nextRetryGapMs } from './retry-policy.ts';
@@ -19,15 +19,7 @@ export interface InvocationFailuresOptions {
   readonly queues: Pick<FunctionQueues, 'enqueue' | 'has'>;
   /** Queues a new invocation inside the current transaction (the on-failure destination's). */
   readonly stage: (functionName: FunctionName, event: unknown, origin: string) => Invocation;
-  readonly observer: {
-    retrying?(invocation: Invocation, error: InvocationError, delayMs: number): void;
-    failed?(
-      invocation: Invocation,
-      condition: FailureCondition,
-      error: InvocationError | undefined,
-      destinations: { readonly onFailure?: FunctionName; readonly deadLetterQueue: boolean },
-    ): void;
-  };
+  readonly observer: Pick<InvokerObserver, 'retrying' | 'failed'>;
   readonly now: () => number;
   /** Multiplies Lambda's retry gaps. */
   readonly retryDelayScale: number;

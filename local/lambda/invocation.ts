@@ -40,6 +40,20 @@ export interface Invocation {
   lastError: InvocationError | undefined;
 }
 
+/** What the invoker reports, for the stack's log lines. */
+export interface InvokerObserver {
+  succeeded?(invocation: Invocation, durationMs: number): void;
+  retrying?(invocation: Invocation, error: InvocationError, delayMs: number): void;
+  failed?(
+    invocation: Invocation,
+    condition: FailureCondition,
+    error: InvocationError | undefined,
+    destinations: { readonly onFailure?: FunctionName; readonly deadLetterQueue: boolean },
+  ): void;
+  /** The invoker's own bookkeeping failed (a bug or a broken store). */
+  error?(error: unknown): void;
+}
+
 /** An invocation as a previous process left it in the store. */
 export function fromStored(row: StoredInvocation): Invocation {
   let event: unknown;

@@ -12,7 +12,7 @@ import type { Route } from '#local/routing/routes.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 import { type AttemptContext, runAttempt } from './attempt.ts';
 import { createFunctionQueues, type FunctionQueues } from './function-queue.ts';
-import type { FailureCondition, FunctionDeployment, Invocation, InvocationError } from './invocation.ts';
+import type { FunctionDeployment, Invocation, InvokerObserver } from './invocation.ts';
 import { createInvocationFailures } from './invocation-failures.ts';
 import { InvocationStore } from './invocation-store.ts';
 import { recoverOpenInvocations } from './recovery.ts';
@@ -24,22 +24,9 @@ export type {
   FunctionDeployment,
   Invocation,
   InvocationError,
+  InvokerObserver,
   LambdaHandler,
 } from './invocation.ts';
-
-/** What the invoker reports, for the stack's log lines. */
-export interface InvokerObserver {
-  succeeded?(invocation: Invocation, durationMs: number): void;
-  retrying?(invocation: Invocation, error: InvocationError, delayMs: number): void;
-  failed?(
-    invocation: Invocation,
-    condition: FailureCondition,
-    error: InvocationError | undefined,
-    destinations: { readonly onFailure?: FunctionName; readonly deadLetterQueue: boolean },
-  ): void;
-  /** The invoker's own bookkeeping failed (a bug or a broken store). */
-  error?(error: unknown): void;
-}
 
 export interface AsyncInvokerOptions {
   readonly database: LocalDatabase;
