@@ -1,40 +1,34 @@
+/**
+ * The local stack's assembly: `startLocalStack` runs the named steps in `local/stack/` in order
+ * (open the state, start the services and endpoint, build the handlers, start the invoker and
+ * router, schedule the sweep) and undoes them in reverse on stop or on a failed start.
+ */
+
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
-import { loadCatalog } from '#config/catalog.ts';
-import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME, DEFAULT_PROVISIONER_SOURCE } from '#contracts/names.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
-import { LOCAL_ACCOUNT, readEventPage } from '#local/clients.ts';
-import { createEcsEmulator } from '#local/ecs/index.ts';
-import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
-import type {
-  DriverName,
-  EventEnvelope,
-  FaultOptions,
-  LocalEventBus,
-  QuotaOptions,
-} from '#local/interfaces.ts';
+import { LOCAL_ACCOUNT } from '#local/clients.ts';
+import type { DriverName, FaultOptions, LocalEventBus, QuotaOptions } from '#local/interfaces.ts';
 import { functionDeadLetterMailboxes } from '#local/lambda/function-dead-letter-mailbox.ts';
-import { startHandlerPool } from '#local/lambda/handler-pool.ts';
-import type { HandlerSetup } from '#local/lambda/handlers.ts';
-import { withInjectedFaults } from '#local/lambda/injected-faults.ts';
-import { createAsyncInvoker, type FunctionDeployment, type LambdaHandler } from '#local/lambda/invoker.ts';
 import { invokeRoute } from '#local/lambda-api/index.ts';
-import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
-import { localPorts, portOperations } from '#local/ports/remote.ts';
-import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
-import { createRouter } from '#local/routing/router.ts';
-import { localRoutes, type Route } from '#local/routing/routes.ts';
+import type { Route } from '#local/routing/routes.ts';
 import { targetDeadLetterMailboxes } from '#local/routing/target-dead-letter-mailbox.ts';
 import { createDeadLetterQueues, sqsRoute } from '#local/sqs/index.ts';
-import { activityLog, type LogWriter } from '#local/stack/activity-log.ts';
-import { DATABASE_FILE, IN_MEMORY, lockStateDirectory, openDatabase } from '#local/store/index.ts';
-import { createLocalServer, type WireRoute } from '#local/wire/index.ts';
-import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
-import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
-import { AWS_DEFAULT_BUS, DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
+import type { LogWriter } from '#local/stack/activity-log.ts';
+import { createCleanups } from '#local/stack/cleanups.ts';
+import { stackLogOutput } from '#local/stack/log-output.ts';
+import { openState } from '#local/stack/open-state.ts';
+import { startDelivery } from '#local/stack/start-delivery.ts';
+import { releaseOrphanedLocks, startHandlers } from '#local/stack/start-handlers.ts';
+import { startServices } from '#local/stack/start-services.ts';
+import { DEFAULT_SWEEP_INTERVAL_MS, scheduleSweep } from '#local/stack/sweep-schedule.ts';
+import type { WireRoute } from '#local/wire/index.ts';
+import type { FunctionName } from '#wiring/functions.ts';
+
+export { provisionConcurrencyFor } from '#local/stack/provision-concurrency.ts';
+export { DEFAULT_HANDLER_THREADS } from '#local/stack/start-handlers.ts';
+export { waitForEvents } from '#local/stack/wait-for-events.ts';
 
 /** Options of {@link startLocalStack}; every one has a default that suits `npm start`. */
 export interface LocalStackOptions {
@@ -93,25 +87,6 @@ export interface LocalStackState {
   readonly backlog: Record<string, { readonly queued: number; readonly running: number }>;
 }
 
-/**
- * How long a local provision invocation takes under load (measured: 50 to 100 ms). The deployed
- * sizing rule (docs/decisions/011) is reservation = RunTask rate x invocation time.
- */
-const LOCAL_PROVISION_SECONDS = 0.1;
-
-/**
- * The provision function's reserved concurrency, sized to the RunTask quota it runs against, as the
- * deployed one is: the deployed default when no quota is emulated, else enough concurrent
- * invocations to use the emulated rate (never less than the default).
- */
-export function provisionConcurrencyFor(quota: QuotaOptions | undefined): number {
-  if (!quota) return DEFAULT_PROVISION_RESERVED_CONCURRENCY;
-  return Math.max(
-    DEFAULT_PROVISION_RESERVED_CONCURRENCY,
-    Math.ceil(quota.ratePerSecond * LOCAL_PROVISION_SECONDS),
-  );
-}
-
 /** A running local stack. */
 export interface LocalStack {
   /** `http://127.0.0.1:<port>`: give it to the SDK as `endpoint`, or to the CLI as `--endpoint`. */
@@ -138,15 +113,11 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Handler threads when {@link LocalStackOptions.handlerThreads} is not given. */
-export const DEFAULT_HANDLER_THREADS = 1;
-
 /**
  * Starts the embedded local stack: the durable store, the bus, the ECS emulator and its task
  * driver, the loopback endpoint, then the real handlers (built with their factories and the real
  * SDK clients pointed at that endpoint), the async invoker and the router built from
- * wiring/flows.ts, SQS over the dead-letter tables and Lambda Invoke on the same endpoint, and the
- * timeout sweep on its schedule. What a previous run left (events not yet
+ * wiring/flows.ts, and the timeout sweep on its schedule. What a previous run left (events not yet
  * routed, retries due, invocations queued or cut short) is picked up before `/local/health` says ready.
  *
  * @example
@@ -160,193 +131,90 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const driver = options.driver ?? 'process';
   const account = LOCAL_ACCOUNT;
   const quiet = options.quiet ?? false;
-  const stdout = options.log ? undefined : bufferedStdout();
-  const sink = options.log ?? (stdout as BufferedWriter).write;
-  const write: LogWriter = quiet
-    ? () => {}
-    : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${line}`);
-  const handlerLogLevel: LogLevel = options.handlerLogLevel ?? (quiet ? 'SILENT' : 'WARN');
+  const output = stackLogOutput({ ...(options.log ? { log: options.log } : {}), quiet });
+  const log = output.write;
 
-  const catalog = loadCatalog({
-    ...(options.registry ? { registry: options.registry } : {}),
-    ...(options.tag ? { tag: options.tag } : {}),
-  });
-  // One stack per state directory, locked before anything in it is read, reset or written.
-  const stateLock = lockStateDirectory(options.stateDir);
-  if (options.reset) {
-    for (const suffix of ['', '-wal', '-shm'])
-      rmSync(join(options.stateDir, `${DATABASE_FILE}${suffix}`), { force: true });
-  }
-
-  const database = stateLock.releaseOnThrow(() => openDatabase(options.stateDir));
-  const cleanups: Array<() => Promise<void> | void> = [
-    () => stateLock.release(),
-    () => database.close(),
-    () => stdout?.flush(),
-  ];
-  const cleanUp = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  };
+  const { database, catalog, stateLock } = openState(options);
+  const cleanups = createCleanups();
+  cleanups.add(() => stateLock.release());
+  cleanups.add(() => database.close());
+  cleanups.add(() => output.flush());
 
   try {
-    const bus = createEventBus(database);
-    const ecs = createEcsEmulator({
-      database,
-      bus,
-      region,
-      account,
-      clusterName: DEFAULT_CLUSTER_NAME,
-      // As in AWS: ECS's own events reach the default bus, where the task-state rule sits.
-      eventBusName: AWS_DEFAULT_BUS,
-      driver,
-      taskDefinitions: Object.values(catalog.runtimes).map((runtime) => ({
-        family: runtime.family,
-        image: runtime.image,
-        containerName: CONTAINER_NAME,
-        containerPort: runtime.containerPort,
-        ...(runtime.localCommand ? { localCommand: runtime.localCommand } : {}),
-      })),
-      ...(options.quota ? { quota: options.quota } : {}),
-      ...(options.faults ? { faults: options.faults } : {}),
-      ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),
-      log: write,
-    });
-    cleanups.push(() => ecs.close());
     // The functions' stand-in for their IAM roles: as the deployed bus policy does, the local bus
     // lets only them put events with the provisioner's source.
     const functionsPrincipal = randomUUID();
-    const eventBridge = createEventBridgeEmulator({
-      bus,
-      region,
-      account,
-      reservedSources: [
-        { source: DEFAULT_PROVISIONER_SOURCE, allowedPrincipals: new Set([functionsPrincipal]) },
-      ],
-      ...(options.faults ? { faults: options.faults } : {}),
-      log: write,
-    });
-
-    let ready = false;
     // SQS and Lambda Invoke need the invoker and the router's tables, which need the endpoint's URL
-    // (the handlers' clients point at it): the routes are added once those exist, before ready.
+    // (the handlers' clients point at it): their routes are added once those exist, before ready.
     const wireRoutes: WireRoute[] = [];
-    const server = await createLocalServer({
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? 4010,
-      eventBridge,
-      ecs,
-      bus,
-      routes: wireRoutes,
-      ready: () => ready,
-      log: write,
-    });
-    cleanups.push(() => server.close());
-    stateLock.recordEndpoint(server.url, server.port);
-
-    // Only this process ever holds locks and leases, so whatever a killed run left is orphaned.
-    const releasedLocks =
-      SqliteIdempotencyStore.releaseOrphanedLocks(database) + SqliteWorkspaceLeaseStore.releaseAll(database);
-    // The handlers: their factories, the real SDK clients on the stack's endpoint, the durable stores.
-    const setup: HandlerSetup = {
-      url: server.url,
-      region,
-      handlerLogLevel,
-      principal: functionsPrincipal,
-      ...(options.provisionRetry ? { provisionRetry: options.provisionRetry } : {}),
-      ...(options.registry ? { registry: options.registry } : {}),
-      ...(options.tag ? { tag: options.tag } : {}),
-    };
-    const handlerThreads =
-      database.path === IN_MEMORY ? 0 : (options.handlerThreads ?? DEFAULT_HANDLER_THREADS);
-    let handlers: Record<FunctionName, LambdaHandler>;
-    if (handlerThreads > 0) {
-      const pool = await startHandlerPool(handlerThreads, { ...setup, account }, portOperations(database));
-      cleanups.push(() => pool.close());
-      handlers = Object.fromEntries(
-        Object.keys(FUNCTIONS).map((name) => [name, pool.handler(name as FunctionName)]),
-      ) as Record<FunctionName, LambdaHandler>;
-    } else {
-      const { buildHandlers } = await import('#local/lambda/handlers.ts');
-      const built = buildHandlers(setup, localPorts(database));
-      cleanups.push(() => built.close());
-      handlers = built.handlers;
-    }
-    handlers = withInjectedFaults(handlers, options.faults?.functionErrors);
-    const functions: Partial<Record<FunctionName, FunctionDeployment>> = {};
-    for (const name of Object.keys(handlers) as FunctionName[]) {
-      functions[name] = {
-        spec: FUNCTIONS[name],
-        handler: handlers[name],
-        ...(name === 'provision'
-          ? { reservedConcurrency: options.reservedConcurrency ?? provisionConcurrencyFor(options.quota) }
-          : {}),
-      };
-    }
-
-    const observers = activityLog(write);
-    const invoker = createAsyncInvoker({
-      database,
-      functions,
-      region,
-      account,
-      observer: quiet ? { error: observers.invoker.error } : observers.invoker,
-      ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
-      ...(options.unreservedConcurrency !== undefined
-        ? { unreservedConcurrency: options.unreservedConcurrency }
-        : {}),
-    });
-    const routes = localRoutes({ region, account, catalog });
-    const router = createRouter({
-      database,
-      bus,
-      routes,
-      target: invoker,
-      observer: quiet ? { error: observers.router.error } : observers.router,
-      ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
-    });
-
+    const services = await startServices(
+      {
+        database,
+        catalog,
+        region,
+        account,
+        driver,
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 4010,
+        ...(options.quota ? { quota: options.quota } : {}),
+        ...(options.faults ? { faults: options.faults } : {}),
+        ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),
+        log,
+        functionsPrincipal,
+        wireRoutes,
+      },
+      cleanups,
+    );
+    stateLock.recordEndpoint(services.server.url, services.server.port);
+    const releasedLocks = releaseOrphanedLocks(database);
+    const functions = await startHandlers(
+      {
+        ...options,
+        database,
+        url: services.server.url,
+        region,
+        account,
+        handlerLogLevel: options.handlerLogLevel ?? (quiet ? 'SILENT' : 'WARN'),
+        principal: functionsPrincipal,
+      },
+      cleanups,
+    );
+    const { bus, ecs } = services;
+    const delivery = startDelivery(
+      { ...options, database, bus, catalog, functions, region, account, quiet, log },
+      cleanups,
+    );
+    const { invoker, router, invokerRecovery, routerRecovery } = delivery;
     const deadLetterQueues = createDeadLetterQueues({
       mailboxes: [
-        ...targetDeadLetterMailboxes({ database, routes, region, account }),
+        ...targetDeadLetterMailboxes({ database, routes: delivery.routes, region, account }),
         ...functionDeadLetterMailboxes(database),
       ],
       region,
       account,
-      endpointUrl: () => server.url,
+      endpointUrl: () => services.server.url,
     });
     wireRoutes.push(
-      sqsRoute(deadLetterQueues, write),
+      sqsRoute(deadLetterQueues, log),
       invokeRoute({ invoker, functions: Object.keys(functions) as FunctionName[], region, account }),
     );
-
-    // Invoker first, so the router's recovery can hand events straight to it.
-    const invokerRecovery = invoker.start();
-    cleanups.push(() => invoker.stop());
-    const routerRecovery = router.start();
-    cleanups.push(() => router.stop());
     await ecs.reconciled;
+    scheduleSweep(
+      invoker,
+      { region, account },
+      options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
+      cleanups,
+    );
 
-    const sweepEvery = options.sweepIntervalMs ?? TIMEOUT_SWEEP_SCHEDULE.rateMinutes * 60_000;
-    const sweepTimer = setInterval(() => {
-      const at = new Date();
-      invoker.invokeAsync(
-        'timeout-sweep',
-        scheduledEvent(region, account, at),
-        `schedule:${TIMEOUT_SWEEP_SCHEDULE.id}:${at.toISOString()}`,
-      );
-    }, sweepEvery);
-    sweepTimer.unref();
-    cleanups.push(() => clearInterval(sweepTimer));
-
-    ready = true;
+    services.markReady(true);
     let stopping: Promise<void> | undefined;
     return {
-      url: server.url,
+      url: services.server.url,
       region,
       stateDir: options.stateDir,
       driver,
       databasePath: database.path,
-      routes,
+      routes: delivery.routes,
       bus,
       recovered: {
         routedOnStart: routerRecovery.routedOnStart,
@@ -357,89 +225,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       state: () => ({ deliveries: router.counts(), backlog: invoker.backlog() }),
       stop() {
-        ready = false;
-        stopping ??= cleanUp();
+        services.markReady(false);
+        stopping ??= cleanups.runAll();
         return stopping;
       },
     };
   } catch (error) {
-    await cleanUp();
+    await cleanups.runAll();
     throw error;
-  }
-}
-
-interface BufferedWriter {
-  readonly write: (line: string) => void;
-  readonly flush: () => void;
-}
-
-/**
- * Log lines to stdout, gathered and written once per turn of the event loop: under load the stack
- * logs several lines per request, and one write per line (a system call each on a pipe) costs the
- * stack's thread more than the work it reports.
- */
-function bufferedStdout(): BufferedWriter {
-  let lines: string[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (lines.length === 0) return;
-    const text = `${lines.join('\n')}\n`;
-    lines = [];
-    process.stdout.write(text);
-  };
-  return {
-    write(line) {
-      lines.push(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
-}
-
-/** The envelope EventBridge Scheduler-style rules send: `aws.events` `Scheduled Event`. */
-function scheduledEvent(region: string, account: string, at: Date): EventEnvelope {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account,
-    time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region,
-    resources: [`arn:aws:events:${region}:${account}:rule/${TIMEOUT_SWEEP_SCHEDULE.id}`],
-    detail: {},
-  };
-}
-
-/**
- * Waits until the stack's event log (`GET /local/events`) holds events that satisfy `predicate`,
- * and resolves with the whole log read then. Polls every 20 ms; rejects after `timeoutMs`.
- *
- * @example
- * await waitForEvents(stack.url, (events) => events.some((e) => e['detail-type'] === 'Workspace Running'), 10_000);
- */
-export async function waitForEvents(
-  url: string,
-  predicate: (events: readonly EventEnvelope[]) => boolean,
-  timeoutMs = 10_000,
-): Promise<EventEnvelope[]> {
-  const deadline = Date.now() + timeoutMs;
-  const events: EventEnvelope[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await readEventPage(url, { after });
-    events.push(...page.events);
-    after = page.lastSeq;
-    if (predicate(events)) return events;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for events; the log holds: ${events.map((event) => event['detail-type']).join(', ')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

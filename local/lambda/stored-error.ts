@@ -4,7 +4,7 @@
  * before this were `"Type: message"` text; {@link readStoredError} still reads them (with no trace),
  * so older state directories open unchanged.
  */
-import type { InvocationError } from './invoker.ts';
+import type { InvocationError } from './invocation.ts';
 
 /** The text stored for an error. */
 export const storedErrorText = (error: InvocationError): string =>

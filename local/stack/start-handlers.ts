@@ -1,0 +1,106 @@
+/**
+ * The handlers: built with their factories, the real SDK clients on the stack's endpoint and the
+ * durable ports, on worker threads (a pool) or on the stack's own thread; then each function's
+ * deployment (spec, handler, reserved concurrency) for the invoker.
+ */
+
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
+import type { FaultOptions, LocalDatabase, QuotaOptions } from '#local/interfaces.ts';
+import { startHandlerPool } from '#local/lambda/handler-pool.ts';
+import type { HandlerSetup } from '#local/lambda/handlers.ts';
+import { withInjectedFaults } from '#local/lambda/injected-faults.ts';
+import type { FunctionDeployment, LambdaHandler } from '#local/lambda/invoker.ts';
+import { SqliteIdempotencyStore } from '#local/ports/idempotency-store.ts';
+import { localPorts, portOperations } from '#local/ports/remote.ts';
+import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
+import { IN_MEMORY } from '#local/store/index.ts';
+import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
+import type { Cleanups } from './cleanups.ts';
+import { provisionConcurrencyFor } from './provision-concurrency.ts';
+
+/** Handler threads when the stack's `handlerThreads` is not given. */
+export const DEFAULT_HANDLER_THREADS = 1;
+
+/** What {@link startHandlers} needs. */
+export interface HandlersOptions {
+  readonly database: LocalDatabase;
+  readonly url: string;
+  readonly region: string;
+  readonly account: string;
+  readonly handlerLogLevel: LogLevel;
+  readonly handlerThreads?: number;
+  readonly provisionRetry?: Partial<LaunchRetryPolicy>;
+  readonly registry?: string;
+  readonly tag?: string;
+  readonly reservedConcurrency?: number;
+  readonly quota?: QuotaOptions;
+  /** Only `functionErrors` applies here. */
+  readonly faults?: FaultOptions;
+  /** The secret the handlers' clients prove the functions' principal with. */
+  readonly principal: string;
+}
+
+/**
+ * Only this process ever holds locks and leases, so whatever a killed run left is orphaned: frees
+ * them, and answers how many.
+ */
+export function releaseOrphanedLocks(database: LocalDatabase): number {
+  return (
+    SqliteIdempotencyStore.releaseOrphanedLocks(database) + SqliteWorkspaceLeaseStore.releaseAll(database)
+  );
+}
+
+/** Threads for the handlers: none for an in-memory store (worker threads cannot share it). */
+export function handlerThreadsFor(databasePath: string, handlerThreads: number | undefined): number {
+  return databasePath === IN_MEMORY ? 0 : (handlerThreads ?? DEFAULT_HANDLER_THREADS);
+}
+
+/** Builds the handlers, registering their cleanup, and answers each function's deployment. */
+export async function startHandlers(
+  options: HandlersOptions,
+  cleanups: Cleanups,
+): Promise<Partial<Record<FunctionName, FunctionDeployment>>> {
+  const { database, account } = options;
+  const setup: HandlerSetup = {
+    url: options.url,
+    region: options.region,
+    handlerLogLevel: options.handlerLogLevel,
+    principal: options.principal,
+    ...(options.provisionRetry ? { provisionRetry: options.provisionRetry } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.tag ? { tag: options.tag } : {}),
+  };
+  const threads = handlerThreadsFor(database.path, options.handlerThreads);
+  let handlers: Record<FunctionName, LambdaHandler>;
+  if (threads > 0) {
+    const pool = await startHandlerPool(threads, { ...setup, account }, portOperations(database));
+    cleanups.add(() => pool.close());
+    handlers = Object.fromEntries(
+      Object.keys(FUNCTIONS).map((name) => [name, pool.handler(name as FunctionName)]),
+    ) as Record<FunctionName, LambdaHandler>;
+  } else {
+    const { buildHandlers } = await import('#local/lambda/handlers.ts');
+    const built = buildHandlers(setup, localPorts(database));
+    cleanups.add(() => built.close());
+    handlers = built.handlers;
+  }
+  handlers = withInjectedFaults(handlers, options.faults?.functionErrors);
+  return deploymentsOf(handlers, options.reservedConcurrency ?? provisionConcurrencyFor(options.quota));
+}
+
+/** Each function's spec and handler; the provision function gets its reserved concurrency. */
+export function deploymentsOf(
+  handlers: Record<FunctionName, LambdaHandler>,
+  provisionConcurrency: number,
+): Partial<Record<FunctionName, FunctionDeployment>> {
+  const functions: Partial<Record<FunctionName, FunctionDeployment>> = {};
+  for (const name of Object.keys(handlers) as FunctionName[]) {
+    functions[name] = {
+      spec: FUNCTIONS[name],
+      handler: handlers[name],
+      ...(name === 'provision' ? { reservedConcurrency: provisionConcurrency } : {}),
+    };
+  }
+  return functions;
+}

@@ -1,0 +1,110 @@
+/**
+ * The AWS-shaped services of the stack: the bus, the ECS emulator (its events on the default bus,
+ * where the task-state rule sits, as in AWS), the EventBridge emulator, and the loopback endpoint
+ * that serves them and answers `/local/health` once the stack says it is ready.
+ */
+
+import type { Catalog } from '#config/catalog.ts';
+import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME, DEFAULT_PROVISIONER_SOURCE } from '#contracts/names.ts';
+import { createEcsEmulator, type EcsEmulator, type EcsTaskDefinition } from '#local/ecs/index.ts';
+import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
+import type {
+  DriverName,
+  FaultOptions,
+  LocalDatabase,
+  LocalEventBus,
+  QuotaOptions,
+} from '#local/interfaces.ts';
+import { createLocalServer, type LocalServer, type WireRoute } from '#local/wire/index.ts';
+import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
+import type { LogWriter } from './activity-log.ts';
+import type { Cleanups } from './cleanups.ts';
+
+/** What {@link startServices} needs. */
+export interface ServicesOptions {
+  readonly database: LocalDatabase;
+  readonly catalog: Catalog;
+  readonly region: string;
+  readonly account: string;
+  readonly driver: DriverName;
+  readonly host: string;
+  readonly port: number;
+  readonly quota?: QuotaOptions;
+  readonly faults?: FaultOptions;
+  readonly simulatedStepMs?: number;
+  readonly log: LogWriter;
+  /** The stack's functions' principal: the only one the bus lets use the provisioner's source. */
+  readonly functionsPrincipal: string;
+  /** More routes of the endpoint (SQS, Lambda Invoke), filled in before the stack is ready. */
+  readonly wireRoutes: readonly WireRoute[];
+}
+
+/** The started services; `markReady` turns `/local/health` ready. */
+export interface Services {
+  readonly bus: LocalEventBus;
+  readonly ecs: EcsEmulator;
+  readonly server: LocalServer;
+  markReady(ready: boolean): void;
+}
+
+/** One task definition per runtime of the catalog. */
+export function taskDefinitionsOf(catalog: Catalog): EcsTaskDefinition[] {
+  return Object.values(catalog.runtimes).map((runtime) => ({
+    family: runtime.family,
+    image: runtime.image,
+    containerName: CONTAINER_NAME,
+    containerPort: runtime.containerPort,
+    ...(runtime.localCommand ? { localCommand: runtime.localCommand } : {}),
+  }));
+}
+
+/** Starts the bus, the emulators and the endpoint, registering their cleanups. */
+export async function startServices(options: ServicesOptions, cleanups: Cleanups): Promise<Services> {
+  const { database, region, account, log } = options;
+  const bus = createEventBus(database);
+  const ecs = createEcsEmulator({
+    database,
+    bus,
+    region,
+    account,
+    clusterName: DEFAULT_CLUSTER_NAME,
+    eventBusName: AWS_DEFAULT_BUS,
+    driver: options.driver,
+    taskDefinitions: taskDefinitionsOf(options.catalog),
+    ...(options.quota ? { quota: options.quota } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),
+    log,
+  });
+  cleanups.add(() => ecs.close());
+  const eventBridge = createEventBridgeEmulator({
+    bus,
+    region,
+    account,
+    ...(options.faults ? { faults: options.faults } : {}),
+    log,
+    reservedSources: [
+      { source: DEFAULT_PROVISIONER_SOURCE, allowedPrincipals: new Set([options.functionsPrincipal]) },
+    ],
+  });
+  let ready = false;
+  const server = await createLocalServer({
+    host: options.host,
+    port: options.port,
+    eventBridge,
+    ecs,
+    bus,
+    routes: options.wireRoutes,
+    ready: () => ready,
+    log,
+  });
+  cleanups.add(() => server.close());
+  return {
+    bus,
+    ecs,
+    server,
+    markReady(value) {
+      ready = value;
+    },
+  };
+}
