@@ -252,6 +252,12 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
   }
 
   function markRunning(task: TaskRecord, now: number, placement: LocalPlacement): boolean {
+    // Spawned again after a restart of the stack: the same running task on a new pid and port.
+    if (task.desiredStatus === 'RUNNING' && task.lastStatus === 'RUNNING') {
+      if (placement.pid === task.local?.pid && placement.port === task.local?.port) return false;
+      task.local = { ...task.local, ...placement };
+      return true;
+    }
     if (
       task.desiredStatus !== 'RUNNING' ||
       (task.lastStatus !== 'PROVISIONING' && task.lastStatus !== 'PENDING')
