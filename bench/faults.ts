@@ -196,13 +196,19 @@ interface CrashRun {
 const CRASH_GRACE_MS = 5_000;
 
 /**
- * Publishes `requests` provision requests to a stack on `driver`, SIGKILLs it once `killAfter` are
- * accepted, restarts it on the same state and reads every accepted request's events.
+ * When the stack is SIGKILLed: once that many requests are accepted (mid-burst), or once all are
+ * accepted and RunTask has started that many tasks (provisions and tasks cut short at every step).
+ */
+type KillPoint = { readonly afterAccepted: number } | { readonly afterTasks: number };
+
+/**
+ * Publishes `requests` provision requests to a stack on `driver`, SIGKILLs it at `kill`, restarts
+ * it on the same state and reads every accepted request's events.
  */
 async function crashAndRestart(
   driver: 'simulated' | 'process',
   requests: number,
-  killAfter: number,
+  kill: KillPoint,
 ): Promise<CrashRun> {
   const label = `faults.crash (${driver})`;
   const stateDir = await mkdtemp(join(tmpdir(), `bench-crash-${driver}-`));
@@ -212,20 +218,39 @@ async function crashAndRestart(
     const details = Array.from({ length: requests }, (_, index) => request(`crash-${driver}`, index));
     const acceptedIds = new Set<string>();
     let killed = false;
-    progress(`${label}: publishing ${requests} requests; SIGKILL after the first ${killAfter} are accepted`);
+    const when =
+      'afterAccepted' in kill
+        ? `the first ${kill.afterAccepted} are accepted`
+        : `all are accepted and ${kill.afterTasks} tasks started`;
+    progress(`${label}: publishing ${requests} requests; SIGKILL once ${when}`);
     const publishing = publishAll(
       client,
       details.map((detail) => provisionEntry(detail)),
       4,
       (index) => {
         acceptedIds.add(details[index]?.requestId as string);
-        if (!killed && acceptedIds.size >= killAfter) {
+        if (!killed && 'afterAccepted' in kill && acceptedIds.size >= kill.afterAccepted) {
           killed = true;
           stack.child.kill('SIGKILL');
         }
       },
     ).catch(() => undefined);
     await publishing;
+    if ('afterTasks' in kill) {
+      const started = new Set<string>();
+      const tail = new EventLogTail(stack.url);
+      await tail.until(
+        () => {
+          for (const event of tail.events.splice(0)) {
+            if (event['detail-type'] === 'ECS Task State Change') started.add(String(event.detail.taskArn));
+          }
+          return started.size >= kill.afterTasks;
+        },
+        60_000,
+        20,
+      );
+      stack.child.kill('SIGKILL');
+    }
     await new Promise<void>((resolve) =>
       stack.child.exitCode !== null || stack.child.signalCode !== null
         ? resolve()
@@ -281,8 +306,8 @@ async function crashAndRestart(
  * once with `process` (real processes, fewer of them: each is a Node process on this machine).
  */
 export async function runCrashBenchmark(): Promise<BenchmarkResult> {
-  const simulated = await crashAndRestart('simulated', 2000, 1000);
-  const processes = await crashAndRestart('process', 24, 12);
+  const simulated = await crashAndRestart('simulated', 2000, { afterAccepted: 1000 });
+  const processes = await crashAndRestart('process', 24, { afterTasks: 12 });
   const runs = [simulated, processes];
   const sum = (pick: (run: CrashRun) => number): number => runs.reduce((total, run) => total + pick(run), 0);
   const lost = sum((run) => run.lost);
