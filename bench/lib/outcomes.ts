@@ -14,13 +14,29 @@ export class OutcomeLedger {
   readonly byRequest = new Map<string, Outcome[]>();
   /** Time each request first reached an outcome (ms, client clock). */
   readonly firstSeenAt = new Map<string, number>();
+  /** The tasks each request was reported launched with. */
+  readonly launchedTasks = new Map<string, Set<string>>();
+  /** Tasks some `Workspace Provision Failed` names (task-state's carries the task, not always the request). */
+  readonly failedTasks = new Set<string>();
+  /** Requests with a `Workspace Provision Failed` that names no task: a failure of the whole request. */
+  readonly failedWithoutTask = new Set<string>();
 
   add(events: readonly Envelope[], now = Date.now()): void {
     for (const event of events) {
       if (event.source !== 'platform.provisioner') continue;
       const outcome = TERMINAL[event['detail-type']];
       const requestId = event.detail.requestId;
+      const taskArn = typeof event.detail.taskArn === 'string' ? event.detail.taskArn : undefined;
+      if (outcome === 'failed') {
+        if (taskArn !== undefined) this.failedTasks.add(taskArn);
+        else if (typeof requestId === 'string') this.failedWithoutTask.add(requestId);
+      }
       if (!outcome || typeof requestId !== 'string') continue;
+      if (outcome === 'launched' && taskArn !== undefined) {
+        const tasks = this.launchedTasks.get(requestId) ?? new Set<string>();
+        tasks.add(taskArn);
+        this.launchedTasks.set(requestId, tasks);
+      }
       // A task-state Failed (TASK_FAILED_TO_START) can follow a launch; the first outcome is the request's.
       const seen = this.byRequest.get(requestId) ?? [];
       seen.push(outcome);
@@ -49,6 +65,21 @@ export class OutcomeLedger {
   conflicting(requestIds: Iterable<string>): number {
     let total = 0;
     for (const id of requestIds) if (new Set(this.byRequest.get(id) ?? []).size > 1) total += 1;
+    return total;
+  }
+
+  /**
+   * Requests whose events contradict each other: reported launched with a task that a
+   * `Workspace Provision Failed` names too (in either order), or launched and failed as a whole.
+   */
+  contradictory(requestIds: Iterable<string>): number {
+    let total = 0;
+    for (const id of requestIds) {
+      const launched = [...(this.launchedTasks.get(id) ?? [])];
+      if (launched.length === 0) continue;
+      if (this.failedWithoutTask.has(id) || launched.some((taskArn) => this.failedTasks.has(taskArn)))
+        total += 1;
+    }
     return total;
   }
 

@@ -1,4 +1,5 @@
 import type { FailureCode } from '#contracts/names.ts';
+import { NEVER_RAN_REASON, neverRan } from './task-state.ts';
 
 /**
  * What a RunTask call came to. ECS reports capacity and placement problems as HTTP 200 with
@@ -20,11 +21,23 @@ export type RunTaskOutcome =
       /** ECS certainly started no task (capacity `failures[]`, throttling), so a new token is safe. */
       readonly startedNoTask: boolean;
     }
-  | { readonly kind: 'final'; readonly code: FailureCode; readonly reason: string };
+  | {
+      readonly kind: 'final';
+      readonly code: FailureCode;
+      readonly reason: string;
+      /** The task the failure is about, when RunTask named one (a replayed token's stopped task). */
+      readonly taskArn?: string;
+    };
 
 /** The parts of a RunTask response the classification reads. */
 export interface RunTaskResponseShape {
-  readonly tasks?: ReadonlyArray<{ readonly taskArn?: string; readonly clusterArn?: string }>;
+  readonly tasks?: ReadonlyArray<{
+    readonly taskArn?: string;
+    readonly clusterArn?: string;
+    readonly lastStatus?: string;
+    readonly stopCode?: string;
+    readonly startedAt?: unknown;
+  }>;
   readonly failures?: ReadonlyArray<{
     readonly arn?: string;
     readonly reason?: string;
@@ -46,6 +59,7 @@ export const REASONS = {
   placement: 'ECS could not place the task',
   unknown: 'the launch failed for an unexpected reason',
   noTask: 'ECS accepted the call but reported no task',
+  neverRan: NEVER_RAN_REASON,
 } as const;
 
 const CAPACITY_FAILURE =
@@ -54,9 +68,17 @@ const RATE_EXCEEDED = /rate exceeded|throttl/i;
 /** A ClientException can mean the PROVISIONING-tasks-per-cluster quota was hit: retry it. */
 const CLIENT_CAPACITY = /provisioning|capacity|too many|limit/i;
 
-/** Classifies a RunTask response that came back without an exception. */
+/**
+ * Classifies a RunTask response that came back without an exception. A retry with the same client
+ * token answers the task that token started, in its current state: when that task already stopped
+ * without ever running, the launch failed (TASK_FAILED_TO_START, as the task's own STOPPED event
+ * says), and it is never reported launched.
+ */
 export function classifyRunTaskResponse(response: RunTaskResponseShape): RunTaskOutcome {
   const task = response.tasks?.find((candidate) => candidate.taskArn);
+  if (task?.taskArn && task.lastStatus === 'STOPPED' && neverRan(task)) {
+    return { kind: 'final', code: 'TASK_FAILED_TO_START', reason: REASONS.neverRan, taskArn: task.taskArn };
+  }
   if (task?.taskArn) {
     return {
       kind: 'launched',

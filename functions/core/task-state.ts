@@ -52,6 +52,9 @@ export function taskIdentity(detail: EcsTaskStateChangeDetail): TaskIdentity | u
   return { workspaceId, kind, ...(runtime ? { runtime } : {}), ...(requestId ? { requestId } : {}) };
 }
 
+/** The reason of a `Workspace Provision Failed` (TASK_FAILED_TO_START) about a task that never ran. */
+export const NEVER_RAN_REASON = 'the task stopped before it ever ran';
+
 /**
  * The `workspace` container's `imageDigest` as the state change reports it, when it does: ECS
  * fills it once the image is resolved (always for ECR images), so it may be absent.
@@ -63,15 +66,19 @@ function imageDigestOf(detail: EcsTaskStateChangeDetail): { imageDigest?: string
 
 /**
  * True when a STOPPED task never ran: ECS says TaskFailedToStart, or the task stopped without ever
- * being started and nobody asked it to stop.
+ * being started and nobody asked it to stop. Reads only `stopCode` and `startedAt`, so a
+ * DescribeTasks or RunTask task answers it as well as a state change event.
  */
-export function failedToStart(detail: EcsTaskStateChangeDetail): boolean {
-  if (detail.stopCode === 'TaskFailedToStart') return true;
+export function neverRan(task: { readonly stopCode?: string; readonly startedAt?: unknown }): boolean {
+  if (task.stopCode === 'TaskFailedToStart') return true;
   return (
-    !detail.startedAt &&
-    detail.stopCode !== 'UserInitiated' &&
-    detail.stopCode !== 'ServiceSchedulerInitiated'
+    !task.startedAt && task.stopCode !== 'UserInitiated' && task.stopCode !== 'ServiceSchedulerInitiated'
   );
+}
+
+/** True when a STOPPED task never ran; see {@link neverRan}. */
+export function failedToStart(detail: EcsTaskStateChangeDetail): boolean {
+  return neverRan(detail);
 }
 
 /**
@@ -107,7 +114,7 @@ export function decideTaskState(
       const failed: ProvisionFailedDetail = {
         workspaceId: identity.workspaceId,
         code: 'TASK_FAILED_TO_START',
-        reason: 'the task stopped before it ever ran',
+        reason: NEVER_RAN_REASON,
         retryable: true,
         kind: identity.kind,
         taskArn: detail.taskArn,

@@ -69,7 +69,7 @@ export async function provisionWorkspace(
     if (existing) return reportExisting(request, plan, existing, ports);
 
     const outcome = await launchWithRetries(plan, budgetEnd, ports);
-    if (outcome.kind === 'final') return fail(request, outcome.code, outcome.reason, ports);
+    if (outcome.kind === 'final') return fail(request, outcome, ports);
 
     await workspaceLeases.recordLaunch({
       workspaceId: request.workspaceId,

@@ -42,23 +42,28 @@ export async function reportExisting(
   return { outcome: 'launched', taskArn: task.taskArn, alreadyRunning: !sameRequest };
 }
 
-/** The launch failed for good: say so once, with the code, and do not retry. */
+/**
+ * The launch failed for good: say so once, with the code, and do not retry. A task that never ran
+ * (TASK_FAILED_TO_START) is named, and the failure is retryable with a new request, exactly as the
+ * task's own STOPPED event reports it, so both events about that task say the same.
+ */
 export async function fail(
   request: ProvisionRequestedDetail,
-  code: FailureCode,
-  reason: string,
+  failure: { readonly code: FailureCode; readonly reason: string; readonly taskArn?: string },
   ports: ProvisionPorts,
 ): Promise<ProvisionResult> {
+  const { code, reason, taskArn } = failure;
   const detail: ProvisionFailedDetail = {
     requestId: request.requestId,
     workspaceId: request.workspaceId,
     code,
     reason,
-    retryable: false,
+    retryable: code === 'TASK_FAILED_TO_START',
     runtime: request.runtime,
     kind: request.kind,
+    ...(taskArn !== undefined ? { taskArn } : {}),
   };
-  ports.instrumentation.logger.error('the launch failed for good', { code });
+  ports.instrumentation.logger.error('the launch failed for good', { code, ...(taskArn ? { taskArn } : {}) });
   await ports.publisher.publish([{ detailType: DETAIL_TYPES.provisionFailed, detail }]);
   countByCode(ports.instrumentation.metrics, METRIC.provisionFailed, code);
   return { outcome: 'failed', code };

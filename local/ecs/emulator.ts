@@ -88,8 +88,9 @@ export interface EcsEmulator {
   describeTasks(input: unknown): DescribeTasksResponse;
   listTasks(input: unknown): ListTasksResponse;
   /**
-   * Settles once the tasks a previous run left unfinished are reconciled: resumed (`simulated`, and
-   * `docker` containers still running) or recorded STOPPED with their event (`process`). Starts on
+   * Settles once the tasks a previous run left unfinished are reconciled: resumed (`simulated`,
+   * `docker` containers still running, `process` tasks whose desired status is RUNNING: spawned
+   * again or adopted) or recorded STOPPED with their event. Starts on
    * the tick after creation, so subscribers added right after `createEcsEmulator` hear those events.
    */
   readonly reconciled: Promise<void>;

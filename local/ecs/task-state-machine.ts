@@ -22,6 +22,13 @@ export function markPending(task: TaskRecord, now: number): boolean {
 
 /** PROVISIONING or PENDING to RUNNING at `placement`, while the task is still wanted. */
 export function markRunning(task: TaskRecord, now: number, placement: LocalPlacement): boolean {
+  // Spawned again after a restart of the stack (the process driver): the same running task on a new
+  // pid and port, a change of its own; its start time stays.
+  if (task.desiredStatus === 'RUNNING' && task.lastStatus === 'RUNNING') {
+    if (placement.pid === task.local?.pid && placement.port === task.local?.port) return false;
+    task.local = { ...task.local, ...placement };
+    return true;
+  }
   if (
     task.desiredStatus !== 'RUNNING' ||
     (task.lastStatus !== 'PROVISIONING' && task.lastStatus !== 'PENDING')

@@ -50,11 +50,19 @@ const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number 
 interface RunningProcess {
   readonly task: TaskRecord;
   child?: ChildProcess;
+  /** A process a previous run of the stack started and this one took over: not our child, watched by pid. */
+  adopted?: { readonly pid: number; readonly argv: readonly string[]; watch?: NodeJS.Timeout };
   stopRequested: boolean;
   killTimer?: NodeJS.Timeout;
   readonly exited: Promise<void>;
   markExited(): void;
 }
+
+/** Why a task that ran before the stack restarted stopped when its process could not be spawned again. */
+const RESPAWN_FAILED_REASON = 'Local stack restarted; the task process could not be spawned again';
+
+/** How often an adopted process (not our child, so no exit event) is checked for being gone. */
+const ADOPTED_WATCH_MS = 250;
 
 /** True when `pid` is alive and still runs `argv` (Linux only; elsewhere we cannot tell, so false). */
 function isSameProcess(pid: number, argv: readonly string[] | undefined): boolean {
@@ -74,8 +82,12 @@ function isSameProcess(pid: number, argv: readonly string[] | undefined): boolea
  * STOPPED with the real exit code when it exits. StopTask sends SIGTERM, then SIGKILL after
  * `stopTimeoutMs`. A task whose spawn fails stops with `TaskFailedToStart`.
  *
- * After a restart its processes are gone (the stand-in exits with its parent); such tasks are
- * reported stopped, and a `localCommand` process still running under the recorded pid is sent SIGTERM.
+ * After a restart of the stack, a task that was to keep running goes on, as an ECS task does when
+ * the control plane restarts: a `localCommand` process still running under the recorded pid and
+ * argv is adopted (watched by pid; its exit code is then unknown), anything else is spawned again
+ * (the stand-in always: it exits with its parent), on a new port, so the task's record and its
+ * RUNNING event change (version rises) while it stays the same task. Only a task whose desired
+ * status was already STOPPED is recorded stopped (a leftover process of it is sent SIGTERM).
  */
 export function createProcessDriver(context: TaskDriverContext): TaskDriver {
   const { hooks, log } = context;
@@ -86,22 +98,82 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
     if (running.get(entry.task.taskArn) !== entry) return;
     running.delete(entry.task.taskArn);
     clearTimeout(entry.killTimer);
+    clearInterval(entry.adopted?.watch);
     entry.markExited();
     hooks.stopped(entry.task.taskArn, outcome);
   }
 
+  function isRunning(entry: RunningProcess): boolean {
+    const { child, adopted } = entry;
+    if (child !== undefined) return child.exitCode === null && child.signalCode === null;
+    return adopted !== undefined && isSameProcess(adopted.pid, adopted.argv);
+  }
+
+  function signal(entry: RunningProcess, name: NodeJS.Signals): void {
+    if (!isRunning(entry)) return;
+    if (entry.child !== undefined) {
+      entry.child.kill(name);
+      return;
+    }
+    try {
+      if (entry.adopted !== undefined) process.kill(entry.adopted.pid, name);
+    } catch {
+      // Gone in the meantime: the watch reports it.
+    }
+  }
+
   function terminate(entry: RunningProcess): void {
     entry.stopRequested = true;
-    const { child } = entry;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
+    if (!isRunning(entry)) return;
+    signal(entry, 'SIGTERM');
     if (entry.killTimer === undefined) {
-      entry.killTimer = setTimeout(() => child.kill('SIGKILL'), context.stopTimeoutMs);
+      entry.killTimer = setTimeout(() => signal(entry, 'SIGKILL'), context.stopTimeoutMs);
       entry.killTimer.unref();
     }
   }
 
-  async function launch(entry: RunningProcess, definition: EcsTaskDefinition): Promise<void> {
+  function track(task: TaskRecord): RunningProcess {
+    let markExited = () => {};
+    const exited = new Promise<void>((resolve) => {
+      markExited = resolve;
+    });
+    const entry: RunningProcess = { task, stopRequested: false, exited, markExited: () => markExited() };
+    running.set(task.taskArn, entry);
+    return entry;
+  }
+
+  /**
+   * Spawns the task's process on a later tick (RunTask answers first, and PENDING follows as its own
+   * change). A task that ran before the stack restarted and cannot be spawned again has not failed
+   * to start: it stops as a container that exited.
+   */
+  function spawnLater(entry: RunningProcess, definition: EcsTaskDefinition): void {
+    const ranBefore = entry.task.startedAt !== undefined;
+    setImmediate(() => {
+      launch(entry, definition, ranBefore).catch((error: unknown) =>
+        finish(entry, {
+          failedToStart: !ranBefore,
+          containerReason: `CannotStartContainerError: ${error instanceof Error ? error.message : String(error)}`,
+          stoppedReason: ranBefore ? RESPAWN_FAILED_REASON : 'Task failed to start',
+        }),
+      );
+    });
+  }
+
+  /** Takes over a live process of a previous run: watched by pid until it is gone. */
+  function watchAdopted(entry: RunningProcess, pid: number, argv: readonly string[]): void {
+    const adopted: RunningProcess['adopted'] = { pid, argv };
+    entry.adopted = adopted;
+    adopted.watch = setInterval(() => {
+      if (!isSameProcess(pid, argv)) finish(entry, {});
+    }, ADOPTED_WATCH_MS);
+  }
+
+  async function launch(
+    entry: RunningProcess,
+    definition: EcsTaskDefinition,
+    ranBefore: boolean,
+  ): Promise<void> {
     const { task } = entry;
     const argv = definition.localCommand ? [...definition.localCommand] : defaultArgv;
     const isStandIn = definition.localCommand === undefined;
@@ -148,9 +220,9 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
         return;
       }
       finish(entry, {
-        failedToStart: true,
+        failedToStart: !ranBefore,
         containerReason: `CannotStartContainerError: ${error.message}`.slice(0, 255),
-        stoppedReason: 'Task failed to start',
+        stoppedReason: ranBefore ? RESPAWN_FAILED_REASON : 'Task failed to start',
       });
     });
     child.once('exit', (code, signal) => {
@@ -174,37 +246,34 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
   return {
     name: 'process',
     start(task, definition) {
-      let markExited = () => {};
-      const exited = new Promise<void>((resolve) => {
-        markExited = resolve;
-      });
-      const entry: RunningProcess = { task, stopRequested: false, exited, markExited: () => markExited() };
-      running.set(task.taskArn, entry);
-      // Spawn on a later tick: RunTask answers first, and PENDING follows as its own change.
-      setImmediate(() => {
-        launch(entry, definition).catch((error: unknown) =>
-          finish(entry, {
-            failedToStart: true,
-            containerReason: `CannotStartContainerError: ${error instanceof Error ? error.message : String(error)}`,
-            stoppedReason: 'Task failed to start',
-          }),
-        );
-      });
+      spawnLater(track(task), definition);
     },
     stop(task) {
       const entry = running.get(task.taskArn);
       if (entry !== undefined) terminate(entry);
       else hooks.stopped(task.taskArn, {});
     },
-    adopt(task) {
+    adopt(task, definition) {
       const pid = task.local?.pid;
-      const alive = pid !== undefined && isSameProcess(pid, task.local?.argv);
+      const argv = task.local?.argv;
+      const alive = pid !== undefined && isSameProcess(pid, argv);
+      const prefix = `task   ${task.family} ${task.taskId.slice(0, 8)}`;
+      if (task.desiredStatus === 'RUNNING' && alive && definition.localCommand !== undefined) {
+        watchAdopted(track(task), pid, argv as readonly string[]);
+        log(`${prefix} adopted its process ${pid}, still running after the local stack restarted`);
+        return;
+      }
       if (alive) {
         try {
           process.kill(pid, 'SIGTERM');
         } catch {
           // Gone in the meantime: nothing to stop.
         }
+      }
+      if (task.desiredStatus === 'RUNNING') {
+        log(`${prefix} spawning its process again after the local stack restarted`);
+        spawnLater(track(task), definition);
+        return;
       }
       hooks.stopped(task.taskArn, {
         failedToStart: task.startedAt === undefined,

@@ -51,9 +51,63 @@ describe('classifyRunTaskResponse', () => {
       { kind: 'final', code: 'LAUNCH_FAILED' },
     ],
     ['an empty answer', {}, { kind: 'final', code: 'LAUNCH_FAILED' }],
+    // A retry with the same client token and parameters "returns the result of the original request"
+    // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/ECS_Idempotency.html): the task it
+    // started, in its current state. Stop codes: API_Task `stopCode`
+    // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html).
+    [
+      'a replayed token whose task failed to start',
+      {
+        tasks: [{ taskArn: 'arn:task/1', lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart' }],
+        failures: [],
+      },
+      { kind: 'final', code: 'TASK_FAILED_TO_START' },
+    ],
+    [
+      'a replayed token whose task stopped without ever being started, unasked',
+      { tasks: [{ taskArn: 'arn:task/1', lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited' }] },
+      { kind: 'final', code: 'TASK_FAILED_TO_START' },
+    ],
+    [
+      'a replayed token whose task ran, then stopped',
+      {
+        tasks: [
+          {
+            taskArn: 'arn:task/1',
+            lastStatus: 'STOPPED',
+            stopCode: 'EssentialContainerExited',
+            startedAt: new Date(0),
+          },
+        ],
+      },
+      { kind: 'launched' },
+    ],
+    [
+      'a replayed token whose task was stopped on request before it ran',
+      { tasks: [{ taskArn: 'arn:task/1', lastStatus: 'STOPPED', stopCode: 'UserInitiated' }] },
+      { kind: 'launched' },
+    ],
+    [
+      'a replayed token whose task is still starting',
+      { tasks: [{ taskArn: 'arn:task/1', lastStatus: 'PENDING' }] },
+      { kind: 'launched' },
+    ],
   ];
   it.each(cases)('classifies %s', (_name, response, expected) => {
     expect(classifyRunTaskResponse(response)).toMatchObject(expected);
+  });
+
+  it('names the task a replayed token started when it never ran', () => {
+    expect(
+      classifyRunTaskResponse({
+        tasks: [{ taskArn: 'arn:task/1', lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart' }],
+      }),
+    ).toEqual({
+      kind: 'final',
+      code: 'TASK_FAILED_TO_START',
+      reason: 'the task stopped before it ever ran',
+      taskArn: 'arn:task/1',
+    });
   });
 
   it('knows capacity failures[] started no task', () => {

@@ -118,6 +118,34 @@ describe('provisionWorkspace, called without middy', () => {
     expect(published.map((event) => event.detailType)).toEqual([DETAIL_TYPES.provisionFailed]);
   });
 
+  it('reports a replayed token whose task never ran as Provision Failed about that task, never as Launched', async () => {
+    const { ports, parsed, published, workspaceLeases } = flowSetup([
+      {
+        kind: 'final',
+        code: 'TASK_FAILED_TO_START',
+        reason: 'the task stopped before it ever ran',
+        taskArn: taskArnOf('t-1'),
+      },
+    ]);
+
+    const result = await provisionWorkspace(parsed, ports, { remainingMs: 60_000 });
+
+    expect(result).toEqual({ outcome: 'failed', code: 'TASK_FAILED_TO_START' });
+    expect(await workspaceLeases.lastLaunch(WORKSPACE)).toBeUndefined();
+    expect(published.map((event) => event.detailType)).toEqual([DETAIL_TYPES.provisionFailed]);
+    // The same detail the task's own STOPPED event gives (task-state), so the two agree.
+    expect(published[0]?.detail).toEqual({
+      requestId: 'req-1',
+      workspaceId: WORKSPACE,
+      code: 'TASK_FAILED_TO_START',
+      reason: 'the task stopped before it ever ran',
+      retryable: true,
+      runtime: 'codex',
+      kind: 'workspace',
+      taskArn: taskArnOf('t-1'),
+    });
+  });
+
   it('throws LaunchRetriesSpentError when retryable outcomes outlast the budget, and releases the lease', async () => {
     const capacity: RunTaskOutcome = {
       kind: 'retryable',

@@ -224,6 +224,32 @@ describe('provision: duplicates and one live task per workspace', () => {
     expect(metricTotal(instrumentation.emittedMetrics(), 'IdempotentReplay')).toBe(1);
   });
 
+  it('reports Provision Failed, not Launched, when its client token replays a task that never ran', async () => {
+    const { invoke, ecsMock, eventBridgeMock } = setup();
+    // An invocation cut short after RunTask, retried after that task failed to start: ECS answers
+    // the token's task in its current state.
+    ecsMock.on(RunTaskCommand).resolves({
+      tasks: [
+        {
+          taskArn: taskArnOf('t-1'),
+          clusterArn: CLUSTER_ARN,
+          lastStatus: 'STOPPED',
+          desiredStatus: 'STOPPED',
+          stopCode: 'TaskFailedToStart',
+          stoppedReason: 'Task failed to start',
+        },
+      ],
+      failures: [],
+    });
+
+    await invoke(request());
+
+    expect(sentEvents(eventBridgeMock).map(({ detailType, detail }) => [detailType, detail.taskArn])).toEqual(
+      [[DETAIL_TYPES.provisionFailed, taskArnOf('t-1')]],
+    );
+    expect(ecsMock).toHaveReceivedCommandTimes(RunTaskCommand, 1);
+  });
+
   it('blocks a second launch while the workspace has a live task from another request', async () => {
     const { invoke, ecsMock, eventBridgeMock } = setup();
     ecsMock.on(ListTasksCommand, { startedBy: WORKSPACE }).resolves({ taskArns: [taskArnOf('t-live')] });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +25,16 @@ const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Alive and not a zombie (an orphan of a killed stack waits for init to reap it). */
+const isRunning = (pid: number): boolean => {
+  if (!isAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -152,48 +163,148 @@ describe('the process driver', () => {
     harness.database.close();
   });
 
-  it('records a task whose stack was killed as STOPPED when the stack starts again', async () => {
+  /**
+   * Runs the crashing stack fixture (one task on the process driver over a state directory), waits
+   * for its `RUNNING` (or, with `stop`, `STOPPING`) line, SIGKILLs it and opens the same database.
+   */
+  async function killStackWithOneTask(
+    options: { localCommand?: readonly string[]; afterRunning?: 'stop' } = {},
+  ): Promise<{ taskArn: string; pid: number; database: ReturnType<typeof openDatabase> }> {
     const state = temporaryStateDir();
     cleanups.push(state.remove);
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const fixture = fileURLToPath(new URL('./fixtures/crashing-stack.ts', import.meta.url));
-    const stack = spawn(process.execPath, ['--import', tsx, fixture, state.dir], {
+    const args = [
+      fixture,
+      state.dir,
+      options.localCommand ? JSON.stringify(options.localCommand) : '',
+      options.afterRunning ?? '',
+    ];
+    const stack = spawn(process.execPath, ['--import', tsx, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     cleanups.push(() => {
       stack.kill('SIGKILL');
     });
+    const awaited = options.afterRunning === 'stop' ? 'STOPPING ' : 'RUNNING ';
     const taskArn = await new Promise<string>((resolve, reject) => {
       stack.once('exit', (code) => reject(new Error(`the stack exited early (${code})`)));
       createInterface({ input: stack.stdout }).on('line', (line) => {
-        if (line.startsWith('RUNNING ')) resolve(line.slice('RUNNING '.length));
+        if (line.startsWith(awaited)) resolve(line.slice(awaited.length));
       });
     });
-
     const database = openDatabase(state.dir);
     cleanups.unshift(() => database.close());
     const row = database.db.prepare('SELECT task_json FROM ecs_tasks WHERE task_arn = ?').get(taskArn) as {
       task_json: string;
     };
     const pid = (JSON.parse(row.task_json) as { local: { pid: number } }).local.pid;
+    // A process that outlives the stack must not outlive the test.
+    cleanups.push(() => {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
     stack.removeAllListeners('exit');
     stack.kill('SIGKILL');
+    return { taskArn, pid, database };
+  }
+
+  it('runs a task on after its stack was killed: the stand-in is spawned again on a new port', async () => {
+    const { taskArn, pid, database } = await killStackWithOneTask();
     await waitFor(() => !isAlive(pid), 'the stand-in to exit with its stack');
 
     const restarted = open({ database, bus: createEventBus(database) });
     await restarted.ecs.reconciled;
+    await waitFor(() => restarted.stateChanges(taskArn).length === 4, 'the task RUNNING again');
 
-    expect(restarted.stateChanges(taskArn).map((detail) => detail.lastStatus)).toEqual([
-      'PROVISIONING',
-      'PENDING',
-      'RUNNING',
-      'STOPPED',
+    const changes = restarted.stateChanges(taskArn);
+    expect(changes.map((detail) => [detail.lastStatus, detail.desiredStatus, detail.version])).toEqual([
+      ['PROVISIONING', 'RUNNING', 1],
+      ['PENDING', 'RUNNING', 2],
+      ['RUNNING', 'RUNNING', 3],
+      ['RUNNING', 'RUNNING', 4],
+    ]);
+    // Still the task that started before the crash: the same start time, a new process.
+    expect(changes[3]?.startedAt).toBe(changes[2]?.startedAt);
+    const row = database.db.prepare('SELECT task_json FROM ecs_tasks WHERE task_arn = ?').get(taskArn) as {
+      task_json: string;
+    };
+    const local = (JSON.parse(row.task_json) as { local: { pid: number; port: number } }).local;
+    expect(local.pid).not.toBe(pid);
+    expect(await (await fetch(`http://127.0.0.1:${local.port}`)).json()).toMatchObject({ status: 'ok' });
+    expect(restarted.ecs.listTasks({ cluster: 'workspaces', startedBy: 'ws-crash' }).taskArns).toEqual([
+      taskArn,
+    ]);
+  });
+
+  it('adopts a localCommand process that outlived its killed stack, and stops it on StopTask', async () => {
+    // Reads nothing from stdin, so the stack's death does not end it.
+    const survivor = { ...CODEX, localCommand: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] };
+    const { taskArn, pid, database } = await killStackWithOneTask({ localCommand: survivor.localCommand });
+
+    const restarted = open({ database, bus: createEventBus(database), taskDefinitions: [survivor] });
+    await restarted.ecs.reconciled;
+
+    expect(isAlive(pid)).toBe(true);
+    expect(restarted.stateChanges(taskArn).map((detail) => detail.version)).toEqual([1, 2, 3]);
+    expect(restarted.lines.join('\n')).toContain(`adopted its process ${pid}`);
+
+    restarted.ecs.stopTask({ cluster: 'workspaces', task: taskArn, reason: 'done' });
+    await waitFor(() => restarted.stateChanges(taskArn).at(-1)?.lastStatus === 'STOPPED', 'STOPPED');
+
+    expect(isRunning(pid)).toBe(false);
+    expect(restarted.stateChanges(taskArn).at(-1)).toMatchObject({
+      stopCode: 'UserInitiated',
+      stoppedReason: 'done',
+      version: 5,
+    });
+  });
+
+  it('records a task that was stopping when its stack was killed as STOPPED when the stack starts again', async () => {
+    const stubborn = {
+      ...CODEX,
+      localCommand: [process.execPath, '-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
+    };
+    const { taskArn, database } = await killStackWithOneTask({
+      localCommand: stubborn.localCommand,
+      afterRunning: 'stop',
+    });
+
+    const restarted = open({ database, bus: createEventBus(database), taskDefinitions: [stubborn] });
+    await restarted.ecs.reconciled;
+
+    expect(
+      restarted.stateChanges(taskArn).map((detail) => [detail.lastStatus, detail.desiredStatus]),
+    ).toEqual([
+      ['PROVISIONING', 'RUNNING'],
+      ['PENDING', 'RUNNING'],
+      ['RUNNING', 'RUNNING'],
+      ['RUNNING', 'STOPPED'],
+      ['STOPPED', 'STOPPED'],
     ]);
     expect(restarted.stateChanges(taskArn).at(-1)).toMatchObject({
-      stopCode: 'EssentialContainerExited',
-      stoppedReason: 'Local stack restarted; the task process is gone',
-      version: 4,
+      stopCode: 'UserInitiated',
+      stoppedReason: 'test stop',
+      version: 5,
     });
     expect(restarted.ecs.listTasks({ cluster: 'workspaces', startedBy: 'ws-crash' }).taskArns).toEqual([]);
+  });
+
+  it('stops a task that ran before the restart and cannot be spawned again as exited, not as failed to start', async () => {
+    const { taskArn, pid, database } = await killStackWithOneTask();
+    await waitFor(() => !isAlive(pid), 'the stand-in to exit with its stack');
+
+    const restarted = open({
+      database,
+      bus: createEventBus(database),
+      taskDefinitions: [{ ...CODEX, localCommand: ['/definitely/not/a/command'] }],
+    });
+    await restarted.ecs.reconciled;
+    await waitFor(() => restarted.stateChanges(taskArn).at(-1)?.lastStatus === 'STOPPED', 'STOPPED');
+
+    expect(restarted.stateChanges(taskArn).at(-1)).toMatchObject({
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Local stack restarted; the task process could not be spawned again',
+      version: 4,
+    });
   });
 });

@@ -41,7 +41,8 @@ const TABLE: Array<[string, string, boolean, string, string]> = [
   ['pending', 'markStopped', true, 'STOPPED', 'STOPPED'],
   ['pending', 'markStopRequested', true, 'PENDING', 'STOPPED'],
   ['running', 'markPending', false, 'RUNNING', 'RUNNING'],
-  ['running', 'markRunning', false, 'RUNNING', 'RUNNING'],
+  // A running task placed anew (the process driver re-spawns it after a restart of the stack).
+  ['running', 'markRunning', true, 'RUNNING', 'RUNNING'],
   ['running', 'markStopped', true, 'STOPPED', 'STOPPED'],
   ['running', 'markStopRequested', true, 'RUNNING', 'STOPPED'],
   ['provisioning, stop requested', 'markPending', false, 'PROVISIONING', 'STOPPED'],
@@ -91,6 +92,13 @@ describe('the ECS task state machine', () => {
       connectivityAt: 3_000,
       local: { port: 41000, pid: 7 },
     });
+  });
+
+  it('records a running task placed anew, keeping its start, and nothing when the placement is the same', () => {
+    const task = taskIn('RUNNING', 'RUNNING', { startedAt: 1_000, local: { port: 41000, pid: 7 } });
+    expect(markRunning(task, 3_000, { port: 41000, pid: 7 })).toBe(false);
+    expect(markRunning(task, 3_000, { port: 42000, pid: 8 })).toBe(true);
+    expect(task).toMatchObject({ startedAt: 1_000, local: { port: 42000, pid: 8 } });
   });
 
   it('keeps a StopTask reason when the task then stops, and names a failed start otherwise', () => {
