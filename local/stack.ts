@@ -27,6 +27,7 @@ import { localRoutes, type Route } from '#local/routing/routes.ts';
 import { activityLog, type LogWriter } from '#local/stack/activity-log.ts';
 import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
 import { createLocalServer } from '#local/wire/index.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { AWS_DEFAULT_BUS, DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
@@ -158,7 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sink = options.log ?? (stdout as BufferedWriter).write;
   const write: LogWriter = quiet
     ? () => {}
-    : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${safeText(line)}`);
   const handlerLogLevel: LogLevel = options.handlerLogLevel ?? (quiet ? 'SILENT' : 'WARN');
 
   if (options.reset) {

@@ -4,6 +4,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import { EventLogReadError, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import { CliError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
 import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
@@ -270,7 +271,10 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
     }
   } catch (error) {
     if (error instanceof CliError) {
-      io.stderr(`workspaces: ${error.message}`);
+      // The first line is the CLI's; any further lines are its own list (each escaped where built).
+      const [first = '', ...rest] = error.message.split('\n');
+      io.stderr(`workspaces: ${safeText(first)}`);
+      for (const line of rest) io.stderr(line);
       if (error instanceof UsageError) io.stderr('Run `workspaces --help` for the flags.');
       return error.exitCode;
     }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createFaultDice, FAULT_STREAMS } from '#local/faults/fault-dice.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import type { DriverName, FaultOptions, LocalDatabase, LocalEventBus, QuotaOptions } from '../interfaces.ts';
 import { AwsApiError } from '../wire/errors.ts';
 import {
@@ -156,7 +157,9 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
   const clusterArn = clusterArnOf(scope, clusterName);
   const eventBusName = options.eventBusName ?? 'workspaces';
   const clock = options.clock ?? Date;
-  const log = options.log ?? (() => {});
+  const write = options.log ?? (() => {});
+  // Task lines carry ids and reasons from requests and drivers: one line each, whatever they hold.
+  const log = (line: string): void => write(safeText(line));
   const { database, bus } = options;
   const faults = options.faults ?? {};
   const roll = createFaultDice(faults.seed, FAULT_STREAMS.ecs);
