@@ -9,7 +9,14 @@ import { CliError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
 import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
-import { DEFAULT_ENDPOINT, ecsClientFor, eventBridgeClientFor, type Target, targetFrom } from './target.ts';
+import {
+  type CliEnvironment,
+  DEFAULT_ENDPOINT,
+  ecsClientFor,
+  eventBridgeClientFor,
+  type Target,
+  targetFrom,
+} from './target.ts';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -17,11 +24,14 @@ export interface CliIo {
   readonly stderr: (line: string) => void;
   /** Ends `events --follow`. */
   readonly signal?: AbortSignal;
+  /** The environment (`WORKSPACES_ENDPOINT`, `AWS_ENDPOINT_URL`). @default none: tests stay hermetic */
+  readonly env?: CliEnvironment;
 }
 
 const consoleIo: CliIo = {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
 };
 
 const TARGET_OPTIONS = {
@@ -66,7 +76,8 @@ export const COMMAND_OPTIONS = {
 } as const;
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
-const TARGET_HELP = `  --endpoint URL        the stack to talk to (default ${DEFAULT_ENDPOINT}, the local stack)
+const TARGET_HELP = `  --endpoint URL        the stack to talk to; else WORKSPACES_ENDPOINT, else AWS_ENDPOINT_URL,
+                        else ${DEFAULT_ENDPOINT} (the local stack)
   --aws                 talk to AWS itself, with the usual credential and region chain
   --region REGION       region (default us-east-1 locally; the AWS chain's with --aws)`;
 
@@ -169,7 +180,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const values = parseCommand('events', args);
   if (values.help) return help(io);
-  const { endpoint } = localOnly(targetFrom(values), 'events');
+  const { endpoint } = localOnly(targetFrom(values, io.env), 'events');
   const workspaceId = values['workspace-id'];
   const signal = io.signal;
   let after = 0;
@@ -191,7 +202,7 @@ async function statusCommand(args: readonly string[], io: CliIo): Promise<number
   if (values.help) return help(io);
   const workspaceId = values['workspace-id'];
   if (!workspaceId) throw new UsageError('status needs --workspace-id');
-  const target = targetFrom(values);
+  const target = targetFrom(values, io.env);
   const events = target.kind === 'local' ? (await fetchEvents(target.endpoint)).events : [];
   const ecs = ecsClientFor(target);
   const cluster = values.cluster ?? DEFAULT_CLUSTER_NAME;
@@ -240,7 +251,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
       case 'provision': {
         const values = parseCommand('provision', args);
         if (values.help) return help(io);
-        const target = targetFrom(values);
+        const target = targetFrom(values, io.env);
         const { entry, detail } = provisionEntry(values);
         await putRequest(target, entry, io);
         io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}  kind ${detail.kind}`);
@@ -249,7 +260,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
       case 'deprovision': {
         const values = parseCommand('deprovision', args);
         if (values.help) return help(io);
-        const target = targetFrom(values);
+        const target = targetFrom(values, io.env);
         const { entry, detail } = deprovisionEntry(values);
         await putRequest(target, entry, io);
         io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}`);
