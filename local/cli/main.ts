@@ -5,7 +5,7 @@ import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import { EventLogReadError, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { safeText } from '#local/wire/safe-text.ts';
-import { CliError, UsageError } from './errors.ts';
+import { CliError, StackUnreachableError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
 import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
@@ -159,8 +159,11 @@ async function fetchEvents(
     });
   } catch (error) {
     if (!(error instanceof EventLogReadError)) throw error;
-    if (error.status !== undefined) throw new CliError(`GET ${error.url} answered ${error.status}`);
-    throw new CliError(`${error.message} (is \`npm start\` running?)`, 1, { cause: error.cause });
+    if (error.status !== undefined && error.status < 500) {
+      throw new CliError(`GET ${error.url} answered ${error.status}`);
+    }
+    const why = error.status === undefined ? error.message : `GET ${error.url} answered ${error.status}`;
+    throw new StackUnreachableError(`${why} (is \`npm start\` running?)`, { cause: error.cause ?? error });
   }
 }
 
@@ -177,6 +180,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** How often `events --follow` asks for new events, and asks again for a stack it lost. */
+const FOLLOW_POLL_MS = 500;
+
+/**
+ * Prints the event log; with `--follow`, keeps printing new events until the signal ends it. A
+ * follow outlives a restart of the stack (or a moment it cannot be reached): it says so once on
+ * stderr, asks again until the stack answers, and carries on after the last event it read (the log's
+ * `seq` survives a restart on the same state directory), so no event is printed twice or skipped.
+ */
 async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const values = parseCommand('events', args);
   if (values.help) return help(io);
@@ -184,15 +196,35 @@ async function eventsCommand(args: readonly string[], io: CliIo): Promise<number
   const workspaceId = values['workspace-id'];
   const signal = io.signal;
   let after = 0;
+  let lost = false;
   for (;;) {
-    const page = await fetchEvents(endpoint, { detailType: values['detail-type'], after });
+    let page: { events: EventEnvelope[]; lastSeq: number };
+    try {
+      page = await fetchEvents(endpoint, { detailType: values['detail-type'], after });
+    } catch (error) {
+      if (!values.follow || !(error instanceof StackUnreachableError)) throw error;
+      if (!lost) {
+        io.stderr(
+          `workspaces: lost the stack at ${endpoint}: ${safeText(error.message)}; trying again, and carrying on after event #${after}`,
+        );
+        lost = true;
+      }
+      await sleep(FOLLOW_POLL_MS, signal);
+      if (signal?.aborted) return 0;
+      continue;
+    }
+    if (lost) {
+      io.stderr(`workspaces: the stack at ${endpoint} answers again; carrying on after event #${after}`);
+      lost = false;
+    }
     for (const envelope of page.events) {
       if (workspaceId === undefined || workspaceOf(envelope) === workspaceId)
         io.stdout(formatEventLine(envelope));
     }
     after = page.lastSeq;
     if (!values.follow || signal?.aborted) return 0;
-    await sleep(500, signal);
+    // A page with events may have more behind it; an empty one means the log is read to its end.
+    if (page.events.length === 0) await sleep(FOLLOW_POLL_MS, signal);
     if (signal?.aborted) return 0;
   }
 }
