@@ -44,7 +44,7 @@ function walkThroughBlocks(): Block[] {
 }
 
 /** What may differ between runs, replaced by a placeholder. */
-export function normalize(line: string): string {
+function normalize(line: string): string {
   return line
     .replace(/arn:aws:[^\s)]+/g, '<arn>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
