@@ -17,6 +17,7 @@
  * Run by hand: `PORT=8080 WORKSPACE_ID=ws-1 npx tsx local/workspace-stand-in.ts`.
  */
 import { createServer } from 'node:http';
+import { safeText } from '#local/wire/safe-text.ts';
 
 const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY($|_)/i;
 
@@ -32,7 +33,8 @@ console.log(
   `workspace-stand-in: environment names: ${shown.join(', ')}${hidden > 0 ? ` (+${hidden} secret-looking names not shown)` : ''}`,
 );
 for (const name of names.filter((candidate) => candidate.startsWith('WORKSPACE_'))) {
-  console.log(`workspace-stand-in: ${name}=${environment[name]}`);
+  // A value comes from the provision request: one line, however it is written.
+  console.log(`workspace-stand-in: ${name}=${safeText(environment[name] ?? '')}`);
 }
 
 const server = createServer((_request, response) => {
@@ -61,5 +63,7 @@ if (process.argv.includes('--exit-with-parent')) {
 }
 
 server.listen(port, listenHost, () => {
-  console.log(`workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${workspaceId})`);
+  console.log(
+    `workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${safeText(workspaceId)})`,
+  );
 });

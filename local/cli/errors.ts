@@ -24,3 +24,14 @@ export class FlagError extends CliError {
     this.name = 'FlagError';
   }
 }
+
+/**
+ * The stack could not be reached, or answered with a server error (it is stopping or starting):
+ * `events --follow` waits for it to come back instead of exiting.
+ */
+export class StackUnreachableError extends CliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 1, options);
+    this.name = 'StackUnreachableError';
+  }
+}

@@ -4,12 +4,14 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import { EventLogReadError, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
-import { CliError, UsageError } from './errors.ts';
+import { CliError, StackUnreachableError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
 import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
 import {
+  type CliEnvironment,
   DEFAULT_ENDPOINT,
   ecsClientFor,
   eventBridgeClientFor,
@@ -25,11 +27,14 @@ export interface CliIo {
   readonly stderr: (line: string) => void;
   /** Ends `events --follow`. */
   readonly signal?: AbortSignal;
+  /** The environment (`WORKSPACES_ENDPOINT`, `AWS_ENDPOINT_URL`). @default none: tests stay hermetic */
+  readonly env?: CliEnvironment;
 }
 
 const consoleIo: CliIo = {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
 };
 
 const TARGET_OPTIONS = {
@@ -76,7 +81,8 @@ export const COMMAND_OPTIONS = {
 } as const;
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
-const TARGET_HELP = `  --endpoint URL        the stack to talk to (default ${DEFAULT_ENDPOINT}, the local stack)
+const TARGET_HELP = `  --endpoint URL        the stack to talk to; else WORKSPACES_ENDPOINT, else AWS_ENDPOINT_URL,
+                        else ${DEFAULT_ENDPOINT} (the local stack)
   --aws                 talk to AWS itself, with the usual credential and region chain
   --region REGION       region (default us-east-1 locally; the AWS chain's with --aws)`;
 
@@ -163,8 +169,11 @@ async function fetchEvents(
     });
   } catch (error) {
     if (!(error instanceof EventLogReadError)) throw error;
-    if (error.status !== undefined) throw new CliError(`GET ${error.url} answered ${error.status}`);
-    throw new CliError(`${error.message} (is \`npm start\` running?)`, 1, { cause: error.cause });
+    if (error.status !== undefined && error.status < 500) {
+      throw new CliError(`GET ${error.url} answered ${error.status}`);
+    }
+    const why = error.status === undefined ? error.message : `GET ${error.url} answered ${error.status}`;
+    throw new StackUnreachableError(`${why} (is \`npm start\` running?)`, { cause: error.cause ?? error });
   }
 }
 
@@ -181,22 +190,51 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** How often `events --follow` asks for new events, and asks again for a stack it lost. */
+const FOLLOW_POLL_MS = 500;
+
+/**
+ * Prints the event log; with `--follow`, keeps printing new events until the signal ends it. A
+ * follow outlives a restart of the stack (or a moment it cannot be reached): it says so once on
+ * stderr, asks again until the stack answers, and carries on after the last event it read (the log's
+ * `seq` survives a restart on the same state directory), so no event is printed twice or skipped.
+ */
 async function eventsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const values = parseCommand('events', args);
   if (values.help) return help(io);
-  const { endpoint } = localOnly(targetFrom(values), 'events');
+  const { endpoint } = localOnly(targetFrom(values, io.env), 'events');
   const workspaceId = values['workspace-id'];
   const signal = io.signal;
   let after = 0;
+  let lost = false;
   for (;;) {
-    const page = await fetchEvents(endpoint, { detailType: values['detail-type'], after });
+    let page: { events: EventEnvelope[]; lastSeq: number };
+    try {
+      page = await fetchEvents(endpoint, { detailType: values['detail-type'], after });
+    } catch (error) {
+      if (!values.follow || !(error instanceof StackUnreachableError)) throw error;
+      if (!lost) {
+        io.stderr(
+          `workspaces: lost the stack at ${endpoint}: ${safeText(error.message)}; trying again, and carrying on after event #${after}`,
+        );
+        lost = true;
+      }
+      await sleep(FOLLOW_POLL_MS, signal);
+      if (signal?.aborted) return 0;
+      continue;
+    }
+    if (lost) {
+      io.stderr(`workspaces: the stack at ${endpoint} answers again; carrying on after event #${after}`);
+      lost = false;
+    }
     for (const envelope of page.events) {
       if (workspaceId === undefined || workspaceOf(envelope) === workspaceId)
         io.stdout(formatEventLine(envelope));
     }
     after = page.lastSeq;
     if (!values.follow || signal?.aborted) return 0;
-    await sleep(500, signal);
+    // A page with events may have more behind it; an empty one means the log is read to its end.
+    if (page.events.length === 0) await sleep(FOLLOW_POLL_MS, signal);
     if (signal?.aborted) return 0;
   }
 }
@@ -206,7 +244,7 @@ async function statusCommand(args: readonly string[], io: CliIo): Promise<number
   if (values.help) return help(io);
   const workspaceId = values['workspace-id'];
   if (!workspaceId) throw new UsageError('status needs --workspace-id');
-  const target = targetFrom(values);
+  const target = targetFrom(values, io.env);
   const events = target.kind === 'local' ? (await fetchEvents(target.endpoint)).events : [];
   const ecs = ecsClientFor(target);
   const cluster = values.cluster ?? DEFAULT_CLUSTER_NAME;
@@ -246,7 +284,7 @@ async function deadLettersCommand(args: readonly string[], io: CliIo): Promise<n
   }
   const values = parseCommand(`dead-letters ${action}`, rest);
   if (values.help) return help(io);
-  const target = targetFrom(values);
+  const target = targetFrom(values, io.env);
   const clients = { sqs: sqsClientFor(target), lambda: lambdaClientFor(target) };
   try {
     if (action === 'list') return await listDeadLetters(clients, io, { queue: values.queue });
@@ -286,7 +324,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
       case 'provision': {
         const values = parseCommand('provision', args);
         if (values.help) return help(io);
-        const target = targetFrom(values);
+        const target = targetFrom(values, io.env);
         const { entry, detail } = provisionEntry(values);
         await putRequest(target, entry, io);
         io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}  kind ${detail.kind}`);
@@ -295,7 +333,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
       case 'deprovision': {
         const values = parseCommand('deprovision', args);
         if (values.help) return help(io);
-        const target = targetFrom(values);
+        const target = targetFrom(values, io.env);
         const { entry, detail } = deprovisionEntry(values);
         await putRequest(target, entry, io);
         io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}`);
@@ -319,7 +357,10 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
     }
   } catch (error) {
     if (error instanceof CliError) {
-      io.stderr(`workspaces: ${error.message}`);
+      // The first line is the CLI's; any further lines are its own list (each escaped where built).
+      const [first = '', ...rest] = error.message.split('\n');
+      io.stderr(`workspaces: ${safeText(first)}`);
+      for (const line of rest) io.stderr(line);
       if (error instanceof UsageError) io.stderr('Run `workspaces --help` for the flags.');
       return error.exitCode;
     }

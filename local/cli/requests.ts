@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DEFAULT_EVENT_BUS_NAME, DEFAULT_REQUEST_SOURCE, DETAIL_TYPES } from '#contracts/names.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import { UsageError } from './errors.ts';
 
 /** The flag each contract field comes from, so a contract error names what the user typed. */
@@ -72,7 +73,7 @@ const describe = (error: z.ZodError): string =>
       const flag = typeof field === 'string' ? (FLAG_OF_FIELD[field] ?? field) : 'request';
       // zod reports a bad record key under the record's own message; the key's message is inside.
       const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
-      return `  ${flag}: ${inner ?? issue.message}`;
+      return `  ${safeText(flag)}: ${safeText(inner ?? issue.message)}`;
     })
     .join('\n');
 

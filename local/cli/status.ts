@@ -1,5 +1,6 @@
 import { DETAIL_TYPES, ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import { workspaceOf } from './format.ts';
 
 /** Where a workspace stands, from its events (and ECS's word on its task when given). */
@@ -187,6 +188,6 @@ export function formatWorkspaceStatus(status: WorkspaceStatus): string {
   ];
   return lines
     .filter(([, value]) => value !== undefined)
-    .map(([label, value]) => `${label.padEnd(10)} ${value}`)
+    .map(([label, value]) => `${label.padEnd(10)} ${safeText(value ?? '')}`)
     .join('\n');
 }

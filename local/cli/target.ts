@@ -18,8 +18,37 @@ export type Target =
   | { readonly kind: 'local'; readonly endpoint: string; readonly region: string }
   | { readonly kind: 'aws'; readonly region?: string };
 
-/** Reads `--endpoint URL`, `--aws` and `--region`; they are common to every command. */
-export function targetFrom(values: { endpoint?: string; aws?: boolean; region?: string }): Target {
+/** The environment variables the CLI reads; `process.env` when run, a plain object in tests. */
+export type CliEnvironment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Where the local endpoint comes from, first match wins: `--endpoint`, then `WORKSPACES_ENDPOINT`,
+ * then the SDK's standard `AWS_ENDPOINT_URL`, then {@link DEFAULT_ENDPOINT}. An empty variable counts
+ * as unset.
+ */
+export const ENDPOINT_VARIABLES = ['WORKSPACES_ENDPOINT', 'AWS_ENDPOINT_URL'] as const;
+
+function endpointSource(
+  flag: string | undefined,
+  env: CliEnvironment,
+): { readonly value: string; readonly from: string } {
+  if (flag !== undefined) return { value: flag, from: '--endpoint' };
+  for (const name of ENDPOINT_VARIABLES) {
+    const value = env[name]?.trim();
+    if (value) return { value, from: name };
+  }
+  return { value: DEFAULT_ENDPOINT, from: 'the default' };
+}
+
+/**
+ * Reads `--endpoint URL`, `--aws` and `--region` (common to every command), and the endpoint
+ * variables of `env` (see {@link ENDPOINT_VARIABLES}). With `--aws` the variables are not read: the
+ * SDK's own chain applies.
+ */
+export function targetFrom(
+  values: { endpoint?: string; aws?: boolean; region?: string },
+  env: CliEnvironment = {},
+): Target {
   if (values.aws && values.endpoint !== undefined) {
     throw new UsageError('--aws and --endpoint cannot be combined: --aws talks to AWS itself');
   }
@@ -27,15 +56,15 @@ export function targetFrom(values: { endpoint?: string; aws?: boolean; region?: 
     throw new UsageError(`--region must look like us-east-1; got "${values.region}"`);
   }
   if (values.aws) return { kind: 'aws', ...(values.region ? { region: values.region } : {}) };
-  const endpoint = values.endpoint ?? DEFAULT_ENDPOINT;
+  const { value: endpoint, from } = endpointSource(values.endpoint, env);
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new UsageError(`--endpoint must be a URL like ${DEFAULT_ENDPOINT}; got "${endpoint}"`);
+    throw new UsageError(`${from} must be a URL like ${DEFAULT_ENDPOINT}; got "${endpoint}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--endpoint must be an http:// or https:// URL; got "${endpoint}"`);
+    throw new UsageError(`${from} must be an http:// or https:// URL; got "${endpoint}"`);
   }
   return { kind: 'local', endpoint: url.origin, region: values.region ?? DEFAULT_LOCAL_REGION };
 }

@@ -5,6 +5,7 @@
  */
 
 import { createFaultDice, FAULT_STREAMS } from '#local/faults/fault-dice.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 import type { DriverName, FaultOptions, LocalDatabase, LocalEventBus, QuotaOptions } from '../interfaces.ts';
 import { AwsApiError } from '../wire/errors.ts';
 import { clusterArnOf, type EcsScope } from './arns.ts';
@@ -126,7 +127,9 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
   const clusterName = options.clusterName ?? 'workspaces';
   const clusterArn = clusterArnOf(scope, clusterName);
   const clock = options.clock ?? Date;
-  const log = options.log ?? (() => {});
+  const write = options.log ?? (() => {});
+  // Task lines carry ids and reasons from requests and drivers: one line each, whatever they hold.
+  const log = (line: string): void => write(safeText(line));
   const { database, bus } = options;
   const definitions = definitionsByFamily(options.taskDefinitions);
 

@@ -3,6 +3,7 @@ import type { EventEnvelope } from '#local/interfaces.ts';
 import type { Invocation, InvokerObserver } from '#local/lambda/invoker.ts';
 import type { RouterObserver } from '#local/routing/router.ts';
 import { summarizeDetail, workspaceOf } from '#local/stack/event-summary.ts';
+import { safeText } from '#local/wire/safe-text.ts';
 
 /** Where the stack's log lines go. */
 export type LogWriter = (line: string) => void;
@@ -30,7 +31,9 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 :
  * event  #1 Workspace Provision Requested  ws-1  runtime=claude-code kind=platform -> provision
  * invoke provision ok  ws-1  (attempt 1, 14 ms)
  */
-export function activityLog(write: LogWriter): { router: RouterObserver; invoker: InvokerObserver } {
+export function activityLog(writeLine: LogWriter): { router: RouterObserver; invoker: InvokerObserver } {
+  // Ids, detail-types and error messages come from events and handlers: one line each, escaped.
+  const write: LogWriter = (line) => writeLine(safeText(line));
   return {
     router: {
       routed(event, routes) {

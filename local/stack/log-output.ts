@@ -1,5 +1,6 @@
 /** Where the stack's log lines go: the caller's writer, or stdout buffered per turn; nothing when quiet. */
 
+import { safeText } from '#local/wire/safe-text.ts';
 import type { LogWriter } from './activity-log.ts';
 
 /** The stack's log writer (each line stamped with the time of day) and what flushes it. */
@@ -15,7 +16,8 @@ export function stackLogOutput(options: { readonly log?: LogWriter; readonly qui
   const sink = options.log ?? (stdout as LogOutput).write;
   const write: LogWriter = options.quiet
     ? () => {}
-    : (line) => sink(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    : // Every line escapes control characters: no event field can start a line or move the cursor.
+      (line) => sink(`${new Date().toISOString().slice(11, 23)} ${safeText(line)}`);
   return { write, flush: () => stdout?.flush() };
 }
 

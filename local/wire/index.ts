@@ -1,5 +1,6 @@
 /** The local stack's loopback endpoint (AWS JSON 1.1) and its error type. */
 export { AwsApiError, type AwsApiErrorOptions, isAwsApiError, LocalServerError } from './errors.ts';
+export { hasUnsafeCharacter, safeText } from './safe-text.ts';
 export {
   createLocalServer,
   type LocalServer,

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { safeText } from '#local/wire/safe-text.ts';
 import type { EcsTaskDefinition } from '../task-definitions.ts';
 import { containerEnvironment, type TaskRecord } from '../task-record.ts';
 import { findFreePort } from './local-ports.ts';
@@ -238,7 +239,7 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
         if (isStandIn && line.startsWith(STAND_IN_READY_PREFIX) && !entry.stopRequested) {
           hooks.running(task.taskArn, placement());
         }
-        log(`${prefix} ${line}`);
+        log(`${prefix} ${safeText(line)}`);
       });
     }
   }
