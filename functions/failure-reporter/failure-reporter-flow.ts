@@ -74,8 +74,7 @@ export async function reportSpentRequest(
     return { outcome: 'skipped', reason: 'in-progress-duplicate' };
   }
   const kind = spentEventKindOf(record);
-  if (kind === 'deprovision') return reportSpentDeprovision(record, ports, context);
-  if (kind === 'overlay') return reportSpentOverlay(record, ports, context);
+  if (kind === 'deprovision' || kind === 'overlay') return reportSpent(kind, record, ports, context);
   // A bad request whose rejection could not be published: not a failed launch; the DLQ keeps it.
   if (record.responsePayload?.errorType === CROSS_FUNCTION_ERRORS.rejectionNotPublished) {
     logger.error('a request that breaks the contract could not be rejected; it stays in the DLQ', context);
@@ -103,43 +102,48 @@ export async function reportSpentRequest(
 
 type RecordContext = Readonly<Record<string, unknown>>;
 
-/** A deprovision request whose retries are spent: its tasks may still run, so say so. */
-async function reportSpentDeprovision(
-  record: AsyncFailureRecordInput,
-  ports: FailureReporterPorts,
-  context: RecordContext,
-): Promise<FailureReporterResult> {
-  const { logger, metrics } = ports.instrumentation;
-  const detail = deprovisionFailedDetailFromAsyncRecord(record);
-  if (!detail) {
-    logger.error('the failed deprovision names no readable request; it stays in the DLQ only', context);
-    countMetric(metrics, METRIC.failureRecordUnreadable);
-    return { outcome: 'skipped', reason: 'unreadable' };
-  }
-  logger.appendKeys({ workspaceId: detail.workspaceId });
-  await ports.publisher.publish([{ detailType: DETAIL_TYPES.deprovisionFailed, detail }]);
-  countMetric(metrics, METRIC.deprovisionFailed);
-  logger.warn('reported a deprovision request whose retries are spent', { ...context, code: detail.code });
-  return { outcome: 'reported', code: detail.code };
-}
+/**
+ * How each non-provision request whose retries are spent is reported: the detail built from the
+ * record, its detail-type and metric, and the words of the log lines.
+ */
+const SPENT_REPORTS = {
+  /** A deprovision request: its tasks may still run, so say so. */
+  deprovision: {
+    detailOf: deprovisionFailedDetailFromAsyncRecord,
+    detailType: DETAIL_TYPES.deprovisionFailed,
+    metric: METRIC.deprovisionFailed,
+    failed: 'deprovision',
+    reported: 'a deprovision request',
+  },
+  /** A launched task's overlay: the workspace runs without its overlay. */
+  overlay: {
+    detailOf: overlayFailedDetailFromAsyncRecord,
+    detailType: DETAIL_TYPES.configOverlayFailed,
+    metric: METRIC.overlayFailed,
+    failed: 'overlay',
+    reported: 'an overlay',
+  },
+} as const;
 
-/** A launched task whose overlay retries are spent: the workspace runs without its overlay. */
-async function reportSpentOverlay(
+/** Reports a deprovision or overlay whose retries are spent, or leaves an unreadable one to the DLQ. */
+async function reportSpent(
+  kind: keyof typeof SPENT_REPORTS,
   record: AsyncFailureRecordInput,
   ports: FailureReporterPorts,
   context: RecordContext,
 ): Promise<FailureReporterResult> {
   const { logger, metrics } = ports.instrumentation;
-  const detail = overlayFailedDetailFromAsyncRecord(record);
+  const report = SPENT_REPORTS[kind];
+  const detail = report.detailOf(record);
   if (!detail) {
-    logger.error('the failed overlay names no readable request; it stays in the DLQ only', context);
+    logger.error(`the failed ${report.failed} names no readable request; it stays in the DLQ only`, context);
     countMetric(metrics, METRIC.failureRecordUnreadable);
     return { outcome: 'skipped', reason: 'unreadable' };
   }
   logger.appendKeys({ workspaceId: detail.workspaceId });
-  await ports.publisher.publish([{ detailType: DETAIL_TYPES.configOverlayFailed, detail }]);
-  countMetric(metrics, METRIC.overlayFailed);
-  logger.warn('reported an overlay whose retries are spent', { ...context, code: detail.code });
+  await ports.publisher.publish([{ detailType: report.detailType, detail }]);
+  countMetric(metrics, report.metric);
+  logger.warn(`reported ${report.reported} whose retries are spent`, { ...context, code: detail.code });
   return { outcome: 'reported', code: detail.code };
 }
 
