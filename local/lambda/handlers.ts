@@ -13,7 +13,6 @@ import {
 import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
 import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
 import { createOverlayHandler } from '#functions/overlay/create-handler.ts';
-import type { HandlerSettings } from '#functions/ports.ts';
 import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
@@ -27,6 +26,7 @@ import type { LambdaHandler } from '#local/lambda/invoker.ts';
 import { localInstrumentation } from '#local/lambda/local-instrumentation.ts';
 import type { HandlerPorts } from '#local/ports/remote.ts';
 import { localClusterArn } from '#local/routing/routes.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 
 /**

@@ -1,6 +1,7 @@
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
-import type { TaskVersionStore, WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#functions/ports.ts';
 import type { LocalDatabase } from '#local/interfaces.ts';
+import type { TaskVersionStore } from '#ports/task-version-store.ts';
+import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import {
   IdempotencyTable,
   type IdempotencyWrite,

@@ -1,6 +1,6 @@
 import type { StatementSync } from 'node:sqlite';
-import type { TaskVersionStore } from '#functions/ports.ts';
 import type { LocalDatabase } from '#local/interfaces.ts';
+import type { TaskVersionStore } from '#ports/task-version-store.ts';
 
 /**
  * The last ECS task version seen per task, on the local store. `advance` is one conditional

@@ -1,6 +1,6 @@
 import type { StatementSync } from 'node:sqlite';
-import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#functions/ports.ts';
 import type { LocalDatabase } from '#local/interfaces.ts';
+import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 
 /**
  * Per-workspace launch leases and the last launch, on the local store. `acquire` is one

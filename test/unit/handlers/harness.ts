@@ -15,13 +15,10 @@ import { vi } from 'vitest';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
-import type {
-  Clock,
-  HandlerSettings,
-  TaskVersionStore,
-  WorkspaceLaunchRecord,
-  WorkspaceLeaseStore,
-} from '#functions/ports.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { TaskVersionStore } from '#ports/task-version-store.ts';
+import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import 'aws-sdk-client-mock-vitest/extend';
 
 /**
