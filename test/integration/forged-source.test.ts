@@ -72,7 +72,11 @@ describe("the provisioner's source, reserved to the stack's own functions (the b
     expect(answer.Entries?.[1]?.EventId).toEqual(expect.any(String));
 
     // The stack's own functions still speak as the provisioner: the real request runs its course.
-    const events = await waitForEvents(local.stack.url, hasAll(realWorkspace, DETAIL_TYPES.running), 20_000);
+    const events = await waitForEvents(
+      local.stack.url,
+      hasAll(realWorkspace, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
+      20_000,
+    );
     expect(about(events, DETAIL_TYPES.configOverlayApplied, realWorkspace)).toHaveLength(1);
     await settled(local.stack);
 
