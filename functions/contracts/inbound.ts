@@ -44,3 +44,17 @@ export const DeprovisionRequestedDetail = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
 );
 export type DeprovisionRequestedDetail = z.output<typeof DeprovisionRequestedDetail>;
+
+/**
+ * v1.1: `detail` of `Workspace Template Assets Staged`, from upstream's template asset channel.
+ * A reference only: the provisioner acts on the request it recorded under `requestId`, never on
+ * anything else an event says.
+ */
+export const TemplateAssetsStagedDetail = z.strictObject(
+  {
+    requestId: requestIdField,
+    workspaceId: workspaceIdField,
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
+);
+export type TemplateAssetsStagedDetail = z.output<typeof TemplateAssetsStagedDetail>;

@@ -21,6 +21,8 @@ export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
 export const INBOUND_DETAIL_TYPES = {
   provisionRequested: 'Workspace Provision Requested',
   deprovisionRequested: 'Workspace Deprovision Requested',
+  /** v1.1: upstream's template asset channel staged the files a request's template needs. */
+  templateAssetsStaged: 'Workspace Template Assets Staged',
 } as const;
 
 /** Detail-types of the events this project emits (source `platform.provisioner`). */
@@ -64,6 +66,14 @@ export const FAILURE_CODES = [
   'LAUNCH_FAILED',
   'TASK_FAILED_TO_START',
   'PROVISION_TIMEOUT',
+  /** v1.1: the staged template assets lack a path the kind's overlay requires. */
+  'TEMPLATE_ASSETS_MISSING',
+  /** v1.1: the staged template assets cannot be used (a bad path, too large, config.yaml not a YAML mapping). */
+  'TEMPLATE_ASSETS_INVALID',
+  /** v1.1: no `Workspace Template Assets Staged` arrived within the template assets timeout. */
+  'TEMPLATE_ASSETS_TIMEOUT',
+  /** v1.1: a secrets scope the request lists has no secrets file. */
+  'SECRETS_UNAVAILABLE',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -82,9 +92,10 @@ export const SYSTEM_ENV_NAMES = [
   'WORKSPACE_KIND',
   'WORKSPACE_RUNTIME',
   'TIER',
+  'WORKSPACE_CONFIG_PATH',
 ] as const;
 /** Environment name prefixes reserved for the platform. */
-export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_'] as const;
+export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_', 'BOOT_'] as const;
 
 /**
  * Environment names that make a loader or an interpreter run code of the caller's choosing, refused
@@ -119,8 +130,49 @@ export const CODE_INJECTION_ENV_NAMES = [
   'GLIBC_TUNABLES',
 ] as const;
 
+/**
+ * v1.1: secrets scopes a request may list in `secrets`. Each is an env file in the workspace files
+ * bucket at a key the provisioner derives (`core/workspace-files.ts`); `platform` is for
+ * `kind=platform` only.
+ */
+export const SECRET_SCOPES = ['org', 'workspace', 'platform'] as const;
+export type SecretScope = (typeof SECRET_SCOPES)[number];
+/** The scope only the concierge (`kind=platform`) may receive. */
+export const PLATFORM_SECRET_SCOPE: SecretScope = 'platform';
+
+/**
+ * Words that mark an env name as a secret (`MODEL_API_KEY`, `GIT_HTTP_PASSWORD`): a name any of
+ * whose `_`-separated words is one of these is refused in `env`, and belongs in `secrets`.
+ */
+export const SECRET_ENV_WORDS = [
+  'KEY',
+  'KEYS',
+  'APIKEY',
+  'TOKEN',
+  'TOKENS',
+  'SECRET',
+  'SECRETS',
+  'PASSWORD',
+  'PASSWORDS',
+  'PASSWD',
+  'PASSPHRASE',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'CREDS',
+] as const;
+
+/** Default name of the workspace files bucket on the local stack (and its CDK output's meaning). */
+export const DEFAULT_WORKSPACE_FILES_BUCKET = 'workspace-files';
+
 /** ECS conventions shared by CDK, the core and the local stack. */
 export const CONTAINER_NAME = 'workspace';
+/** v1.1: the boot step, an init container `workspace` depends on with `SUCCESS`. */
+export const BOOT_CONTAINER_NAME = 'boot';
+/** v1.1: the task volume the boot step fills and the workspace reads, and where both mount it. */
+export const CONFIGS_VOLUME_NAME = 'configs';
+export const CONFIGS_PATH = '/configs';
+/** v1.1: set on the workspace container; the runtime reads its config from there. */
+export const WORKSPACE_CONFIG_PATH_ENV = 'WORKSPACE_CONFIG_PATH';
 export const FAMILY_PREFIX = 'workspace-';
 export const familyFor = (runtime: string): string => `${FAMILY_PREFIX}${runtime}`;
 

@@ -19,6 +19,12 @@ export const deprovisionRequestedPattern = (requestSources: readonly string[]): 
   'detail-type': [DETAIL_TYPES.deprovisionRequested],
 });
 
+/** v1.1: `Workspace Template Assets Staged` from the allowed request sources. */
+export const templateAssetsStagedPattern = (requestSources: readonly string[]): EventPattern => ({
+  source: [...requestSources],
+  'detail-type': [DETAIL_TYPES.templateAssetsStaged],
+});
+
 /** Our own `Workspace Task Launched`, which the overlay step reacts to. */
 export const taskLaunchedPattern = (provisionerSource: string): EventPattern => ({
   source: [provisionerSource],

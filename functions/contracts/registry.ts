@@ -1,6 +1,10 @@
 import type * as z from 'zod';
 import { EcsTaskStateChangeDetail } from './ecs.ts';
-import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from './inbound.ts';
+import {
+  DeprovisionRequestedDetail,
+  ProvisionRequestedDetail,
+  TemplateAssetsStagedDetail,
+} from './inbound.ts';
 import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts';
 import {
   ConfigOverlayAppliedDetail,
@@ -20,6 +24,7 @@ import {
 export const DETAIL_SCHEMAS: Readonly<Record<DetailType, z.ZodType>> = {
   [DETAIL_TYPES.provisionRequested]: ProvisionRequestedDetail,
   [DETAIL_TYPES.deprovisionRequested]: DeprovisionRequestedDetail,
+  [DETAIL_TYPES.templateAssetsStaged]: TemplateAssetsStagedDetail,
   [DETAIL_TYPES.taskLaunched]: TaskLaunchedDetail,
   [DETAIL_TYPES.configOverlayApplied]: ConfigOverlayAppliedDetail,
   [DETAIL_TYPES.templateAssetsRequested]: TemplateAssetsRequestedDetail,
@@ -37,6 +42,7 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailType, z.ZodType>> = {
 export const INBOUND: ReadonlySet<string> = new Set([
   DETAIL_TYPES.provisionRequested,
   DETAIL_TYPES.deprovisionRequested,
+  DETAIL_TYPES.templateAssetsStaged,
 ]);
 
 /** AWS's event, parsed leniently; not one of ours, so no JSON Schema is published for it. */

@@ -19,3 +19,11 @@ export class LaunchPlanError extends CoreError {
     this.path = path;
   }
 }
+
+/** Files that cannot travel as a boot bundle (an unsafe path, too many, too large, a bad hash). */
+export class BootBundleError extends CoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BootBundleError';
+  }
+}
