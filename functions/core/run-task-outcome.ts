@@ -65,6 +65,13 @@ export const REASONS = {
 const CAPACITY_FAILURE =
   /capacity is unavailable|^RESOURCE:|insufficient|reached the limit on the number of tasks/i;
 const RATE_EXCEEDED = /rate exceeded|throttl/i;
+/**
+ * EC2's throttling error code ("If you exceed an API throttling limit, you get the
+ * RequestLimitExceeded error code": https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+ * ECS makes EC2 calls for a Fargate task's network interface and can hand this code back inside a
+ * RunTask error of another name, so it is matched in the message, as the code is spelled.
+ */
+const EC2_REQUEST_LIMIT = /RequestLimitExceeded/;
 /** A ClientException can mean the PROVISIONING-tasks-per-cluster quota was hit: retry it. */
 const CLIENT_CAPACITY = /provisioning|capacity|too many|limit/i;
 
@@ -132,6 +139,8 @@ const TRANSIENT_NAMES = new Set([
 /**
  * Classifies an error thrown by RunTask.
  * - `ThrottlingException`, and `InvalidParameterException` saying "Rate exceeded": retryable, THROTTLED.
+ * - `InvalidParameterException` or `ClientException` carrying EC2's `RequestLimitExceeded`: retryable,
+ *   THROTTLED (EC2 throttled the calls ECS made for the task, not a bad request).
  * - `ClientException` about provisioning capacity or limits: retryable, CAPACITY_UNAVAILABLE.
  * - Server errors, 5xx and network errors: retryable, LAUNCH_FAILED.
  * - `ConflictException` naming the task this request's token already started: launched (reused).
@@ -141,6 +150,10 @@ export function classifyRunTaskError(error: unknown): RunTaskOutcome {
   const name = errorName(error);
   const message = errorMessage(error);
   if (name === 'ThrottlingException' || name === 'TooManyRequestsException' || httpStatus(error) === 429) {
+    return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled, startedNoTask: true };
+  }
+  const wrapsThrottling = name === 'InvalidParameterException' || name === 'ClientException';
+  if (wrapsThrottling && EC2_REQUEST_LIMIT.test(message)) {
     return { kind: 'retryable', code: 'THROTTLED', reason: REASONS.throttled, startedNoTask: true };
   }
   if (name === 'InvalidParameterException' && RATE_EXCEEDED.test(message)) {

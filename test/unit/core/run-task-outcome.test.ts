@@ -139,6 +139,27 @@ describe('classifyRunTaskError', () => {
       ),
       { kind: 'retryable', code: 'THROTTLED' },
     ],
+    // EC2 answers a throttled call with the error code RequestLimitExceeded
+    // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html; "Server error codes"
+    // in https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). ECS's calls
+    // to EC2 for the task's network interface can fail that way and RunTask passes the code on
+    // inside an InvalidParameterException or a ClientException. AWS documents the code, not the
+    // text around it, so the messages here are the code alone and the code inside placeholder words.
+    [
+      'InvalidParameterException carrying EC2 RequestLimitExceeded',
+      awsError('InvalidParameterException', 'RequestLimitExceeded'),
+      { kind: 'retryable', code: 'THROTTLED' },
+    ],
+    [
+      'InvalidParameterException with RequestLimitExceeded inside a longer message',
+      awsError('InvalidParameterException', '<ECS text> (RequestLimitExceeded) <more text>'),
+      { kind: 'retryable', code: 'THROTTLED' },
+    ],
+    [
+      'ClientException carrying EC2 RequestLimitExceeded (not the capacity limit it also mentions)',
+      awsError('ClientException', '<ECS text>: RequestLimitExceeded'),
+      { kind: 'retryable', code: 'THROTTLED' },
+    ],
     [
       'an HTTP 429',
       Object.assign(new Error('slow down'), { name: 'SomethingNew', $metadata: { httpStatusCode: 429 } }),
@@ -205,6 +226,7 @@ describe('classifyRunTaskError', () => {
       false,
     ],
     ['a network reset', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), false],
+    ['an EC2 RequestLimitExceeded', awsError('ClientException', 'RequestLimitExceeded'), true],
   ])('knows whether %s certainly started no task', (_name, error, startedNoTask) => {
     expect(classifyRunTaskError(error)).toMatchObject({ kind: 'retryable', startedNoTask });
   });
