@@ -8,6 +8,7 @@ import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation
 import type { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DeprovisionedDetail } from '#contracts/outbound.ts';
+import { deprovisionStopReason } from '#core/stop-reasons.ts';
 import { rejectionOf } from '#policies/request-rejection.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
 import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
@@ -58,7 +59,7 @@ export async function deprovisionWorkspace(
     const live = await ports.workspaceTasks.live(request.workspaceId);
     const taskArns: string[] = [];
     for (const task of live) {
-      await runner.stopTask(task.taskArn, `Workspace deprovisioned (request ${request.requestId})`);
+      await runner.stopTask(task.taskArn, deprovisionStopReason(request.requestId));
       taskArns.push(task.taskArn);
     }
     const detail: DeprovisionedDetail = {

@@ -21,6 +21,7 @@ import {
   overlayFailedDetailFromAsyncRecord,
   spentEventKindOf,
 } from '#core/async-failure.ts';
+import { failedLaunchCleanUpStopReason } from '#core/stop-reasons.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { TaskRunner } from '#ports/task-runner.ts';
 import { CROSS_FUNCTION_ERRORS, METRIC } from '#wiring/names.ts';
@@ -164,10 +165,6 @@ async function stopTasksOf(
   const own = tasks.filter(
     (task) => task.tags['request-id'] === requestId && task.desiredStatus !== 'STOPPED',
   );
-  for (const task of own)
-    await runner.stopTask(
-      task.taskArn,
-      `Provision request ${requestId} failed; its launch could not be reported`,
-    );
+  for (const task of own) await runner.stopTask(task.taskArn, failedLaunchCleanUpStopReason(requestId));
   return own.length;
 }

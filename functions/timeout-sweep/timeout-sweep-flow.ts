@@ -11,6 +11,7 @@ import { countByCode, countMetric, type FlowInstrumentation } from '#adapters/in
 import type { RuntimeSpec } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DomainEvent } from '#core/overlay.ts';
+import { PROVISION_TIMEOUT_STOP_REASON } from '#core/stop-reasons.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { TaskRunner, TaskSummary } from '#ports/task-runner.ts';
@@ -36,8 +37,6 @@ export interface TimeoutSweepResult {
   /** Overdue tasks reported but whose StopTask failed; the next sweep reports and tries again. */
   readonly stopFailed: readonly string[];
 }
-
-const STOP_REASON = 'Workspace did not reach RUNNING within its provision timeout';
 
 /** One sweep: report then stop every overdue task of our families. */
 export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<TimeoutSweepResult> {
@@ -78,7 +77,7 @@ export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<Timeo
   for (const task of overdue) {
     countByCode(metrics, METRIC.provisionFailed, 'PROVISION_TIMEOUT');
     try {
-      await runner.stopTask(task.taskArn, STOP_REASON);
+      await runner.stopTask(task.taskArn, PROVISION_TIMEOUT_STOP_REASON);
       timedOut.push(task.taskArn);
     } catch (error) {
       stopFailed.push(task.taskArn);

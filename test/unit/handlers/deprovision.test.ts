@@ -2,6 +2,7 @@ import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } fr
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
+import { provisionerStopOf } from '#core/stop-reasons.ts';
 import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
 import {
   CLUSTER_ARN,
@@ -97,6 +98,18 @@ describe('deprovision', () => {
         detail: { requestId: 'dep-1', workspaceId: 'ws-1', taskArns: [taskArnOf('a'), taskArnOf('b')] },
       },
     ]);
+  });
+
+  it('stops with the reason the stop-cause classifier reads back as a deprovision', async () => {
+    const { invoke, ecsMock } = setup();
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [taskArnOf('a')] });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [task('a', 'ws-1')] });
+
+    await invoke({ requestId: 'dep-1', workspaceId: 'ws-1' });
+
+    const reason = 'Workspace deprovisioned (request dep-1)';
+    expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, { task: taskArnOf('a'), reason });
+    expect(provisionerStopOf(reason)).toBe('deprovision');
   });
 
   it('reports an empty list when there is nothing to stop', async () => {
