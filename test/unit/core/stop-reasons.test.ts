@@ -30,13 +30,12 @@ describe('stop reasons', () => {
   // StopTask keeps "up to 255 characters" of the reason
   // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html); with the
   // longest request id the contract allows (64 characters) every reason fits whole.
-  it.each([
-    deprovisionStopReason,
-    restartStopReason,
-    failedLaunchCleanUpStopReason,
-  ])('fits StopTask with the longest request id (%#)', (reasonFor) => {
-    expect(reasonFor('r'.repeat(64)).length).toBeLessThanOrEqual(255);
-  });
+  it.each([deprovisionStopReason, restartStopReason, failedLaunchCleanUpStopReason])(
+    'fits StopTask with the longest request id (%#)',
+    (reasonFor) => {
+      expect(reasonFor('r'.repeat(64)).length).toBeLessThanOrEqual(255);
+    },
+  );
 
   it.each([
     [deprovisionStopReason('dep-1'), 'deprovision'],
