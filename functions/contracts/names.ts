@@ -72,8 +72,13 @@ export const FAILURE_CODES = [
   'TEMPLATE_ASSETS_INVALID',
   /** v1.1: no `Workspace Template Assets Staged` arrived within the template assets timeout. */
   'TEMPLATE_ASSETS_TIMEOUT',
-  /** v1.1: a secrets scope the request lists has no secrets file. */
+  /**
+   * v1.1: a secrets scope the request lists has no secrets file; or the task stopped before it ran
+   * because ECS could not fetch its secrets or environment files.
+   */
   'SECRETS_UNAVAILABLE',
+  /** v1.1: the task stopped before it ran because ECS could not pull its image (final). */
+  'IMAGE_PULL_FAILED',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -84,6 +89,20 @@ export type DeprovisionFailureCode = (typeof DEPROVISION_FAILURE_CODES)[number];
 /** Stable codes of `Workspace Config Overlay Failed`: its retries are spent, or it aged out first. */
 export const OVERLAY_FAILURE_CODES = ['OVERLAY_FAILED', 'OVERLAY_EXPIRED'] as const;
 export type OverlayFailureCode = (typeof OVERLAY_FAILURE_CODES)[number];
+
+/**
+ * v1.1: why a workspace's task stopped, the `cause` of `Workspace Stopped` (CONTRACT.md, "v1.1
+ * additions"); read from ECS's stop code, stopped reason and exit codes by core/stop-cause.ts.
+ */
+export const STOP_CAUSES = [
+  'requested',
+  'crashed',
+  'out-of-memory',
+  'infrastructure',
+  'failed-to-start',
+  'timed-out',
+] as const;
+export type StopCause = (typeof STOP_CAUSES)[number];
 
 /** Environment variable names the system sets on every task; a request may not set them. */
 export const SYSTEM_ENV_NAMES = [

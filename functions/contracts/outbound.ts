@@ -8,7 +8,7 @@ import {
   tierField,
   workspaceIdField,
 } from './fields.ts';
-import { DEPROVISION_FAILURE_CODES, OVERLAY_FAILURE_CODES } from './names.ts';
+import { DEPROVISION_FAILURE_CODES, OVERLAY_FAILURE_CODES, STOP_CAUSES } from './names.ts';
 
 /**
  * `detail` schemas of the events this project emits. They list the fields CONTRACT.md promises;
@@ -127,6 +127,11 @@ export type RunningDetail = z.infer<typeof RunningDetail>;
 export const StoppedDetail = z.object({
   workspaceId: workspaceIdField,
   taskArn,
+  /**
+   * v1.1: why the task stopped (CONTRACT.md). The provisioner always sets it; optional here so an
+   * event from before v1.1 still parses.
+   */
+  cause: z.enum(STOP_CAUSES).optional(),
   stopCode: z.string().optional(),
   stoppedReason: z.string().optional(),
   exitCode: z.number().int().optional(),

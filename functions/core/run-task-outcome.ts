@@ -1,5 +1,6 @@
 import type { FailureCode } from '#contracts/names.ts';
-import { NEVER_RAN_REASON, neverRan } from './task-state.ts';
+import { NEVER_RAN_REASON } from './start-failure.ts';
+import { neverRan } from './stop-cause.ts';
 
 /**
  * What a RunTask call came to. ECS reports capacity and placement problems as HTTP 200 with

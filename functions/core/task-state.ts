@@ -2,6 +2,11 @@ import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { CONTAINER_NAME, DETAIL_TYPES, FAMILY_PREFIX, KINDS, type Kind } from '#contracts/names.ts';
 import type { ProvisionFailedDetail, RunningDetail, StoppedDetail } from '#contracts/outbound.ts';
 import type { DomainEvent } from './overlay.ts';
+import { startFailureOf } from './start-failure.ts';
+import { neverRan, stopCauseOf } from './stop-cause.ts';
+
+export { NEVER_RAN_REASON } from './start-failure.ts';
+export { neverRan } from './stop-cause.ts';
 
 /** Who a task belongs to, read from the task's own event. */
 export interface TaskIdentity {
@@ -52,9 +57,6 @@ export function taskIdentity(detail: EcsTaskStateChangeDetail): TaskIdentity | u
   return { workspaceId, kind, ...(runtime ? { runtime } : {}), ...(requestId ? { requestId } : {}) };
 }
 
-/** The reason of a `Workspace Provision Failed` (TASK_FAILED_TO_START) about a task that never ran. */
-export const NEVER_RAN_REASON = 'the task stopped before it ever ran';
-
 /**
  * The `workspace` container's `imageDigest` as the state change reports it, when it does: ECS
  * fills it once the image is resolved (always for ECR images), so it may be absent.
@@ -62,18 +64,6 @@ export const NEVER_RAN_REASON = 'the task stopped before it ever ran';
 function imageDigestOf(detail: EcsTaskStateChangeDetail): { imageDigest?: string } {
   const digest = detail.containers?.find((container) => container.name === CONTAINER_NAME)?.imageDigest;
   return digest ? { imageDigest: digest } : {};
-}
-
-/**
- * True when a STOPPED task never ran: ECS says TaskFailedToStart, or the task stopped without ever
- * being started and nobody asked it to stop. Reads only `stopCode` and `startedAt`, so a
- * DescribeTasks or RunTask task answers it as well as a state change event.
- */
-export function neverRan(task: { readonly stopCode?: string; readonly startedAt?: unknown }): boolean {
-  if (task.stopCode === 'TaskFailedToStart') return true;
-  return (
-    !task.startedAt && task.stopCode !== 'UserInitiated' && task.stopCode !== 'ServiceSchedulerInitiated'
-  );
 }
 
 /** True when a STOPPED task never ran; see {@link neverRan}. */
@@ -85,8 +75,9 @@ export function failedToStart(detail: EcsTaskStateChangeDetail): boolean {
  * Maps an ECS task state change to the workspace event it means, given the last version seen for
  * the task. ECS delivers these at least once and out of order; `detail.version` rises with every
  * change, so an event at or below the last version is stale or a duplicate and gives nothing.
- * RUNNING gives `Workspace Running`; STOPPED gives `Workspace Stopped`, or `Workspace Provision
- * Failed` (TASK_FAILED_TO_START) when the task never ran. Other states only advance the version.
+ * RUNNING gives `Workspace Running`; STOPPED gives `Workspace Stopped` with its `cause` (see
+ * {@link stopCauseOf}), or `Workspace Provision Failed` when the task never ran, with the code that
+ * says why (see {@link startFailureOf}). Other states only advance the version.
  */
 export function decideTaskState(
   detail: EcsTaskStateChangeDetail,
@@ -111,11 +102,12 @@ export function decideTaskState(
   }
   if (detail.lastStatus === 'STOPPED') {
     if (failedToStart(detail)) {
+      const { code, reason, retryable } = startFailureOf(detail);
       const failed: ProvisionFailedDetail = {
         workspaceId: identity.workspaceId,
-        code: 'TASK_FAILED_TO_START',
-        reason: NEVER_RAN_REASON,
-        retryable: true,
+        code,
+        reason,
+        retryable,
         kind: identity.kind,
         taskArn: detail.taskArn,
         ...(runtime ? { runtime } : {}),
@@ -133,6 +125,7 @@ export function decideTaskState(
       taskArn: detail.taskArn,
       version: detail.version,
       kind: identity.kind,
+      cause: stopCauseOf(detail),
       ...(detail.stopCode ? { stopCode: detail.stopCode } : {}),
       ...(detail.stoppedReason ? { stoppedReason: detail.stoppedReason.slice(0, 255) } : {}),
       ...(container?.exitCode !== undefined ? { exitCode: container.exitCode } : {}),

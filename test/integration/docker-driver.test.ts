@@ -153,7 +153,7 @@ describe.skipIf(!engine.available)('the local stack on the docker driver', () =>
       );
 
       const [failed] = about(events, DETAIL_TYPES.provisionFailed, workspaceId);
-      expect(failed?.detail).toMatchObject({ code: 'TASK_FAILED_TO_START' });
+      expect(failed?.detail).toMatchObject({ code: 'IMAGE_PULL_FAILED', retryable: false });
       const [task] = await tasksOf(missing.ecs, workspaceId);
       taskArns.push(task?.taskArn as string);
       // Stopped task error codes: https://docs.aws.amazon.com/AmazonECS/latest/userguide/stopped-task-error-codes.html

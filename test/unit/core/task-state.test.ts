@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { EcsTaskStateChangeDetail as EcsSchema } from '#contracts/ecs.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
+import { ProvisionFailedDetail, StoppedDetail } from '#contracts/outbound.ts';
+import { deprovisionStopReason, PROVISION_TIMEOUT_STOP_REASON } from '#core/stop-reasons.ts';
 import { decideTaskState, taskIdentity } from '#core/task-state.ts';
 
 const taskArn = 'arn:aws:ecs:us-east-1:000000000000:task/workspaces/0123456789abcdef';
@@ -107,15 +109,126 @@ describe('decideTaskState', () => {
         stopCode: 'UserInitiated',
         stoppedReason: 'Workspace deprovisioned',
         exitCode: 0,
+        // A UserInitiated stop: asked for, whoever asked (core/stop-cause.ts, rule 7).
+        cause: 'requested',
       },
     });
   });
 
-  it('maps a task that stopped before it ever ran to Failed with TASK_FAILED_TO_START', () => {
+  // Stop codes and texts: see test/unit/core/stop-cause.test.ts, which cites AWS row by row.
+  it.each([
+    [
+      'the workspace exiting by itself',
+      { stopCode: 'EssentialContainerExited', containers: [{ name: 'workspace', exitCode: 3 }] },
+      'crashed',
+      3,
+    ],
+    [
+      'the workspace killed for memory',
+      {
+        stopCode: 'EssentialContainerExited',
+        containers: [
+          {
+            name: 'workspace',
+            exitCode: 137,
+            reason: 'OutOfMemoryError: Container killed due to memory usage',
+          },
+        ],
+      },
+      'out-of-memory',
+      137,
+    ],
+    [
+      'Fargate maintenance',
+      { stoppedReason: 'ECS is performing maintenance on the underlying infrastructure hosting the task' },
+      'infrastructure',
+      undefined,
+    ],
+    [
+      'a deprovision',
+      { stopCode: 'UserInitiated', stoppedReason: deprovisionStopReason('dep-1') },
+      'requested',
+      undefined,
+    ],
+  ])('says why the task stopped on Workspace Stopped: %s', (_name, extra, cause, exitCode) => {
+    const detail = decideTaskState(
+      state('STOPPED', 5, { desiredStatus: 'STOPPED', startedAt: '2026-11-23T10:00:30.000Z', ...extra }),
+      3,
+    ).event?.detail;
+    expect(detail).toMatchObject({ cause, ...(exitCode === undefined ? {} : { exitCode }) });
+    expect(StoppedDetail.parse(detail)).toMatchObject({ cause });
+  });
+
+  it('says timed-out for the task the timeout sweep stopped before it ran', () => {
+    const swept = state('STOPPED', 4, {
+      desiredStatus: 'STOPPED',
+      stopCode: 'UserInitiated',
+      stoppedReason: PROVISION_TIMEOUT_STOP_REASON,
+    });
+    expect(decideTaskState(swept, 2).event).toMatchObject({
+      detailType: DETAIL_TYPES.stopped,
+      detail: { cause: 'timed-out' },
+    });
+  });
+
+  it('maps a task whose image could not be pulled to Failed with IMAGE_PULL_FAILED, final', () => {
     const { event } = decideTaskState(failedToStart, 2);
     expect(event?.detailType).toBe(DETAIL_TYPES.provisionFailed);
-    expect(event?.detail).toMatchObject({ workspaceId: 'ws-7', code: 'TASK_FAILED_TO_START', taskArn });
+    expect(event?.detail).toMatchObject({
+      workspaceId: 'ws-7',
+      code: 'IMAGE_PULL_FAILED',
+      retryable: false,
+      taskArn,
+    });
     expect(JSON.stringify(event?.detail)).not.toContain('pull access denied');
+  });
+
+  it('maps a task that stopped before it ever ran for no known reason to Failed with TASK_FAILED_TO_START', () => {
+    // CannotStartContainerError prefix: https://docs.aws.amazon.com/AmazonECS/latest/userguide/stopped-task-error-codes.html
+    const { event } = decideTaskState(
+      state('STOPPED', 4, {
+        desiredStatus: 'STOPPED',
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotStartContainerError: <reason>',
+      }),
+      2,
+    );
+    expect(event?.detailType).toBe(DETAIL_TYPES.provisionFailed);
+    expect(event?.detail).toMatchObject({
+      workspaceId: 'ws-7',
+      code: 'TASK_FAILED_TO_START',
+      reason: 'the task stopped before it ever ran',
+      retryable: true,
+      taskArn,
+    });
+  });
+
+  // The example of "CannotPullContainer task errors" names an account id and a repository
+  // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_cannot_pull_image.html); the
+  // secrets text of https://repost.aws/knowledge-center/ecs-unable-to-pull-secrets goes on to name
+  // the secret, here by ARN (ARN format: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+  it.each([
+    [
+      'CannotPullContainerError: API error (404): repository 111122223333.dkr.ecr.us-east-1.amazonaws.com/<repo>/<image> not found',
+      'IMAGE_PULL_FAILED',
+    ],
+    [
+      'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): arn:aws:secretsmanager:us-east-1:111122223333:secret:ws-7-abc123',
+      'SECRETS_UNAVAILABLE',
+    ],
+    [
+      'ResourceInitializationError: <text> arn:aws:ec2:us-east-1:111122223333:subnet/subnet-0abc InsufficientFreeAddressesInSubnet',
+      'CAPACITY_UNAVAILABLE',
+    ],
+  ])('keeps account ids and ARNs out of the failure: %s', (stoppedReason, code) => {
+    const detail = decideTaskState(
+      state('STOPPED', 4, { desiredStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason }),
+      2,
+    ).event?.detail;
+    expect(detail).toMatchObject({ code });
+    const reason = String((detail as { reason?: unknown } | undefined)?.reason);
+    expect(reason).not.toMatch(/111122223333|arn:aws|amazonaws\.com|secret:|subnet-/);
+    expect(ProvisionFailedDetail.parse(detail)).toMatchObject({ code, reason });
   });
 
   it('reports a user stop before RUNNING as Stopped, not as a failure', () => {

@@ -187,7 +187,7 @@ describe('task-state', () => {
     expect(sentEvents(eventBridgeMock).map((event) => event.detailType)).toEqual([DETAIL_TYPES.running]);
   });
 
-  it('emits Provision Failed with TASK_FAILED_TO_START when a task stops before it ever ran', async () => {
+  it('emits Provision Failed with IMAGE_PULL_FAILED when a task stops before it ever ran, pulling its image', async () => {
     const { invoke, eventBridgeMock } = setup();
 
     await invoke(
@@ -199,7 +199,12 @@ describe('task-state', () => {
 
     const [event] = sentEvents(eventBridgeMock);
     expect(event?.detailType).toBe(DETAIL_TYPES.provisionFailed);
-    expect(event?.detail).toMatchObject({ workspaceId: 'ws-1', code: 'TASK_FAILED_TO_START', taskArn: TASK });
+    expect(event?.detail).toMatchObject({
+      workspaceId: 'ws-1',
+      code: 'IMAGE_PULL_FAILED',
+      retryable: false,
+      taskArn: TASK,
+    });
   });
 
   it('records no version when the emit fails, so the redelivery emits', async () => {
