@@ -118,6 +118,7 @@ describe.skipIf(!engine.available)('the local stack on the docker driver', () =>
         taskArn: task.taskArn,
         exitCode: 0,
         stopCode: 'UserInitiated',
+        cause: 'requested',
       });
       const deadline = Date.now() + 10_000;
       // The driver removes the container right after `docker wait` reports the exit.

@@ -72,6 +72,9 @@ describe.each([
       hasAll(workspaceId, DETAIL_TYPES.stopped, DETAIL_TYPES.deprovisioned),
     );
     const [deprovisioned] = about(events, DETAIL_TYPES.deprovisioned, workspaceId);
+    // The deprovision's own StopTask reason comes back on the task and reads as asked for.
+    const [stopped] = about(events, DETAIL_TYPES.stopped, workspaceId);
+    expect(stopped?.detail).toMatchObject({ stopCode: 'UserInitiated', cause: 'requested' });
     const tasks = await tasksOf(local.ecs, workspaceId);
     expect(tasks.map((task) => task.lastStatus)).toEqual(['STOPPED']);
     expect((deprovisioned?.detail as { taskArns?: string[] } | undefined)?.taskArns).toEqual([
