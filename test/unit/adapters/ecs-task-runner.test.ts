@@ -84,6 +84,13 @@ describe('EcsTaskRunner.runTask', () => {
       ),
       { kind: 'retryable', code: 'THROTTLED' },
     ],
+    // EC2's throttling code (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html)
+    // passed on inside a RunTask error; the text around it is a placeholder.
+    [
+      'ClientException carrying EC2 RequestLimitExceeded',
+      serviceError('ClientException', '<ECS text>: RequestLimitExceeded'),
+      { kind: 'retryable', code: 'THROTTLED' },
+    ],
     [
       'a server error',
       serviceError('ServerException', 'internal', 500),

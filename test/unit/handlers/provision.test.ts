@@ -480,6 +480,28 @@ describe('provision: retries', () => {
     expect(metricTotal(instrumentation.emittedMetrics(), 'RunTaskRetried', { code: 'THROTTLED' })).toBe(2);
   });
 
+  // EC2's RequestLimitExceeded (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html)
+  // inside RunTask's error is throttling too; AWS documents the code, not ECS's words around it.
+  it('retries EC2 RequestLimitExceeded inside an InvalidParameterException or a ClientException', async () => {
+    const { invoke, ecsMock, instrumentation } = setup();
+    ecsMock
+      .on(RunTaskCommand)
+      .rejectsOnce(
+        new InvalidParameterException({
+          message: '<ECS text>: RequestLimitExceeded',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
+      .rejectsOnce(serviceError('ClientException', '<ECS text>: RequestLimitExceeded'))
+      .resolves(launchedTask('t-after-ec2-throttle'));
+
+    const result = await invoke(request());
+
+    expect(ecsMock).toHaveReceivedCommandTimes(RunTaskCommand, 3);
+    expect(result).toMatchObject({ outcome: 'launched', taskArn: taskArnOf('t-after-ec2-throttle') });
+    expect(metricTotal(instrumentation.emittedMetrics(), 'RunTaskRetried', { code: 'THROTTLED' })).toBe(2);
+  });
+
   it('throws THROTTLED when throttling outlasts the invocation', async () => {
     const { invoke, ecsMock } = setup({ timeoutMs: 15_000 });
     ecsMock.on(RunTaskCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
