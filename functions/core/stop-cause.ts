@@ -68,7 +68,7 @@ export function neverRan(task: { readonly stopCode?: string; readonly startedAt?
 }
 
 /** The `workspace` container as ECS reports it, or the only container when none is named so. */
-export function workspaceContainerOf(task: StoppedTaskShape): StoppedContainerShape | undefined {
+function workspaceContainerOf(task: StoppedTaskShape): StoppedContainerShape | undefined {
   const containers = task.containers ?? [];
   return (
     containers.find((container) => container.name === CONTAINER_NAME) ??

@@ -5,6 +5,7 @@ import type { DomainEvent } from './overlay.ts';
 import { startFailureOf } from './start-failure.ts';
 import { neverRan, stopCauseOf } from './stop-cause.ts';
 
+// Their home used to be this file; re-exported so that importers of the old place keep working.
 export { NEVER_RAN_REASON } from './start-failure.ts';
 export { neverRan } from './stop-cause.ts';
 
