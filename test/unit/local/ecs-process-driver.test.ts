@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
+import { stopCauseOf } from '#core/stop-cause.ts';
 import { createEventBus } from '#local/eventbridge/index.ts';
 import { openDatabase } from '#local/store/index.ts';
 import { CODEX, type EcsHarness, ecsHarness, runTaskRequest, temporaryStateDir, waitFor } from './helpers.ts';
@@ -104,6 +106,8 @@ describe('the process driver', () => {
       stoppedReason: 'Essential container in task exited',
       containers: [{ exitCode: 3 }],
     });
+    // The provisioner reads this stop as the workspace crashing.
+    expect(stopCauseOf(EcsTaskStateChangeDetail.parse(stateChanges(taskArn).at(-1)))).toBe('crashed');
   });
 
   it('kills a workspace that ignores SIGTERM once the stop timeout passes', async () => {
@@ -130,6 +134,8 @@ describe('the process driver', () => {
       stopCode: 'UserInitiated',
       containers: [{ exitCode: 137 }],
     });
+    // A SIGKILL after a StopTask is the stop that was asked for, not a workspace out of memory.
+    expect(stopCauseOf(EcsTaskStateChangeDetail.parse(stateChanges(taskArn).at(-1)))).toBe('requested');
   });
 
   it('stops a task whose command cannot be spawned with TaskFailedToStart', async () => {
