@@ -33,9 +33,11 @@ export const BOOT_SCRIPT = [
   'set -eu',
   'umask 022',
   `dir="\${BOOT_CONFIGS_DIR:-${CONFIGS_PATH}}"`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
   'count="${BOOT_FILE_COUNT:-0}"',
   'i=0',
   'while [ "$i" -lt "$count" ]; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
   '  eval "path=\\${BOOT_FILE_${i}_PATH} sum=\\${BOOT_FILE_${i}_SHA256} chunks=\\${BOOT_FILE_${i}_CHUNKS}"',
   '  case "/$path/" in',
   '    //*|*//*|*/../*|*/./*) echo "boot: refused path $path" >&2; exit 65 ;;',
@@ -45,6 +47,7 @@ export const BOOT_SCRIPT = [
   '  : > "$target.b64"',
   '  j=0',
   '  while [ "$j" -lt "$chunks" ]; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
   '    eval "printf \'%s\' \\"\\${BOOT_FILE_${i}_CHUNK_${j}}\\"" >> "$target.b64"',
   '    j=$((j + 1))',
   '  done',
