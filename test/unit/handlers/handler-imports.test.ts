@@ -46,16 +46,18 @@ const script = (entry: string) =>
   `const module = await import(${JSON.stringify(`./${entry}`)});
    if (typeof module.handler !== 'function') { console.error('no handler export'); process.exit(2); }`;
 
+/** Kills an import that hangs; a slow one on a loaded machine still finishes. */
+const IMPORT_TIMEOUT_MS = 60_000;
+
 function importEntry(entry: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
-    const started = Date.now();
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', '--import', refuseNetwork, '--input-type=module', '-e', script(entry)],
-      { cwd: root, env, timeout: 30_000 },
+      { cwd: root, env, timeout: IMPORT_TIMEOUT_MS },
       (error, _stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stderr, ms: Date.now() - started });
+        resolve({ code, stderr });
       },
     );
   });
@@ -86,14 +88,20 @@ describe('Lambda entries', () => {
       const result = await importEntry(FUNCTIONS[name].entry, envFor(name));
       expect(result.stderr).not.toContain('NETWORK ATTEMPT');
       expect(result.code, result.stderr).toBe(0);
-      expect(result.ms).toBeLessThan(20_000);
     },
+    // How fast an entry imports is `npm run bench`'s cold-start figure, measured on the bundles;
+    // here the limit only bounds a hung import, with room for a loaded machine.
+    IMPORT_TIMEOUT_MS + 5_000,
   );
 
-  it.concurrent.each(FUNCTION_NAMES)('%s fails fast when a required variable is missing', async (name) => {
-    const missing = FUNCTION_ENVIRONMENT[name].required.at(-1) as string;
-    const result = await importEntry(FUNCTIONS[name].entry, envFor(name, missing));
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(`Environment variable ${missing} is required`);
-  });
+  it.concurrent.each(FUNCTION_NAMES)(
+    '%s fails fast when a required variable is missing',
+    async (name) => {
+      const missing = FUNCTION_ENVIRONMENT[name].required.at(-1) as string;
+      const result = await importEntry(FUNCTIONS[name].entry, envFor(name, missing));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`Environment variable ${missing} is required`);
+    },
+    IMPORT_TIMEOUT_MS + 5_000,
+  );
 });
