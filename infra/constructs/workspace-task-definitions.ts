@@ -67,9 +67,12 @@ const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(\
  * One Fargate task definition per catalog runtime: family `workspace-<runtime>`, container
  * `workspace`, the plain per-runtime image (by digest when the catalog pins one), an init process
  * as PID 1 that reaps zombies and forwards SIGTERM, the longest stop timeout Fargate allows, and
- * awslogs logging to the stack's container log group. The task role has no permissions;
- * the execution role may only write the container logs (and pull from ECR when the registry is
- * ECR). Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
+ * awslogs logging to the stack's container log group. Before it runs the boot step (`BOOT_STEP` in
+ * `wiring/boot-step.ts`): a non-essential `boot` container that fills the task volume `configs`,
+ * which both mount at `/configs`; the workspace waits for it to exit 0. The task role has no
+ * permissions; the execution role may write the container logs (and pull from ECR when the
+ * registry or the boot image is ECR); the stack adds its reads of the workspace files bucket.
+ * Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
  */
 export class WorkspaceTaskDefinitions extends Construct {
   readonly taskRole: Role;
@@ -102,7 +105,8 @@ export class WorkspaceTaskDefinitions extends Construct {
     });
     this.executionRole = new Role(this, 'ExecutionRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'ECS agent for workspace tasks: write container logs, pull images',
+      description:
+        'ECS agent for workspace tasks: write container logs, pull images, read secrets files and boot bundles',
     });
     this.logGroup = new LogGroup(this, 'ContainerLogs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
