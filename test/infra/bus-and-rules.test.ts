@@ -33,7 +33,7 @@ describe('event bus', () => {
     }
   });
 
-  it('denies PutEvents with the provisioner source to every principal but the six function roles', () => {
+  it('denies PutEvents with the provisioner source to every principal but the function roles', () => {
     // `events:source` is the entry's Source (EventBridge condition keys,
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html); `aws:PrincipalArn`
     // is the role ARN for a role session, with ArnNotEquals excepting exactly those ARNs (IAM global
