@@ -241,6 +241,13 @@ export class WorkspaceProvisionerStack extends Stack {
       description:
         'Bucket of the secrets env files (orgs/…), staged template assets (staged/…) and boot bundles (boot/…)',
     });
+    if (this.workspaceFiles.keyArn) {
+      new CfnOutput(this, 'WorkspaceFilesKeyArn', {
+        value: this.workspaceFiles.keyArn,
+        description:
+          "KMS key of the workspace files bucket: upstream's writers need kms:GenerateDataKey on it",
+      });
+    }
     new CfnOutput(this, 'TaskExecutionRoleArn', {
       value: this.taskDefinitions.executionRole.roleArn,
       description:

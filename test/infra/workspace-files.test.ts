@@ -264,8 +264,13 @@ describe('workspace files bucket', () => {
     });
   });
 
-  it('outputs the bucket name as WorkspaceFilesBucketName', () => {
+  it('outputs the bucket name as WorkspaceFilesBucketName and its key as WorkspaceFilesKeyArn', () => {
     expect(template.findOutputs('WorkspaceFilesBucketName', { Value: { Ref: bucketId } })).not.toEqual({});
+    expect(
+      template.findOutputs('WorkspaceFilesKeyArn', {
+        Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkspaceFilesKey'), 'Arn'] },
+      }),
+    ).not.toEqual({});
   });
 
   it('offers the functions the bucket name and the template assets timeout', () => {
@@ -350,6 +355,8 @@ describe('an existing workspace files bucket', () => {
     expect(imported.findOutputs('WorkspaceFilesBucketName', { Value: 'acme-workspace-files' })).not.toEqual(
       {},
     );
+    // Its key, if any, is the deployer's to publish.
+    expect(imported.findOutputs('WorkspaceFilesKeyArn')).toEqual({});
   });
 
   it('grants the same keys on the named bucket, and KMS only with workspaceFilesKeyArn', () => {
