@@ -1,5 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { BOOT_PREFIX, SECRETS_PREFIX, STAGED_PREFIX } from '#core/workspace-files.ts';
 
 /**
  * cdk-nag v3 names each wildcard finding after the resource as it appears in the template, with
@@ -41,4 +42,47 @@ export function acknowledgeWildcardResource(principal: unknown, resource: string
 
 function isConstruct(value: unknown): value is IConstruct {
   return typeof value === 'object' && value !== null && 'node' in value;
+}
+
+/**
+ * Why a workspace files grant names a key pattern with `*`: the ids in the keys (org, workspace,
+ * request) are known only per request, and each pattern stays under one prefix of the layout in
+ * `core/workspace-files.ts`.
+ */
+export function workspaceFilesWildcardReason(keyPattern: string): string {
+  if (keyPattern.startsWith(SECRETS_PREFIX)) {
+    return `Secrets files are per org and workspace; "${keyPattern}" names one kind of secrets file the provisioner derives (org.env, platform.env or a workspace's secrets.env) for any org, read by the ECS agent as an env file.`;
+  }
+  if (keyPattern.startsWith(BOOT_PREFIX)) {
+    return `Boot bundles are written per request as boot/<org>/<workspace>/<request>.env; "${keyPattern}" stays under boot/, which holds boot bundles only.`;
+  }
+  if (keyPattern.startsWith(STAGED_PREFIX)) {
+    return `Template assets are staged per request under staged/<org>/<workspace>/<request>/; "${keyPattern}" stays under staged/, which holds staged assets only.`;
+  }
+  throw new Error(`no reason is recorded for the workspace files key pattern ${keyPattern}`);
+}
+
+/**
+ * Acknowledges `AwsSolutions-ECS2` on a workspace task definition: its one environment variable is
+ * `WORKSPACE_CONFIG_PATH=/configs`, a path the runtime reads its config from, not a secret.
+ */
+export function acknowledgeEnvironmentPath(taskDefinition: IConstruct): void {
+  Validations.of(taskDefinition).acknowledge({
+    id: 'AwsSolutions-ECS2',
+    reason:
+      'The only variable in the task definition is WORKSPACE_CONFIG_PATH=/configs, where the boot step put the files; secrets reach a workspace as S3 env files in the RunTask overrides, never here.',
+  });
+}
+
+/**
+ * Acknowledges cfn-lint's E1029 on a workspace task definition: the boot step's `sh` script uses
+ * shell parameters (`${BOOT_CONFIGS_DIR:-/configs}`), which CloudFormation leaves alone outside
+ * `Fn::Sub`; cfn-lint takes them for template parameters.
+ */
+export function acknowledgeShellParameters(taskDefinition: IConstruct): void {
+  Validations.of(taskDefinition).acknowledge({
+    id: 'CloudFormation-Validate::E1029',
+    reason:
+      "The boot step's command is a shell script whose dollar-brace names are shell parameters; CloudFormation substitutes those only inside Fn::Sub, so the script reaches ECS unchanged.",
+  });
 }

@@ -8,7 +8,10 @@ import {
   DEFAULT_PROVISIONER_SOURCE,
   DEFAULT_REQUEST_SOURCE,
 } from '#contracts/names.ts';
+import { bootImageProblem } from '#infra/boot-image.ts';
+import { type IngressSource, parseIngressEntry } from '#infra/ingress.ts';
 import { unknownContextKeyProblems } from '#infra/strict-context.ts';
+import { DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
 /**
@@ -43,6 +46,13 @@ export const CONTEXT_OPTIONS = {
     'Interface endpoints (ECR, CloudWatch Logs, Secrets Manager) in the created VPC: `true`.',
   logRetentionDays: 'Retention of every log group the stack creates, in days.',
   provisionFailureAlarmThreshold: 'Workspace Provision Failed events per 5 minutes that raise the alarm.',
+  workspaceFilesBucketName:
+    'Use an existing workspace files bucket instead of creating one; its encryption and lifecycle are yours.',
+  workspaceFilesKeyArn: 'KMS key of the existing workspace files bucket, so the stack grants its use.',
+  bootImage: "The boot step's image, pinned by digest (`<repository>@sha256:…`).",
+  templateAssetsTimeoutSeconds: 'How long a templated request waits for Template Assets Staged, 30 to 3600.',
+  workspaceIngress:
+    "Who may reach a workspace's port: security group ids, CIDRs and prefix list ids, comma-separated.",
 } as const;
 export type ContextOption = keyof typeof CONTEXT_OPTIONS;
 
@@ -59,6 +69,11 @@ export interface ImportedVpcSettings {
   readonly privateSubnetIds: readonly string[];
   readonly privateSubnetRouteTableIds?: readonly string[];
 }
+
+/** The workspace files bucket: created by the stack, or an existing one by name. */
+export type WorkspaceFilesSettings =
+  | { readonly mode: 'create' }
+  | { readonly mode: 'import'; readonly bucketName: string; readonly keyArn?: string };
 
 /** Everything the stack is configured by. */
 export interface ProvisionerSettings {
@@ -95,10 +110,21 @@ export interface ProvisionerSettings {
   readonly alarmEmail?: string;
   readonly logRetentionDays: RetentionDays;
   readonly provisionFailureAlarmThreshold: number;
+  /** @default a new KMS-encrypted bucket */
+  readonly workspaceFiles: WorkspaceFilesSettings;
+  /** @default DEFAULT_BOOT_IMAGE */
+  readonly bootImage: string;
+  /** @default DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS */
+  readonly templateAssetsTimeoutSeconds: number;
+  /** Who may reach the workspaces' ports. @default none: nothing inbound */
+  readonly workspaceIngress: readonly IngressSource[];
 }
 
 export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
 export const DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD = 5;
+/** How long a templated request waits for its assets: the issue's 5 minutes. */
+export const DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS = 300;
+export const TEMPLATE_ASSETS_TIMEOUT_RANGE = { min: 30, max: 3600 } as const;
 /** Zones the created VPC spans. */
 export const CREATED_VPC_ZONES = 2;
 
@@ -116,6 +142,11 @@ const patterns = {
   orgId: /^o-[a-z0-9]{10,32}$/,
   snsTopicArn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
   email: /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/,
+  // S3 bucket naming rules: 3 to 63 lower-case letters, digits, dots and hyphens, starting and
+  // ending with a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+  bucketName: /^(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  kmsKeyArn:
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
 } as const;
 
 const retentionValues = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
@@ -335,6 +366,24 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     );
   }
 
+  const workspaceFiles = readWorkspaceFiles(read);
+  const bootImageRaw = read.string('bootImage', /^\S+$/, DEFAULT_BOOT_IMAGE);
+  const bootProblem = bootImageRaw === undefined ? undefined : bootImageProblem(bootImageRaw);
+  if (bootProblem) read.fail('bootImage', bootProblem);
+  const templateAssetsTimeoutSeconds =
+    read.integer(
+      'templateAssetsTimeoutSeconds',
+      TEMPLATE_ASSETS_TIMEOUT_RANGE.min,
+      TEMPLATE_ASSETS_TIMEOUT_RANGE.max,
+    ) ?? DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS;
+  const workspaceIngress = readWorkspaceIngress(read);
+  if (workspaceIngress.length > 0 && securityGroupIds) {
+    read.fail(
+      'workspaceIngress',
+      'opens the security group the stack creates; with "securityGroupIds", open the workspace port where those groups are managed',
+    );
+  }
+
   let catalog: Catalog | undefined;
   try {
     const tierSizing = typeof raw.tierSizing === 'string' ? parseTierSizing(raw.tierSizing) : undefined;
@@ -388,7 +437,41 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     ...(alarmEmail ? { alarmEmail } : {}),
     logRetentionDays,
     provisionFailureAlarmThreshold,
+    workspaceFiles,
+    bootImage: bootImageRaw ?? DEFAULT_BOOT_IMAGE,
+    templateAssetsTimeoutSeconds,
+    workspaceIngress,
   };
+}
+
+/** `workspaceFilesBucketName` and `workspaceFilesKeyArn`: an existing bucket, or one the stack creates. */
+function readWorkspaceFiles(read: Reader): WorkspaceFilesSettings {
+  const bucketName = read.string('workspaceFilesBucketName', patterns.bucketName, 'acme-workspace-files');
+  const keyArn = read.string(
+    'workspaceFilesKeyArn',
+    patterns.kmsKeyArn,
+    'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  );
+  if (keyArn && !bucketName) {
+    read.fail(
+      'workspaceFilesKeyArn',
+      'needs "workspaceFilesBucketName": the bucket the stack creates has its own key',
+    );
+  }
+  if (!bucketName) return { mode: 'create' };
+  return { mode: 'import', bucketName, ...(keyArn ? { keyArn } : {}) };
+}
+
+/** `workspaceIngress`: each entry parsed, every refused entry named. */
+function readWorkspaceIngress(read: Reader): IngressSource[] {
+  const entries = read.list('workspaceIngress', /^\S+$/, 'sg-0123456789abcdef0,10.0.0.0/16') ?? [];
+  const sources: IngressSource[] = [];
+  for (const entry of entries) {
+    const result = parseIngressEntry(entry);
+    if ('problem' in result) read.fail('workspaceIngress', `has an invalid entry: ${result.problem}`);
+    else sources.push(result.source);
+  }
+  return sources;
 }
 
 /**

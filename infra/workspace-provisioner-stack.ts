@@ -9,9 +9,11 @@ import { HandlerFunction } from '#infra/constructs/handler-function.ts';
 import { IdempotencyTable } from '#infra/constructs/idempotency-table.ts';
 import { Operations } from '#infra/constructs/operations.ts';
 import { WorkspaceCluster } from '#infra/constructs/workspace-cluster.ts';
+import { WorkspaceFilesBucket } from '#infra/constructs/workspace-files-bucket.ts';
 import { WorkspaceNetwork } from '#infra/constructs/workspace-network.ts';
 import { WorkspaceTaskDefinitions } from '#infra/constructs/workspace-task-definitions.ts';
 import { CREATED_VPC_ZONES, type ProvisionerSettings } from '#infra/settings.ts';
+import type { WorkspaceFilesPrincipal } from '#infra/workspace-files-access.ts';
 import { flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { METRICS_NAMESPACE } from '#wiring/names.ts';
@@ -35,7 +37,13 @@ export class WorkspaceProvisionerStack extends Stack {
   readonly network: WorkspaceNetwork;
   readonly workspaceCluster: WorkspaceCluster;
   readonly taskDefinitions: WorkspaceTaskDefinitions;
+  readonly workspaceFiles: WorkspaceFilesBucket;
   readonly idempotencyTable: IdempotencyTable;
+  /**
+   * Every variable the stack offers its functions, by name; each function gets the ones its entry
+   * reads (`FUNCTION_ENVIRONMENT`), and no others.
+   */
+  readonly functionEnvironment: Readonly<Record<string, string>>;
   readonly functions: Readonly<Record<FunctionName, HandlerFunction>>;
   readonly rules: FlowRules;
   readonly operations: Operations;
@@ -63,6 +71,10 @@ export class WorkspaceProvisionerStack extends Stack {
             interfaceEndpoints: settings.interfaceEndpoints,
           }),
       logRetention,
+      ingress: {
+        sources: settings.workspaceIngress,
+        ports: [...new Set(Object.values(settings.catalog.runtimes).map((runtime) => runtime.containerPort))],
+      },
     });
     this.workspaceCluster = new WorkspaceCluster(this, 'Cluster', {
       vpc: this.network.vpc,
@@ -74,7 +86,15 @@ export class WorkspaceProvisionerStack extends Stack {
       clusterArn: this.workspaceCluster.clusterArn,
       taskArns: this.workspaceCluster.taskArns,
       logRetention,
+      bootImage: settings.bootImage,
     });
+    this.workspaceFiles = new WorkspaceFilesBucket(this, 'WorkspaceFiles', {
+      settings: settings.workspaceFiles,
+      logRetention,
+    });
+    // The ECS agent reads the secrets files and the boot bundle as env files; the containers
+    // themselves (the task role) get no S3 access at all.
+    this.workspaceFiles.grantAccess(this.taskDefinitions.executionRole, 'task-execution');
     this.idempotencyTable = new IdempotencyTable(this, 'IdempotencyTable');
 
     const { catalog } = settings;
@@ -103,7 +123,10 @@ export class WorkspaceProvisionerStack extends Stack {
         .map(([tier, size]) => `${tier}=${size.cpu}/${size.memory}`)
         .join(','),
       IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.table.tableName,
+      WORKSPACE_FILES_BUCKET: this.workspaceFiles.bucketName,
+      TEMPLATE_ASSETS_TIMEOUT_SECONDS: String(settings.templateAssetsTimeoutSeconds),
     };
+    this.functionEnvironment = environment;
 
     this.node.addValidation({
       validate: () =>
@@ -126,8 +149,14 @@ export class WorkspaceProvisionerStack extends Stack {
     const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
     const describeTasks = (grantee: IGrantable) => this.workspaceCluster.grantDescribeTasks(grantee);
     const stopTasks = (grantee: IGrantable) => this.workspaceCluster.grantStopTasks(grantee);
-    const grants: Record<FunctionName, ReadonlyArray<(grantee: IGrantable) => unknown>> = {
-      provision: [runTask, readTasks, putEvents, records],
+    const files = (principal: WorkspaceFilesPrincipal) => (grantee: IGrantable) =>
+      this.workspaceFiles.grantAccess(grantee, principal);
+    // Keyed by name, `assets-staged` included before wiring/functions.ts lists it: the loop below
+    // grants each function that exists its row, so the grants apply when the function is added.
+    const grants: Record<FunctionName | 'assets-staged', ReadonlyArray<(grantee: IGrantable) => unknown>> = {
+      provision: [runTask, readTasks, putEvents, records, files('provision')],
+      // Launches a templated request once its assets are staged, as provision does for the others.
+      'assets-staged': [runTask, readTasks, putEvents, records, files('assets-staged')],
       // It checks a launched event against ECS (DescribeTasks of the one task named) before it acts.
       overlay: [describeTasks, putEvents, records],
       'task-state': [putEvents, records],
@@ -207,6 +236,23 @@ export class WorkspaceProvisionerStack extends Stack {
       description: 'Sources the rules accept requests from',
     });
     new CfnOutput(this, 'ClusterArn', { value: this.workspaceCluster.clusterArn });
+    new CfnOutput(this, 'WorkspaceFilesBucketName', {
+      value: this.workspaceFiles.bucketName,
+      description:
+        'Bucket of the secrets env files (orgs/…), staged template assets (staged/…) and boot bundles (boot/…)',
+    });
+    if (this.workspaceFiles.keyArn) {
+      new CfnOutput(this, 'WorkspaceFilesKeyArn', {
+        value: this.workspaceFiles.keyArn,
+        description:
+          "KMS key of the workspace files bucket: upstream's writers need kms:GenerateDataKey on it",
+      });
+    }
+    new CfnOutput(this, 'TaskExecutionRoleArn', {
+      value: this.taskDefinitions.executionRole.roleArn,
+      description:
+        "Role the ECS agent reads secrets and boot bundles with: allow it kms:Decrypt in an existing bucket's key policy",
+    });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.operations.topic.topicArn,

@@ -4,6 +4,7 @@ import {
   FlowLogTrafficType,
   GatewayVpcEndpointAwsService,
   InterfaceVpcEndpointAwsService,
+  type IPeer,
   type ISecurityGroup,
   type IVpc,
   Peer,
@@ -14,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { IngressSource } from '#infra/ingress.ts';
 import type { ImportedVpcSettings } from '#infra/settings.ts';
 
 export interface WorkspaceNetworkProps {
@@ -49,11 +51,20 @@ export interface WorkspaceNetworkProps {
    * @default one month
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Who may reach the workspaces, and on which TCP ports (the catalog's container ports); only on
+   * the security group the construct creates.
+   * @default nothing inbound
+   */
+  readonly ingress?: {
+    readonly sources: readonly IngressSource[];
+    readonly ports: readonly number[];
+  };
 }
 
 /**
  * Where the workspace tasks run: private subnets with outbound access, and security groups that
- * admit nothing inbound.
+ * admit nothing inbound but the workspace ports from the `ingress` sources.
  */
 export class WorkspaceNetwork extends Construct {
   readonly vpc: IVpc;
@@ -76,6 +87,9 @@ export class WorkspaceNetwork extends Construct {
           : []),
         ...(imported && (props.natGateways !== undefined || props.interfaceEndpoints)
           ? ['natGateways and interfaceEndpoints apply to a created VPC, not to importedVpc']
+          : []),
+        ...(props.ingress?.sources.length && props.securityGroupIds?.length
+          ? ['ingress opens the security group this construct creates; not securityGroupIds']
           : []),
       ],
     });
@@ -120,17 +134,34 @@ export class WorkspaceNetwork extends Construct {
       ? props.securityGroupIds.map((groupId, index) =>
           SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, groupId, { mutable: false }),
         )
-      : [
-          new SecurityGroup(this, 'TaskSecurityGroup', {
-            vpc: this.vpc,
-            description: 'Workspace tasks: egress only, nothing inbound',
-            allowAllOutbound: true,
-          }),
-        ];
+      : [this.createTaskSecurityGroup(props.ingress)];
     if (props.interfaceEndpoints && !imported) this.addInterfaceEndpoints(this.vpc, this.securityGroups);
     this.subnetIds = this.vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
     this.securityGroupIds = this.securityGroups.map((group) => group.securityGroupId);
   }
+  /** The tasks' own security group: all egress; inbound only the workspace ports from `ingress`. */
+  private createTaskSecurityGroup(ingress: WorkspaceNetworkProps['ingress']): SecurityGroup {
+    const sources = ingress?.sources ?? [];
+    const group = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description:
+        sources.length > 0
+          ? 'Workspace tasks: egress, and the workspace ports from workspaceIngress'
+          : 'Workspace tasks: egress only, nothing inbound',
+      allowAllOutbound: true,
+    });
+    for (const source of sources) {
+      for (const port of ingress?.ports ?? []) {
+        group.addIngressRule(
+          peerOf(source),
+          Port.tcp(port),
+          `Workspace port ${port} from ${describe(source)}`,
+        );
+      }
+    }
+    return group;
+  }
+
   /**
    * Interface endpoints that only the tasks' security groups reach: on Fargate the image pull, the
    * log shipping and secret retrieval go out through the task's own network interface.
@@ -164,4 +195,21 @@ export class WorkspaceNetwork extends Construct {
       });
     }
   }
+}
+
+function peerOf(source: IngressSource): IPeer {
+  switch (source.kind) {
+    case 'security-group':
+      return Peer.securityGroupId(source.id);
+    case 'prefix-list':
+      return Peer.prefixList(source.id);
+    case 'ipv4':
+      return Peer.ipv4(source.cidr);
+    case 'ipv6':
+      return Peer.ipv6(source.cidr);
+  }
+}
+
+function describe(source: IngressSource): string {
+  return source.kind === 'security-group' || source.kind === 'prefix-list' ? source.id : source.cidr;
 }

@@ -1,11 +1,22 @@
 import { Annotations, Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ContainerImage, FargateTaskDefinition, LinuxParameters, LogDrivers } from 'aws-cdk-lib/aws-ecs';
+import {
+  ContainerDependencyCondition,
+  ContainerImage,
+  FargateTaskDefinition,
+  LinuxParameters,
+  LogDrivers,
+} from 'aws-cdk-lib/aws-ecs';
 import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { Catalog } from '#config/catalog.ts';
 import { CONTAINER_NAME, DEFAULT_TIER } from '#contracts/names.ts';
-import { acknowledgeWildcardResource } from '#infra/nag-acknowledgments.ts';
+import {
+  acknowledgeEnvironmentPath,
+  acknowledgeShellParameters,
+  acknowledgeWildcardResource,
+} from '#infra/nag-acknowledgments.ts';
+import { BOOT_STEP } from '#wiring/boot-step.ts';
 
 export interface WorkspaceTaskDefinitionsProps {
   /** One task definition per runtime of this catalog. */
@@ -19,6 +30,8 @@ export interface WorkspaceTaskDefinitionsProps {
    * @default one month
    */
   readonly logRetention?: RetentionDays;
+  /** The boot step's image, pinned by digest (`DEFAULT_BOOT_IMAGE` or `-c bootImage`). */
+  readonly bootImage: string;
 }
 
 /**
@@ -54,9 +67,12 @@ const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(\
  * One Fargate task definition per catalog runtime: family `workspace-<runtime>`, container
  * `workspace`, the plain per-runtime image (by digest when the catalog pins one), an init process
  * as PID 1 that reaps zombies and forwards SIGTERM, the longest stop timeout Fargate allows, and
- * awslogs logging to the stack's container log group. The task role has no permissions;
- * the execution role may only write the container logs (and pull from ECR when the registry is
- * ECR). Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
+ * awslogs logging to the stack's container log group. Before it runs the boot step (`BOOT_STEP` in
+ * `wiring/boot-step.ts`): a non-essential `boot` container that fills the task volume `configs`,
+ * which both mount at `/configs`; the workspace waits for it to exit 0. The task role has no
+ * permissions; the execution role may write the container logs (and pull from ECR when the
+ * registry or the boot image is ECR); the stack adds its reads of the workspace files bucket.
+ * Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
  */
 export class WorkspaceTaskDefinitions extends Construct {
   readonly taskRole: Role;
@@ -71,6 +87,7 @@ export class WorkspaceTaskDefinitions extends Construct {
   readonly taskDefinitionArns: Readonly<Record<string, string>>;
   private readonly clusterArn: string;
   private readonly taskArns: string;
+  private ecrLoginGranted = false;
 
   constructor(scope: Construct, id: string, props: WorkspaceTaskDefinitionsProps) {
     super(scope, id);
@@ -88,13 +105,15 @@ export class WorkspaceTaskDefinitions extends Construct {
     });
     this.executionRole = new Role(this, 'ExecutionRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'ECS agent for workspace tasks: write container logs, pull images',
+      description:
+        'ECS agent for workspace tasks: write container logs, pull images, read secrets files and boot bundles',
     });
     this.logGroup = new LogGroup(this, 'ContainerLogs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.grantEcrPull(catalog);
+    this.grantBootImagePull(props.bootImage);
 
     const size = catalog.tiers[String(DEFAULT_TIER) as keyof Catalog['tiers']];
     const taskDefinitions: Record<string, FargateTaskDefinition> = {};
@@ -106,7 +125,23 @@ export class WorkspaceTaskDefinitions extends Construct {
         taskRole: this.taskRole,
         executionRole: this.executionRole,
       });
-      taskDefinition.addContainer(CONTAINER_NAME, {
+      taskDefinition.addVolume({ name: BOOT_STEP.volumeName });
+      // The boot step: writes the request's prepared files into the configs volume and exits 0
+      // (decision 018). Its bundle arrives as an env file in the RunTask overrides.
+      const boot = taskDefinition.addContainer(BOOT_STEP.containerName, {
+        containerName: BOOT_STEP.containerName,
+        image: ContainerImage.fromRegistry(props.bootImage),
+        essential: false,
+        command: [...BOOT_STEP.command],
+        memoryReservationMiB: BOOT_STEP.memoryReservationMiB,
+        logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: runtime.name }),
+      });
+      boot.addMountPoints({
+        sourceVolume: BOOT_STEP.volumeName,
+        containerPath: BOOT_STEP.mountPath,
+        readOnly: false,
+      });
+      const workspace = taskDefinition.addContainer(CONTAINER_NAME, {
         containerName: CONTAINER_NAME,
         image: ContainerImage.fromRegistry(runtime.image),
         essential: true,
@@ -118,7 +153,20 @@ export class WorkspaceTaskDefinitions extends Construct {
           initProcessEnabled: true,
         }),
         stopTimeout: WORKSPACE_STOP_TIMEOUT,
+        environment: { ...BOOT_STEP.workspaceEnvironment },
       });
+      // Writable: the runtime images chown /configs at start before dropping to uid 1000.
+      workspace.addMountPoints({
+        sourceVolume: BOOT_STEP.volumeName,
+        containerPath: BOOT_STEP.mountPath,
+        readOnly: false,
+      });
+      workspace.addContainerDependencies({
+        container: boot,
+        condition: ContainerDependencyCondition.SUCCESS,
+      });
+      acknowledgeEnvironmentPath(taskDefinition);
+      acknowledgeShellParameters(taskDefinition.node.defaultChild as IConstruct);
       taskDefinitions[runtime.name] = taskDefinition;
       if (!runtime.imageDigest && MOVING_TAGS.includes(catalog.tag.toLowerCase())) {
         Annotations.of(taskDefinition).addWarningV2(
@@ -171,6 +219,35 @@ export class WorkspaceTaskDefinitions extends Construct {
     return runTask.combine(passRole).combine(tagOnLaunch);
   }
 
+  /** When the boot image is in a private ECR repository, the execution role may pull it. */
+  private grantBootImagePull(image: string): void {
+    const repository = image.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[^/:]+$/, '');
+    const match = ECR_REGISTRY.exec(repository);
+    if (!match?.[5]) return;
+    const [, account, region, china, , path] = match;
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        resources: [`arn:${china ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${path}`],
+      }),
+    );
+    this.grantEcrLogin();
+  }
+
+  /** ECR's login action, once per role: it has no resource type. */
+  private grantEcrLogin(): void {
+    if (this.ecrLoginGranted) return;
+    this.ecrLoginGranted = true;
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    );
+    acknowledgeWildcardResource(
+      this.executionRole,
+      '*',
+      'ecr:GetAuthorizationToken has no resource type; AWS requires "*". Image pulls themselves are limited to the named repositories.',
+    );
+  }
+
   /** When the registry is ECR, the execution role may pull the workspace images (and nothing else). */
   private grantEcrPull(catalog: Catalog): void {
     const match = ECR_REGISTRY.exec(catalog.registry);
@@ -187,13 +264,6 @@ export class WorkspaceTaskDefinitions extends Construct {
         ),
       }),
     );
-    this.executionRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-    );
-    acknowledgeWildcardResource(
-      this.executionRole,
-      '*',
-      'ecr:GetAuthorizationToken has no resource type; AWS requires "*". Image pulls themselves are limited to the workspace-template repositories.',
-    );
+    this.grantEcrLogin();
   }
 }

@@ -33,7 +33,7 @@ describe('event bus', () => {
     }
   });
 
-  it('denies PutEvents with the provisioner source to every principal but the six function roles', () => {
+  it('denies PutEvents with the provisioner source to every principal but the function roles', () => {
     // `events:source` is the entry's Source (EventBridge condition keys,
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html); `aws:PrincipalArn`
     // is the role ARN for a role session, with ArnNotEquals excepting exactly those ARNs (IAM global
@@ -232,7 +232,7 @@ describe('flow rules', () => {
 
   it('encrypts every dead-letter queue with SSE-SQS, which EventBridge can write to, and keeps messages 14 days', () => {
     const queues = resourcesOf(template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(10);
+    expect(Object.keys(queues)).toHaveLength(DEAD_LETTER_QUEUES.length);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
@@ -244,7 +244,7 @@ describe('flow rules', () => {
 
   it('refuses non-TLS access to every dead-letter queue', () => {
     const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
-    expect(Object.keys(policies)).toHaveLength(10);
+    expect(Object.keys(policies)).toHaveLength(DEAD_LETTER_QUEUES.length);
     for (const policy of Object.values(policies)) {
       expect((policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
         expect.objectContaining({

@@ -15,6 +15,12 @@ const containersOf = (family: string): ContainerDefinition[] => {
   if (!match) throw new Error(`no task definition for ${family}`);
   return match.Properties.ContainerDefinitions as ContainerDefinition[];
 };
+const containerNamed = (family: string, name: string): ContainerDefinition => {
+  const container = containersOf(family).find((candidate) => candidate.Name === name);
+  if (!container) throw new Error(`no container ${name} in ${family}`);
+  return container;
+};
+const workspaceOf = (family: string) => containerNamed(family, 'workspace');
 
 describe('task definitions', () => {
   it('has exactly one task definition per catalog runtime', () => {
@@ -39,8 +45,9 @@ describe('task definitions', () => {
     'runs the plain workspace-template-%s image in a container named workspace, with awslogs',
     (runtime) => {
       const containers = containersOf(`workspace-${runtime}`);
-      expect(containers).toHaveLength(1);
-      expect(containers[0]).toMatchObject({
+      // The workspace, and the boot step before it (boot-step.test.ts).
+      expect(containers.map((container) => container.Name).sort()).toEqual(['boot', 'workspace']);
+      expect(workspaceOf(`workspace-${runtime}`)).toMatchObject({
         Name: 'workspace',
         Image: imageFor('ghcr.io/molecule-ai', runtime, 'latest'),
         Essential: true,
@@ -54,15 +61,18 @@ describe('task definitions', () => {
           },
         },
       });
-      expect(containers[0]?.Environment).toBeUndefined();
+      // Nothing but where the boot step put the files: secrets arrive as env files at RunTask.
+      expect(workspaceOf(`workspace-${runtime}`).Environment).toEqual([
+        { Name: 'WORKSPACE_CONFIG_PATH', Value: '/configs' },
+      ]);
     },
   );
 
   it('never uses a kind-specific image variant', () => {
     const images = taskDefinitions.flatMap((definition) =>
-      (definition.Properties.ContainerDefinitions as ContainerDefinition[]).map(
-        (container) => container.Image,
-      ),
+      (definition.Properties.ContainerDefinitions as ContainerDefinition[])
+        .filter((container) => container.Name === 'workspace')
+        .map((container) => container.Image),
     );
     expect(images).toHaveLength(runtimes.length);
     expect(images.sort()).toEqual(
@@ -81,9 +91,9 @@ describe('task definitions', () => {
     const { template: custom } = synth({ imageRegistry: 'registry.example.com/ws', imageTag: 'v9' });
     custom.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'workspace-codex',
-      ContainerDefinitions: [
-        Match.objectLike({ Image: 'registry.example.com/ws/workspace-template-codex:v9' }),
-      ],
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Name: 'workspace', Image: 'registry.example.com/ws/workspace-template-codex:v9' }),
+      ]),
     });
   });
 
@@ -92,15 +102,18 @@ describe('task definitions', () => {
     const { template: pinned } = synth({ imageDigests: `codex=${digest}` });
     pinned.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'workspace-codex',
-      ContainerDefinitions: [
-        Match.objectLike({ Image: `ghcr.io/molecule-ai/workspace-template-codex@${digest}` }),
-      ],
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({
+          Name: 'workspace',
+          Image: `ghcr.io/molecule-ai/workspace-template-codex@${digest}`,
+        }),
+      ]),
     });
     pinned.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'workspace-hermes',
-      ContainerDefinitions: [
-        Match.objectLike({ Image: imageFor('ghcr.io/molecule-ai', 'hermes', 'latest') }),
-      ],
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Name: 'workspace', Image: imageFor('ghcr.io/molecule-ai', 'hermes', 'latest') }),
+      ]),
     });
   });
 
@@ -129,13 +142,13 @@ describe('task definitions', () => {
     (runtime) => {
       // Fargate's maximum stopTimeout is 120 seconds (ContainerDefinition, ECS API reference,
       // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html).
-      expect(containersOf(`workspace-${runtime}`)[0]).toMatchObject({
+      expect(workspaceOf(`workspace-${runtime}`)).toMatchObject({
         LinuxParameters: { InitProcessEnabled: true },
         StopTimeout: 120,
       });
       // What was left out, and why, is in docs/decisions/014-task-defaults.md.
-      expect(containersOf(`workspace-${runtime}`)[0]).not.toHaveProperty('User');
-      expect(containersOf(`workspace-${runtime}`)[0]).not.toHaveProperty('ReadonlyRootFilesystem');
+      expect(workspaceOf(`workspace-${runtime}`)).not.toHaveProperty('User');
+      expect(workspaceOf(`workspace-${runtime}`)).not.toHaveProperty('ReadonlyRootFilesystem');
     },
   );
 
@@ -159,12 +172,35 @@ describe('task definitions', () => {
     });
   });
 
-  it('lets the execution role write the container logs and nothing else', () => {
+  it('lets the execution role write the container logs, read the secrets files and boot bundles, and nothing else', () => {
+    const bucketArn = { 'Fn::GetAtt': [expect.stringMatching(/^WorkspaceFilesBucket/), 'Arn'] };
+    const object = (key: string) => ({ 'Fn::Join': ['', [bucketArn, `/${key}`]] });
     expect(statementsOfRole(template, 'TaskDefinitionsExecutionRole')).toEqual([
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TaskDefinitionsContainerLogs/), 'Arn'] },
+      },
+      { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [
+          object('orgs/*/secrets/org.env'),
+          object('orgs/*/workspaces/*/secrets.env'),
+          object('orgs/*/secrets/platform.env'),
+          object('boot/*'),
+        ],
+      },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^WorkspaceFilesKey/), 'Arn'] },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+          },
+        },
       },
     ]);
   });

@@ -39,7 +39,12 @@ describe('least-privilege IAM', () => {
         'ecs:TagResource',
         'events:PutEvents',
         'iam:PassRole',
+        // The boot bundle (PutObject under boot/, encrypted with the bucket's key) and the secrets
+        // existence check (ListBucket under orgs/); workspace-files.test.ts asserts their scope.
+        'kms:GenerateDataKey',
         'lambda:InvokeFunction',
+        's3:ListBucket',
+        's3:PutObject',
         'sqs:SendMessage',
       ],
     ],

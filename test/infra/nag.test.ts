@@ -27,6 +27,21 @@ const CONFIGURATIONS: Array<[string, RawContext]> = [
       imageDigests: `codex=sha256:${'3f'.repeat(32)}`,
     },
   ],
+  [
+    'ingress from a security group, a CIDR and a prefix list, and a boot image in ECR',
+    {
+      workspaceIngress: 'sg-0123456789abcdef0,10.20.0.0/16,pl-0123456789abcdef0',
+      bootImage: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/busybox@sha256:${'ab'.repeat(32)}`,
+      templateAssetsTimeoutSeconds: '600',
+    },
+  ],
+  [
+    'an existing workspace files bucket with its KMS key',
+    {
+      workspaceFilesBucketName: 'acme-workspace-files',
+      workspaceFilesKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
+  ],
 ];
 
 /** Each configuration is built once; the checks below only read the tree. */
@@ -104,7 +119,8 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges wildcard resources only, never wildcard actions or managed policies', () => {
     const app = appFor(CONFIGURATIONS[2]?.[1] ?? {});
     const rules = new Set(acknowledgments(app).map((ack) => ack.id.replace(/\[.*$/, '')));
-    expect([...rules].sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
+    // ECS2: the task definitions' one variable, WORKSPACE_CONFIG_PATH, a path (decision 018).
+    expect([...rules].sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
     for (const ack of acknowledgments(app).filter((candidate) =>
       candidate.id.startsWith('AwsSolutions-IAM5'),
     )) {

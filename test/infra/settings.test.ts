@@ -155,6 +155,24 @@ describe('deployment settings', () => {
     expect(settings).toMatchObject({ clusterName: 'shared', importCluster: true });
   });
 
+  it('reads the workspace files, boot image, assets timeout and ingress options from CDK context', () => {
+    const bootImage = `public.ecr.aws/docker/library/busybox@sha256:${'ab'.repeat(32)}`;
+    const app = new App({
+      context: {
+        workspaceFilesBucketName: 'acme-workspace-files',
+        bootImage,
+        templateAssetsTimeoutSeconds: '120',
+        workspaceIngress: 'sg-0123456789abcdef0',
+      },
+    });
+    expect(settingsFromContext(app.node)).toMatchObject({
+      workspaceFiles: { mode: 'import', bucketName: 'acme-workspace-files' },
+      bootImage,
+      templateAssetsTimeoutSeconds: 120,
+      workspaceIngress: [{ kind: 'security-group', id: 'sg-0123456789abcdef0' }],
+    });
+  });
+
   it('refuses an option spelled with the wrong case instead of ignoring it', () => {
     const app = new App({ context: { vpcID: 'vpc-0123456789abcdef0' } });
     expect(() => settingsFromContext(app.node)).toThrow(
@@ -170,6 +188,11 @@ describe('deployment settings', () => {
     ['imageDigest', 'imageDigests'],
     ['existingBusName', 'existingEventBusName'],
     ['vpcID', 'vpcId'],
+    // The options of issue 12 are known too, so their misspellings fail the same way.
+    ['workspaceIngres', 'workspaceIngress'],
+    ['bootimage', 'bootImage'],
+    ['workspaceFilesBucket', 'workspaceFilesBucketName'],
+    ['templateAssetsTimeoutSecs', 'templateAssetsTimeoutSeconds'],
   ])('fails on the unknown context key %s, naming the nearest option %s', (key, nearest) => {
     const app = new App({ context: { [key]: 'x' } });
     expect(() => settingsFromContext(app.node)).toThrow(

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '#wiring/functions.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -71,10 +72,10 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template.Resources).filter(
       (resource) => resource.Type === 'AWS::Lambda::Function',
     );
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(FUNCTION_NAMES.length);
 
     const bundles = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));
-    expect(bundles).toHaveLength(6);
+    expect(bundles).toHaveLength(FUNCTION_NAMES.length);
     for (const bundle of bundles) {
       expect(readdirSync(path.join(outdir, bundle)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(path.join(outdir, bundle, 'index.mjs'), 'utf8');
