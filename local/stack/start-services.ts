@@ -5,7 +5,12 @@
  */
 
 import type { Catalog } from '#config/catalog.ts';
-import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME, DEFAULT_PROVISIONER_SOURCE } from '#contracts/names.ts';
+import {
+  CONTAINER_NAME,
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_PROVISIONER_SOURCE,
+  DEFAULT_WORKSPACE_FILES_BUCKET,
+} from '#contracts/names.ts';
 import { createEcsEmulator, type EcsEmulator, type EcsTaskDefinition } from '#local/ecs/index.ts';
 import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
 import type {
@@ -15,6 +20,7 @@ import type {
   LocalEventBus,
   QuotaOptions,
 } from '#local/interfaces.ts';
+import { createS3ObjectStore, type S3ObjectStore, s3Route } from '#local/s3/index.ts';
 import { createLocalServer, type LocalServer, type WireRoute } from '#local/wire/index.ts';
 import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
 import type { LogWriter } from './activity-log.ts';
@@ -35,14 +41,19 @@ export interface ServicesOptions {
   readonly log: LogWriter;
   /** The stack's functions' principal: the only one the bus lets use the provisioner's source. */
   readonly functionsPrincipal: string;
-  /** More routes of the endpoint (SQS, Lambda Invoke), filled in before the stack is ready. */
-  readonly wireRoutes: readonly WireRoute[];
+  /**
+   * The routes of the endpoint beside AWS JSON 1.1: S3 is added here; SQS and Lambda Invoke are
+   * filled in by the caller before the stack is ready.
+   */
+  readonly wireRoutes: WireRoute[];
 }
 
 /** The started services; `markReady` turns `/local/health` ready. */
 export interface Services {
   readonly bus: LocalEventBus;
   readonly ecs: EcsEmulator;
+  /** The objects of the workspace files bucket. */
+  readonly objects: S3ObjectStore;
   readonly server: LocalServer;
   markReady(ready: boolean): void;
 }
@@ -62,6 +73,8 @@ export function taskDefinitionsOf(catalog: Catalog): EcsTaskDefinition[] {
 export async function startServices(options: ServicesOptions, cleanups: Cleanups): Promise<Services> {
   const { database, region, account, log } = options;
   const bus = createEventBus(database);
+  const objects = createS3ObjectStore(database);
+  options.wireRoutes.push(s3Route({ store: objects, buckets: [DEFAULT_WORKSPACE_FILES_BUCKET] }));
   const ecs = createEcsEmulator({
     database,
     bus,
@@ -102,6 +115,7 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
   return {
     bus,
     ecs,
+    objects,
     server,
     markReady(value) {
       ready = value;
