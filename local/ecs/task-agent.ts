@@ -130,6 +130,10 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
       if (launch === undefined) return undefined;
       return driver.adopt(task, definition, launch);
     },
-    close: () => driver.close(),
+    close() {
+      // Tasks still waiting for the agent never reach the driver once it is closing.
+      preparing.clear();
+      return driver.close();
+    },
   };
 }
