@@ -100,4 +100,36 @@ describe('the ECS agent on adopt', () => {
     expect(adopted).toEqual([undefined]);
     expect(existsSync(configsDirectoryOf(root, task.taskId))).toBe(false);
   });
+
+  it('stops a task whose configs directory cannot be written as failed to start, instead of crashing the stack', async () => {
+    const state = temporaryStateDir();
+    cleanups.push(state.remove);
+    const blocked = join(state.dir, 'a-file');
+    writeFileSync(blocked, 'not a directory');
+    const outcomes: unknown[] = [];
+    let started = 0;
+    const wrapped = withTaskAgent(
+      { name: 'process', start: () => started++, stop: () => {}, adopt: () => {}, close: async () => {} },
+      {
+        envFiles: {
+          get: (_bucket, key) =>
+            OBJECTS.has(key) ? { body: Buffer.from(OBJECTS.get(key) as string) } : undefined,
+        },
+        configsRoot: blocked,
+        hooks: {
+          pending: () => {},
+          running: () => {},
+          stopped: (_arn, outcome) => outcomes.push(outcome),
+          bootStepExited: () => {},
+        },
+        log: () => {},
+      },
+    );
+    wrapped.start(taskIn('PROVISIONING', 'RUNNING', { overrides }), CODEX_WITH_BOOT);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toBe(0);
+    expect(outcomes).toEqual([
+      { failedToStart: true, stoppedReason: expect.stringMatching(/^CannotStartContainerError: /) },
+    ]);
+  });
 });
