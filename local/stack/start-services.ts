@@ -4,8 +4,14 @@
  * that serves them and answers `/local/health` once the stack says it is ready.
  */
 
+import { resolve } from 'node:path';
 import type { Catalog } from '#config/catalog.ts';
-import { CONTAINER_NAME, DEFAULT_CLUSTER_NAME, DEFAULT_PROVISIONER_SOURCE } from '#contracts/names.ts';
+import {
+  CONTAINER_NAME,
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_PROVISIONER_SOURCE,
+  DEFAULT_WORKSPACE_FILES_BUCKET,
+} from '#contracts/names.ts';
 import { createEcsEmulator, type EcsEmulator, type EcsTaskDefinition } from '#local/ecs/index.ts';
 import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
 import type {
@@ -15,7 +21,9 @@ import type {
   LocalEventBus,
   QuotaOptions,
 } from '#local/interfaces.ts';
+import { createS3ObjectStore, type S3ObjectStore, s3Route } from '#local/s3/index.ts';
 import { createLocalServer, type LocalServer, type WireRoute } from '#local/wire/index.ts';
+import { BOOT_STEP, DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
 import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
 import type { LogWriter } from './activity-log.ts';
 import type { Cleanups } from './cleanups.ts';
@@ -23,6 +31,8 @@ import type { Cleanups } from './cleanups.ts';
 /** What {@link startServices} needs. */
 export interface ServicesOptions {
   readonly database: LocalDatabase;
+  /** The state directory: the tasks' `configs` volumes live under it. */
+  readonly stateDir: string;
   readonly catalog: Catalog;
   readonly region: string;
   readonly account: string;
@@ -35,33 +45,50 @@ export interface ServicesOptions {
   readonly log: LogWriter;
   /** The stack's functions' principal: the only one the bus lets use the provisioner's source. */
   readonly functionsPrincipal: string;
-  /** More routes of the endpoint (SQS, Lambda Invoke), filled in before the stack is ready. */
-  readonly wireRoutes: readonly WireRoute[];
+  /**
+   * The routes of the endpoint beside AWS JSON 1.1: S3 is added here; SQS and Lambda Invoke are
+   * filled in by the caller before the stack is ready.
+   */
+  readonly wireRoutes: WireRoute[];
 }
 
 /** The started services; `markReady` turns `/local/health` ready. */
 export interface Services {
   readonly bus: LocalEventBus;
   readonly ecs: EcsEmulator;
+  /** The objects of the workspace files bucket. */
+  readonly objects: S3ObjectStore;
   readonly server: LocalServer;
   markReady(ready: boolean): void;
 }
 
-/** One task definition per runtime of the catalog. */
+/** One task definition per runtime of the catalog, each with the boot step CDK gives it. */
 export function taskDefinitionsOf(catalog: Catalog): EcsTaskDefinition[] {
   return Object.values(catalog.runtimes).map((runtime) => ({
     family: runtime.family,
     image: runtime.image,
     containerName: CONTAINER_NAME,
     containerPort: runtime.containerPort,
+    environment: BOOT_STEP.workspaceEnvironment,
+    bootStep: {
+      containerName: BOOT_STEP.containerName,
+      image: DEFAULT_BOOT_IMAGE,
+      volumeName: BOOT_STEP.volumeName,
+      mountPath: BOOT_STEP.mountPath,
+    },
     ...(runtime.localCommand ? { localCommand: runtime.localCommand } : {}),
   }));
 }
+
+/** Where the stack keeps each task's `configs` volume, under its state directory. */
+export const configsDirectoryIn = (stateDir: string): string => resolve(stateDir, 'configs');
 
 /** Starts the bus, the emulators and the endpoint, registering their cleanups. */
 export async function startServices(options: ServicesOptions, cleanups: Cleanups): Promise<Services> {
   const { database, region, account, log } = options;
   const bus = createEventBus(database);
+  const objects = createS3ObjectStore(database);
+  options.wireRoutes.push(s3Route({ store: objects, buckets: [DEFAULT_WORKSPACE_FILES_BUCKET] }));
   const ecs = createEcsEmulator({
     database,
     bus,
@@ -71,6 +98,8 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
     eventBusName: AWS_DEFAULT_BUS,
     driver: options.driver,
     taskDefinitions: taskDefinitionsOf(options.catalog),
+    envFiles: objects,
+    configsDirectory: configsDirectoryIn(options.stateDir),
     ...(options.quota ? { quota: options.quota } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),
@@ -102,6 +131,7 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
   return {
     bus,
     ecs,
+    objects,
     server,
     markReady(value) {
       ready = value;

@@ -52,6 +52,11 @@ export interface EcsOperations {
 export interface WireRequest {
   readonly method: string;
   readonly url: URL;
+  /**
+   * The path as sent, before any `?`, still percent-encoded and without the dot-segment
+   * normalisation `url` applies (an S3 key may hold `..` or `./`).
+   */
+  readonly rawPath: string;
   /** `X-Amz-Target`, when sent. */
   readonly target: string | undefined;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -61,8 +66,9 @@ export interface WireRequest {
 /** An answer a route wrote itself: status, headers and body, sent as they are. */
 export interface WireAnswer {
   readonly status: number;
+  /** A `content-length` given here is sent as is (a HEAD answer's, whose body is empty). */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  readonly body: string | Buffer;
 }
 
 /**
@@ -73,6 +79,11 @@ export interface WireAnswer {
 export interface WireRoute {
   matches(request: Omit<WireRequest, 'body' | 'headers'>): boolean;
   answer(request: WireRequest): WireAnswer;
+  /**
+   * The answer to a request of this route whose body exceeds the endpoint's limit (`size` bytes
+   * were sent). @default the AWS JSON `RequestEntityTooLargeException`
+   */
+  tooLarge?(request: Omit<WireRequest, 'body'>, size: number): WireAnswer;
 }
 
 /** Options for {@link createLocalServer}. */
@@ -128,8 +139,8 @@ const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(
  *   filters, `?after=<seq>` and `?limit=` page (the answer's `lastSeq` is the next `after`).
  * - `GET /local/health`: 200 `{"status":"ok"}` once `ready()`, else 503 `{"status":"starting"}`.
  * - Whatever a route of `routes` claims (SQS's `AmazonSQS.*` targets, Lambda's
- *   `POST /2015-03-31/functions/{name}/invocations`): the route writes the answer; a route that
- *   throws gets a 500.
+ *   `POST /2015-03-31/functions/{name}/invocations`, S3's `GET|PUT|HEAD|DELETE /<bucket>/<key>`
+ *   without a target): the route writes the answer; a route that throws gets a 500.
  *
  * The real SDK clients work against it with only the endpoint changed:
  * `new ECSClient({ endpoint: server.url, region: 'us-east-1', credentials })`.
@@ -243,10 +254,14 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
       send(response, 500, { message: 'The local stack failed to handle the request.' }, 'application/json');
       return;
     }
+    writeAnswer(response, answer);
+  }
+
+  function writeAnswer(response: ServerResponse, answer: WireAnswer): void {
     response.writeHead(answer.status, {
       'x-amzn-RequestId': randomUUID(),
       ...answer.headers,
-      'content-length': Buffer.byteLength(answer.body),
+      'content-length': answer.headers['content-length'] ?? Buffer.byteLength(answer.body),
     });
     response.end(answer.body);
   }
@@ -297,6 +312,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
     const routeRequest = {
       method: request.method ?? 'GET',
       url,
+      rawPath: (request.url ?? '/').split('?', 1)[0] as string,
       target: typeof targetHeader === 'string' ? targetHeader : undefined,
     };
     const route = (options.routes ?? []).find((candidate) => candidate.matches(routeRequest));
@@ -313,6 +329,10 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
       else chunks.push(chunk);
     });
     request.on('end', () => {
+      if (tooLarge && route?.tooLarge) {
+        writeAnswer(response, route.tooLarge({ ...routeRequest, headers: request.headers }, size));
+        return;
+      }
       if (tooLarge) {
         sendError(
           response,
