@@ -46,6 +46,7 @@ export const ProvisionRequestedDetail = z
       required: ['secrets'],
       properties: { secrets: { type: 'array', contains: { const: PLATFORM_SECRET_SCOPE } } },
     },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited
     then: { required: ['kind'], properties: { kind: { const: 'platform' } } },
   });
 export type ProvisionRequestedDetail = z.output<typeof ProvisionRequestedDetail>;
