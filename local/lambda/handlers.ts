@@ -160,7 +160,10 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
       { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases },
       instrumentation('deprovision'),
     ),
-    'timeout-sweep': createTimeoutSweepHandler({ ...common, catalog }, instrumentation('timeout-sweep')),
+    'timeout-sweep': createTimeoutSweepHandler(
+      { ...common, catalog, provisionRequests },
+      instrumentation('timeout-sweep'),
+    ),
     'failure-reporter': createFailureReporterHandler(common, instrumentation('failure-reporter')),
   };
   return {
