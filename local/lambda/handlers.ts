@@ -153,7 +153,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
       instrumentation('overlay'),
     ),
     'task-state': createTaskStateHandler(
-      { ...common, taskVersions, workspaceLeases },
+      { ...common, taskVersions, workspaceLeases, provisionRequests },
       instrumentation('task-state'),
     ),
     deprovision: createDeprovisionHandler(

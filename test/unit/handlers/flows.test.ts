@@ -168,6 +168,9 @@ describe('onTaskStateChange', () => {
       clock,
       random: () => 0.5,
       instrumentation: quietInstrumentation(),
+      requests: new InMemoryProvisionRequestStore(),
+      overlays: loadOverlays(),
+      containerPorts: new Map([['codex', 8000]]),
     };
   }
 
