@@ -7,12 +7,13 @@
 
 export const FUNCTION_NAMES = [
   'provision',
-  'assets-staged',
   'overlay',
   'task-state',
   'deprovision',
   'timeout-sweep',
   'failure-reporter',
+  /** v1.1 */
+  'assets-staged',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
