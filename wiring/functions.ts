@@ -49,18 +49,6 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     onFailure: 'failure-reporter',
     deadLetterQueue: true,
   },
-  'assets-staged': {
-    name: 'assets-staged',
-    entry: entry('assets-staged'),
-    description:
-      'Launches a recorded provision request once its template assets are staged (v1.1), rendering its /configs files',
-    timeoutSeconds: 60,
-    memoryMb: 512,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    onFailure: 'failure-reporter',
-    deadLetterQueue: true,
-  },
   overlay: {
     name: 'overlay',
     entry: entry('overlay'),
@@ -112,6 +100,18 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memoryMb: 256,
     asyncRetryAttempts: 2,
     asyncMaxEventAgeSeconds: 6 * 3600,
+    deadLetterQueue: true,
+  },
+  'assets-staged': {
+    name: 'assets-staged',
+    entry: entry('assets-staged'),
+    description:
+      'Launches a recorded provision request once its template assets are staged (v1.1), rendering its /configs files',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    asyncRetryAttempts: 2,
+    asyncMaxEventAgeSeconds: 6 * 3600,
+    onFailure: 'failure-reporter',
     deadLetterQueue: true,
   },
 };
