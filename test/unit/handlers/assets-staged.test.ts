@@ -367,7 +367,7 @@ describe('task-state (v1.1): Overlay Applied on evidence, then Running with an a
       kind: 'platform',
       secrets: ['org'],
     });
-    expect((applied?.files as Array<{ path: string }>).map((file) => file.path)).toEqual([
+    expect(((applied?.files ?? []) as Array<{ path: string }>).map((file) => file.path)).toEqual([
       'config.yaml',
       'prompts/concierge.md',
     ]);
