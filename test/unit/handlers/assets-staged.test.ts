@@ -239,6 +239,20 @@ describe('assets-staged (v1.1)', () => {
     },
   );
 
+  it('drops a Staged event that breaks the contract, launching nothing and never retrying it', async () => {
+    const harness = setup();
+    await harness.provision(request());
+    harness.stage(CONCIERGE);
+    const result = await harness.staged({
+      requestId: 'req-1',
+      workspaceId: WS,
+      destination: 's3://elsewhere/',
+    });
+    expect(result).toEqual({ outcome: 'ignored', reason: 'unparseable' });
+    expect(harness.ecsMock).toHaveReceivedCommandTimes(RunTaskCommand, 0);
+    expect((await harness.provisionRequests.get('req-1'))?.status).toBe('awaiting-assets');
+  });
+
   it('ignores a Staged event for a request that launches at once (never awaited assets)', async () => {
     const harness = setup();
     await harness.provision(request({ kind: 'workspace' }));
