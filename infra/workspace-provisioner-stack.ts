@@ -145,15 +145,14 @@ export class WorkspaceProvisionerStack extends Stack {
     const putEvents = (grantee: IGrantable) =>
       this.eventBus.grantPutEventsAs(grantee, settings.provisionerSource);
     const records = (grantee: IGrantable) => this.idempotencyTable.grantRecordAccess(grantee);
+    const batchReadRecords = (grantee: IGrantable) => this.idempotencyTable.grantBatchRead(grantee);
     const runTask = (grantee: IGrantable) => this.taskDefinitions.grantRunTask(grantee);
     const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
     const describeTasks = (grantee: IGrantable) => this.workspaceCluster.grantDescribeTasks(grantee);
     const stopTasks = (grantee: IGrantable) => this.workspaceCluster.grantStopTasks(grantee);
     const files = (principal: WorkspaceFilesPrincipal) => (grantee: IGrantable) =>
       this.workspaceFiles.grantAccess(grantee, principal);
-    // Keyed by name, `assets-staged` included before wiring/functions.ts lists it: the loop below
-    // grants each function that exists its row, so the grants apply when the function is added.
-    const grants: Record<FunctionName | 'assets-staged', ReadonlyArray<(grantee: IGrantable) => unknown>> = {
+    const grants: Record<FunctionName, ReadonlyArray<(grantee: IGrantable) => unknown>> = {
       provision: [runTask, readTasks, putEvents, records, files('provision')],
       // Launches a templated request once its assets are staged, as provision does for the others.
       'assets-staged': [runTask, readTasks, putEvents, records, files('assets-staged')],
@@ -161,7 +160,8 @@ export class WorkspaceProvisionerStack extends Stack {
       overlay: [describeTasks, putEvents, records],
       'task-state': [putEvents, records],
       deprovision: [readTasks, stopTasks, putEvents, records],
-      'timeout-sweep': [readTasks, stopTasks, putEvents],
+      // v1.1: it also fails recorded requests whose template assets never came.
+      'timeout-sweep': [readTasks, stopTasks, putEvents, records, batchReadRecords],
       // It stops a task its failed request did start before reporting Failed.
       'failure-reporter': [putEvents, readTasks, stopTasks],
     };

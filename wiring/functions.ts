@@ -12,6 +12,8 @@ export const FUNCTION_NAMES = [
   'deprovision',
   'timeout-sweep',
   'failure-reporter',
+  /** v1.1 */
+  'assets-staged',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -34,7 +36,7 @@ export interface FunctionSpec {
 
 const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
 
-/** The six functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
+/** The seven functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   provision: {
     name: 'provision',
@@ -98,6 +100,18 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memoryMb: 256,
     asyncRetryAttempts: 2,
     asyncMaxEventAgeSeconds: 6 * 3600,
+    deadLetterQueue: true,
+  },
+  'assets-staged': {
+    name: 'assets-staged',
+    entry: entry('assets-staged'),
+    description:
+      'Launches a recorded provision request once its template assets are staged (v1.1), rendering its /configs files',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    asyncRetryAttempts: 2,
+    asyncMaxEventAgeSeconds: 6 * 3600,
+    onFailure: 'failure-reporter',
     deadLetterQueue: true,
   },
 };

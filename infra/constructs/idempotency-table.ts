@@ -43,4 +43,13 @@ export class IdempotencyTable extends Construct {
       resourceArns: [this.table.tableArn],
     });
   }
+
+  /** BatchGetItem, for the timeout sweep's read of the requests awaiting template assets. */
+  grantBatchRead(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:BatchGetItem'],
+      resourceArns: [this.table.tableArn],
+    });
+  }
 }

@@ -66,7 +66,40 @@ describe('least-privilege IAM', () => {
         'sqs:SendMessage',
       ],
     ],
-    ['timeout-sweep', ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StopTask', 'events:PutEvents']],
+    // v1.1: it also reads and fails recorded requests whose template assets never came (BatchGetItem
+    // over the minutes of their deadlines).
+    [
+      'timeout-sweep',
+      [
+        ...records,
+        'dynamodb:BatchGetItem',
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+        'ecs:StopTask',
+        'events:PutEvents',
+      ],
+    ],
+    // v1.1: launches a templated request once its assets are staged: provision's grants, plus reading
+    // the staged files (GetObject and Decrypt under staged/ only; workspace-files.test.ts).
+    [
+      'assets-staged',
+      [
+        ...records,
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+        'ecs:RunTask',
+        'ecs:TagResource',
+        'events:PutEvents',
+        'iam:PassRole',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'lambda:InvokeFunction',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        'sqs:SendMessage',
+      ],
+    ],
     [
       'failure-reporter',
       ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StopTask', 'events:PutEvents', 'sqs:SendMessage'],

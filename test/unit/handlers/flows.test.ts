@@ -19,6 +19,7 @@ import type { TaskSummary } from '#ports/task-runner.ts';
 import {
   CLUSTER_ARN,
   FakeClock,
+  InMemoryProvisionRequestStore,
   InMemoryTaskVersionStore,
   InMemoryWorkspaceLeaseStore,
   quietInstrumentation,
@@ -107,13 +108,15 @@ describe('applyOverlay', () => {
     };
   }
 
-  it('publishes the kind overlay, Config Overlay Applied last', async () => {
+  it("publishes the kind's plugin install requests only: Overlay Applied comes from task-state on evidence (v1.1)", async () => {
     const { published, ports } = overlayPorts();
 
     const result = await applyOverlay(launched, ports);
 
-    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: published.length });
-    expect(published.at(-1)?.detailType).toBe(DETAIL_TYPES.configOverlayApplied);
+    // kind=workspace has no plugins: nothing to ask for, and no Overlay Applied from here.
+    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: 0 });
+    expect(published.map((event) => event.detailType)).not.toContain(DETAIL_TYPES.configOverlayApplied);
+    expect(published).toEqual([]);
   });
 
   it('throws UnknownRuntimeError for a runtime the catalog does not have, and publishes nothing', async () => {
@@ -165,6 +168,9 @@ describe('onTaskStateChange', () => {
       clock,
       random: () => 0.5,
       instrumentation: quietInstrumentation(),
+      requests: new InMemoryProvisionRequestStore(),
+      overlays: loadOverlays(),
+      containerPorts: new Map([['codex', 8000]]),
     };
   }
 
@@ -257,9 +263,16 @@ describe('sweepOverdueTasks', () => {
       runtimeByFamily: new Map([[codex.family, codex]]),
       clock,
       instrumentation: quietInstrumentation(),
+      requests: new InMemoryProvisionRequestStore(),
     });
 
-    expect(result).toEqual({ outcome: 'swept', checked: 2, timedOut: [taskArnOf('old')], stopFailed: [] });
+    expect(result).toEqual({
+      outcome: 'swept',
+      checked: 2,
+      timedOut: [taskArnOf('old')],
+      stopFailed: [],
+      assetsTimedOut: [],
+    });
     expect(stopped).toEqual([taskArnOf('old')]);
     expect(published.map((event) => [event.detailType, (event.detail as { code: string }).code])).toEqual([
       [DETAIL_TYPES.provisionFailed, 'PROVISION_TIMEOUT'],
