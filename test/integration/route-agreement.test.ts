@@ -104,6 +104,7 @@ describe('the local routes', () => {
       String(left.target).localeCompare(String(right.target));
     expect(synthesized.sort(byTarget)).toEqual(local.sort(byTarget));
     expect(local.map((route) => route.target).sort()).toEqual([
+      'assets-staged',
       'deprovision',
       'overlay',
       'provision',
