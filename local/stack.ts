@@ -158,6 +158,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const services = await startServices(
       {
         database,
+        stateDir: options.stateDir,
         catalog,
         region,
         account,

@@ -6,6 +6,8 @@ import {
   KINDS,
   RESERVED_ENV_PREFIXES,
   RUNTIME_NAMES,
+  SECRET_ENV_WORDS,
+  SECRET_SCOPES,
   SYSTEM_ENV_NAMES,
   TIERS,
 } from './names.ts';
@@ -48,22 +50,50 @@ export const ENV_MAX_ENTRIES = 50;
 export const ENV_MAX_TOTAL_BYTES = 4096;
 
 /**
+ * v1.1: a name one of whose `_`-separated words is a secret word (`MODEL_API_KEY`, `GITHUB_TOKEN`).
+ * The word must match whole, so `KEYBOARD_LAYOUT` and `MONKEY` pass. As a lookahead, so that
+ * {@link ENV_NAME_PATTERN} (and so the JSON Schema) carries it.
+ */
+const SECRET_WORD_LOOKAHEAD = `(?!(?:[A-Z0-9_]*_)?(?:${SECRET_ENV_WORDS.join('|')})(?:_|$))`;
+
+/**
  * An env name: upper-case, and neither a name the system sets, nor under a reserved prefix, nor a
- * name that makes a loader or interpreter run code (`LD_PRELOAD`, `NODE_OPTIONS`, ...). The refusals
- * are in the regex itself (negative lookaheads) so the JSON Schema carries them too.
+ * name that makes a loader or interpreter run code (`LD_PRELOAD`, `NODE_OPTIONS`, ...), nor a name
+ * that looks like a secret's (v1.1: secrets go by reference, in `secrets`). The refusals are in the
+ * regex itself (negative lookaheads) so the JSON Schema carries them too.
  */
 export const ENV_NAME_PATTERN = new RegExp(
   `^(?!(?:${[...RESERVED_ENV_PREFIXES, ...CODE_INJECTION_ENV_PREFIXES].join('|')}))` +
-    `(?!(?:${[...SYSTEM_ENV_NAMES, ...CODE_INJECTION_ENV_NAMES].join('|')})$)[A-Z][A-Z0-9_]*$`,
+    `(?!(?:${[...SYSTEM_ENV_NAMES, ...CODE_INJECTION_ENV_NAMES].join('|')})$)` +
+    `${SECRET_WORD_LOOKAHEAD}[A-Z][A-Z0-9_]*$`,
 );
 
 const injects = (name: string): boolean =>
   CODE_INJECTION_ENV_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
   (CODE_INJECTION_ENV_NAMES as readonly string[]).includes(name);
 
+const isReservedName = (name: string): boolean =>
+  !/^[A-Z][A-Z0-9_]*$/.test(name) ||
+  (SYSTEM_ENV_NAMES as readonly string[]).includes(name) ||
+  RESERVED_ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
+
+/** The secret word an env name contains as one of its `_`-separated words, if any. */
+export function secretWordOf(name: string): string | undefined {
+  const words = new Set(name.split('_'));
+  return SECRET_ENV_WORDS.find((word) => words.has(word));
+}
+
 /** Why an env name is refused, naming it; the message for every name ENV_NAME_PATTERN refuses. */
 export function envNameProblem(name: unknown): string {
   const quoted = JSON.stringify(name);
+  const secretWord = typeof name === 'string' && !isReservedName(name) ? secretWordOf(name) : undefined;
+  if (secretWord !== undefined && !injects(name as string)) {
+    return (
+      `env name ${quoted} looks like a secret (it contains the word ${secretWord}): env travels in ` +
+      'events and task overrides, so secrets are never set there; put the value in a secrets file and ' +
+      `list its scope in \`secrets\` (${SECRET_SCOPES.join(', ')})`
+    );
+  }
   if (typeof name === 'string' && injects(name)) {
     return (
       `env name ${quoted} is not allowed: loaders and interpreters read it to run code, so a request ` +
@@ -120,4 +150,26 @@ export const envField = z
     maxProperties: ENV_MAX_ENTRIES,
     'x-maxTotalBytes': ENV_MAX_TOTAL_BYTES,
     description: `Non-secret variables. At most ${ENV_MAX_ENTRIES} entries and ${ENV_MAX_TOTAL_BYTES} bytes of names and values (UTF-8) in all.`,
+  });
+
+/** v1.1: at most one of each scope. */
+export const SECRETS_MAX_ENTRIES = SECRET_SCOPES.length;
+
+/**
+ * v1.1 `secrets`: the scopes whose env files the workspace gets, each at most once. Which scopes a
+ * kind may list (`platform` only for `kind=platform`) is checked on the whole request.
+ */
+export const secretsField = z
+  .array(z.enum(SECRET_SCOPES, { error: `secrets entries must be one of: ${SECRET_SCOPES.join(', ')}` }), {
+    error: 'secrets must be an array of scopes',
+  })
+  .max(SECRETS_MAX_ENTRIES, { error: `secrets lists at most ${SECRETS_MAX_ENTRIES} scopes` })
+  .refine((scopes) => new Set(scopes).size === scopes.length, {
+    error: 'secrets lists each scope at most once',
+  })
+  .meta({
+    uniqueItems: true,
+    description:
+      "Secrets scopes whose env files the workspace gets (by reference: only the files' ARNs travel). " +
+      '`platform` is for kind platform only.',
   });

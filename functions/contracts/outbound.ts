@@ -8,7 +8,7 @@ import {
   tierField,
   workspaceIdField,
 } from './fields.ts';
-import { DEPROVISION_FAILURE_CODES, OVERLAY_FAILURE_CODES } from './names.ts';
+import { DEPROVISION_FAILURE_CODES, OVERLAY_FAILURE_CODES, SECRET_SCOPES } from './names.ts';
 
 /**
  * `detail` schemas of the events this project emits. They list the fields CONTRACT.md promises;
@@ -53,6 +53,14 @@ export const Overlay = z.strictObject({
 });
 export type Overlay = z.infer<typeof Overlay>;
 
+/** v1.1: one file of `/configs`. */
+export const ConfigFile = z.object({
+  path: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
 export const ConfigOverlayAppliedDetail = z.object({
   requestId: requestIdField,
   workspaceId: workspaceIdField,
@@ -60,17 +68,31 @@ export const ConfigOverlayAppliedDetail = z.object({
   runtime: runtimeField,
   taskArn,
   overlay: Overlay,
-  /** The runtime's base config with the overlay's merge patch applied (RFC 7396). */
+  /** The config.yaml the workspace found: the staged one (or the runtime's base config) with the overlay's merge patch applied (RFC 7396). */
   effectiveConfig: z.record(z.string(), z.unknown()).optional(),
+  /** v1.1: what the workspace finds in `/configs`, as the boot step wrote and checked it. */
+  files: z.array(ConfigFile),
+  /** v1.1: the secrets scopes delivered to the workspace (their env files, never their values). */
+  secrets: z.array(z.enum(SECRET_SCOPES)),
 });
 export type ConfigOverlayAppliedDetail = z.infer<typeof ConfigOverlayAppliedDetail>;
 
+/**
+ * Sent before any launch (v1.1): upstream stages the template's files under `destination` and
+ * answers with `Workspace Template Assets Staged`. `taskArn` is v1's and no longer sent.
+ */
 export const TemplateAssetsRequestedDetail = z.object({
   workspaceId: workspaceIdField,
   kind: kindField,
   template: z.string().min(1),
+  /** The paths the kind's overlay requires under `destination` (may be empty). */
   paths: z.array(z.string().min(1)),
-  requestId: requestIdField.optional(),
+  /** Always sent since v1.1. */
+  requestId: requestIdField,
+  /** v1.1 */
+  orgId: orgIdField,
+  /** v1.1: `s3://<bucket>/staged/<orgId>/<workspaceId>/<requestId>/`, unique to the request. */
+  destination: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/),
   taskArn: taskArn.optional(),
 });
 export type TemplateAssetsRequestedDetail = z.infer<typeof TemplateAssetsRequestedDetail>;
@@ -121,6 +143,12 @@ export const RunningDetail = z.object({
    * images it resolved by digest (always for ECR), so it may be absent.
    */
   imageDigest: z.string().min(1).max(256).optional(),
+  /** v1.1: the task's private IPv4 address, from its network attachment. */
+  privateIpv4Address: z.string().min(1).max(64).optional(),
+  /** v1.1: the workspace container's port. */
+  port: z.number().int().min(1).max(65_535).optional(),
+  /** v1.1: `http://<privateIpv4Address>:<port>`. */
+  url: z.string().min(1).max(128).optional(),
 });
 export type RunningDetail = z.infer<typeof RunningDetail>;
 

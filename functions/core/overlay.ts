@@ -3,13 +3,7 @@ import type { RuntimeSpec } from '#config/catalog.ts';
 import type { OverlayTable } from '#config/overlays.ts';
 import type { Kind } from '#contracts/names.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
-import type {
-  ConfigOverlayAppliedDetail,
-  Overlay,
-  PluginInstallRequestedDetail,
-  TaskLaunchedDetail,
-  TemplateAssetsRequestedDetail,
-} from '#contracts/outbound.ts';
+import type { Overlay, PluginInstallRequestedDetail, TaskLaunchedDetail } from '#contracts/outbound.ts';
 
 /** An event to emit, before the envelope is added. */
 export interface DomainEvent<D = Record<string, unknown>> {
@@ -35,31 +29,30 @@ export function overlayForKind(kind: Kind, runtime: RuntimeSpec, overlays: Overl
 }
 
 /**
- * The events that apply a launched workspace's overlay: the template assets request when the overlay
- * delivers identity through the template asset channel, one plugin install request per plugin,
- * then `Workspace Config Overlay Applied`, which comes last so that seeing it means the overlay's
- * requests are out. `kind=workspace` gets only the Applied event with the empty overlay.
+ * The template a request's workspace is built from: the kind's overlay forces one (`platform`
+ * forces `platform-agent`), else the request's own, else none (then nothing is staged).
  */
-export function overlayEventsFor(
-  launched: TaskLaunchedDetail,
-  runtime: RuntimeSpec,
+export function templateFor(
+  kind: Kind,
+  requestTemplate: string | undefined,
   overlays: OverlayTable,
-): DomainEvent[] {
-  const { overlay, effectiveConfig } = overlayForKind(launched.kind, runtime, overlays);
-  const events: DomainEvent[] = [];
-  const template = overlay.template ?? launched.template;
-  if (overlay.identity && template) {
-    const detail: TemplateAssetsRequestedDetail = {
-      workspaceId: launched.workspaceId,
-      kind: launched.kind,
-      template,
-      paths: [...overlay.identity.paths],
-      requestId: launched.requestId,
-      taskArn: launched.taskArn,
-    };
-    events.push({ detailType: DETAIL_TYPES.templateAssetsRequested, detail: { ...detail } });
-  }
-  for (const plugin of overlay.plugins) {
+): string | undefined {
+  return overlays[kind].template ?? requestTemplate;
+}
+
+/** The paths the kind's overlay requires among the staged files (may be empty). */
+export function requiredPathsFor(kind: Kind, overlays: OverlayTable): string[] {
+  return [...(overlays[kind].identity?.paths ?? [])];
+}
+
+/**
+ * The plugin install requests of a launched workspace's overlay, one per plugin. Since v1.1 the
+ * overlay's files are in place before the workspace starts, and `Workspace Config Overlay Applied`
+ * comes from the task-state function on evidence, so plugins are all that is left to ask for after
+ * the launch. `kind=workspace` gets none.
+ */
+export function pluginInstallEventsFor(launched: TaskLaunchedDetail, overlays: OverlayTable): DomainEvent[] {
+  return overlays[launched.kind].plugins.map((plugin) => {
     const detail: PluginInstallRequestedDetail = {
       workspaceId: launched.workspaceId,
       kind: launched.kind,
@@ -67,17 +60,6 @@ export function overlayEventsFor(
       requestId: launched.requestId,
       taskArn: launched.taskArn,
     };
-    events.push({ detailType: DETAIL_TYPES.pluginInstallRequested, detail: { ...detail } });
-  }
-  const applied: ConfigOverlayAppliedDetail = {
-    requestId: launched.requestId,
-    workspaceId: launched.workspaceId,
-    kind: launched.kind,
-    runtime: launched.runtime,
-    taskArn: launched.taskArn,
-    overlay,
-    effectiveConfig,
-  };
-  events.push({ detailType: DETAIL_TYPES.configOverlayApplied, detail: { ...applied } });
-  return events;
+    return { detailType: DETAIL_TYPES.pluginInstallRequested, detail: { ...detail } };
+  });
 }

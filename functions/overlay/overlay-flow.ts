@@ -1,13 +1,15 @@
 /**
  * The overlay flow over its ports, callable without middy: the launched event is checked against
- * ECS first, then the kind's overlay goes out as events (template assets, one plugin install per
- * plugin, then `Workspace Config Overlay Applied` last). An event ECS does not confirm gets nothing.
+ * ECS first, then the kind's plugins go out as install requests, one per plugin. Since v1.1 the
+ * overlay's files are written by the boot step before the workspace starts, and `Workspace Config
+ * Overlay Applied` is emitted by the task-state function when ECS shows that step exited 0. An
+ * event ECS does not confirm gets nothing.
  */
 import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
 import type { OverlayTable } from '#config/overlays.ts';
 import type { TaskLaunchedDetail } from '#contracts/outbound.ts';
-import { overlayEventsFor } from '#core/overlay.ts';
+import { pluginInstallEventsFor } from '#core/overlay.ts';
 import {
   checkLaunchedTask,
   type ForgeryReason,
@@ -35,8 +37,8 @@ export type OverlayResult =
   | { readonly outcome: 'ignored'; readonly reason: ForgeryReason };
 
 /**
- * Publishes the overlay of a launched task's kind: `kind=platform` gets the concierge overlay,
- * `kind=workspace` the empty one.
+ * Publishes the plugin install requests of a launched task's kind: `kind=platform` gets the
+ * platform MCP, `kind=workspace` none.
  *
  * @throws LaunchedTaskNotVisibleError when ECS never shows the task (the platform retries).
  * @throws UnknownRuntimeError when the catalog has no such runtime (a bug: the platform retries).
@@ -64,8 +66,8 @@ export async function applyOverlay(
   }
   const runtime = ports.catalog.runtimes[launched.runtime];
   if (!runtime) throw new UnknownRuntimeError(launched.runtime);
-  const events = overlayEventsFor(launched, runtime, ports.overlays);
-  await ports.publisher.publish(events);
+  const events = pluginInstallEventsFor(launched, ports.overlays);
+  if (events.length > 0) await ports.publisher.publish(events);
   countMetric(metrics, METRIC.overlayApplied);
   logger.info('applied the overlay', { events: events.map((event) => event.detailType) });
   return { outcome: 'applied', taskArn: launched.taskArn, events: events.length };

@@ -4,13 +4,17 @@
  * and shutdown. Each part is its own unit beside this file.
  */
 
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createFaultDice, FAULT_STREAMS } from '#local/faults/fault-dice.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import type { DriverName, FaultOptions, LocalDatabase, LocalEventBus, QuotaOptions } from '../interfaces.ts';
 import { AwsApiError } from '../wire/errors.ts';
-import { clusterArnOf, type EcsScope } from './arns.ts';
+import { clusterArnOf, type EcsScope, taskIdOf } from './arns.ts';
 import { createTaskDriver } from './drivers/index.ts';
 import type { TaskDriver } from './drivers/types.ts';
+import type { EnvFileSource } from './env-files.ts';
 import { EcsEmulatorError } from './errors.ts';
 import type { EcsCluster } from './operations/cluster.ts';
 import { createDescribeTasks, type DescribeTasksResponse } from './operations/describe-tasks.ts';
@@ -18,10 +22,12 @@ import { createListTasks, type ListTasksResponse } from './operations/list-tasks
 import { CLIENT_TOKEN_TTL_MS, createRunTask, type RunTaskResponse } from './operations/run-task.ts';
 import { createStopTask, type StopTaskResponse } from './operations/stop-task.ts';
 import { reconcileOnNextTick } from './reconcile.ts';
+import { configsDirectoryOf, withTaskAgent } from './task-agent.ts';
 import type { EcsTaskDefinition } from './task-definitions.ts';
 import { createTaskLedger, type TaskLedger } from './task-ledger.ts';
 import type { TaskRecord } from './task-record.ts';
 import {
+  markBootStepExited,
   markPending,
   markRunning,
   markStopped,
@@ -77,6 +83,16 @@ export interface EcsEmulatorOptions {
   readonly workingDirectory?: string;
   /** The Docker CLI of the `docker` driver. @default 'docker' */
   readonly dockerCommand?: string;
+  /**
+   * Where the agent downloads `environmentFiles` from (the local S3 objects). @default none: every
+   * env file is missing, and a task given one fails to start
+   */
+  readonly envFiles?: EnvFileSource;
+  /**
+   * Where each task's `configs` volume lives (`<dir>/<task id>`), removed when the task stops. The
+   * stack puts it in its state directory. @default `<os tmpdir>/ecs-local-configs`
+   */
+  readonly configsDirectory?: string;
 }
 
 /**
@@ -240,19 +256,34 @@ function startDriver(
       log(`task   ${taskArn} change not recorded: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return createTaskDriver(options.driver, {
-    hooks: {
-      pending: (taskArn) => changeFromDriver(taskArn, markPending),
-      running: (taskArn, placement) =>
-        changeFromDriver(taskArn, (task, now) => markRunning(task, now, placement)),
-      stopped: (taskArn, outcome) =>
-        changeFromDriver(taskArn, (task, now) => markStopped(task, now, outcome)),
+  const configsRoot = options.configsDirectory ?? join(tmpdir(), 'ecs-local-configs');
+  const hooks = {
+    pending: (taskArn: string) => changeFromDriver(taskArn, markPending),
+    running: (taskArn: string, placement: Parameters<typeof markRunning>[2]) =>
+      changeFromDriver(taskArn, (task, now) => markRunning(task, now, placement)),
+    stopped: (taskArn: string, outcome: Parameters<typeof markStopped>[2]) => {
+      changeFromDriver(taskArn, (task, now) => markStopped(task, now, outcome));
+      // Task storage goes with the task, as on Fargate.
+      rmSync(configsDirectoryOf(configsRoot, taskIdOf(taskArn)), { recursive: true, force: true });
     },
+  };
+  const driver = createTaskDriver(options.driver, {
+    hooks,
     region: options.region ?? 'us-east-1',
     stepMs: options.simulatedStepMs ?? 2,
     stopTimeoutMs: options.stopTimeoutMs ?? 5000,
     cwd: options.workingDirectory ?? process.cwd(),
     dockerCommand: options.dockerCommand ?? 'docker',
+    log,
+  });
+  return withTaskAgent(driver, {
+    ...(options.envFiles ? { envFiles: options.envFiles } : {}),
+    configsRoot,
+    hooks: {
+      ...hooks,
+      bootStepExited: (taskArn, containerName, exitCode) =>
+        changeFromDriver(taskArn, (task, now) => markBootStepExited(task, now, containerName, exitCode)),
+    },
     log,
   });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseS3ObjectArn } from '#core/workspace-files.ts';
 import { AwsApiError } from '../wire/errors.ts';
 import {
   optionalBoolean,
@@ -10,7 +11,7 @@ import {
   wireObject,
 } from '../wire/wire-input.ts';
 import { type EcsScope, parseTaskDefinitionReference } from './arns.ts';
-import { type EcsTaskDefinition, TASK_DEFINITION_REVISION } from './task-definitions.ts';
+import { containerNamesOf, type EcsTaskDefinition, TASK_DEFINITION_REVISION } from './task-definitions.ts';
 import type { Tag } from './task-record.ts';
 
 /** RunTask starts at most this many tasks per call. */
@@ -22,6 +23,12 @@ const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 /** RunTask's startedBy: up to 128 letters, digits, hyphens, slashes and underscores. */
 const STARTED_BY = /^[A-Za-z0-9/_-]{1,128}$/;
 const MAX_TAGS = 50;
+/**
+ * "You can specify up to ten environment files. The file must have a .env file extension."
+ * (ECS API Reference, EnvironmentFile; the only supported type is `s3`, the value the ARN of an
+ * S3 object.)
+ */
+export const MAX_ENVIRONMENT_FILES = 10;
 const FARGATE_PROVIDERS = new Set(['FARGATE', 'FARGATE_SPOT']);
 
 /** A validated RunTask: everything the emulator needs to create the tasks. */
@@ -37,6 +44,8 @@ export interface RunTaskPlan {
   readonly cpu: string;
   readonly memory: string;
   readonly clientToken?: string;
+  /** The first subnet of the awsvpc configuration: where the task's ENI is. */
+  readonly subnetId: string;
   /** Hash of every parameter but the clientToken: a retry with the same token must match it. */
   readonly requestHash: string;
 }
@@ -71,16 +80,52 @@ function parseTags(request: WireObject): Tag[] {
   });
 }
 
+/** Checks a container override's `environmentFiles` as ECS does. */
+function checkEnvironmentFiles(override: WireObject, containerName: string, path: string): void {
+  const files = optionalList(override, 'environmentFiles');
+  if (files === undefined) return;
+  if (files.length > MAX_ENVIRONMENT_FILES) {
+    throw invalid(
+      `Container ${containerName} has ${files.length} environment files; at most ${MAX_ENVIRONMENT_FILES} are allowed.`,
+    );
+  }
+  for (const [index, item] of files.entries()) {
+    const file = wireObject(item, `${path}.environmentFiles.${index + 1}`);
+    const type = optionalString(file, 'type');
+    const value = optionalString(file, 'value') ?? '';
+    if (type !== 's3') {
+      throw invalid(
+        `Environment file type ${JSON.stringify(type ?? '')} is not supported; the only supported type is s3.`,
+      );
+    }
+    const object = parseS3ObjectArn(value);
+    if (object === undefined) {
+      throw invalid(
+        `Environment file ${JSON.stringify(value)} is not the ARN of an S3 object (arn:aws:s3:::bucket/key).`,
+      );
+    }
+    if (!object.key.endsWith('.env')) {
+      throw invalid(`Environment file ${value} must have a .env file extension.`);
+    }
+  }
+}
+
 function parseOverrides(request: WireObject, definition: EcsTaskDefinition): Record<string, unknown> {
   const given = optionalStructure(request, 'overrides') ?? {};
   const containerOverrides = optionalList(given, 'containerOverrides') ?? [];
+  const names = containerNamesOf(definition);
+  const byName = new Map<string, unknown>();
   for (const [index, item] of containerOverrides.entries()) {
-    const override = wireObject(item, `overrides.containerOverrides.${index + 1}`);
+    const path = `overrides.containerOverrides.${index + 1}`;
+    const override = wireObject(item, path);
     const name = optionalString(override, 'name');
     if (name === undefined) throw invalid('Container overrides must name their container.');
-    if (name !== definition.containerName) {
+    if (!names.includes(name)) {
       throw invalid(`Override for container named ${name} is not a container in the TaskDefinition.`);
     }
+    optionalList(override, 'environment');
+    checkEnvironmentFiles(override, name, path);
+    byName.set(name, item);
   }
   if (JSON.stringify(given).length > MAX_OVERRIDES_CHARS) {
     throw invalid(`Container Overrides length must be at most ${MAX_OVERRIDES_CHARS}`);
@@ -90,8 +135,7 @@ function parseOverrides(request: WireObject, definition: EcsTaskDefinition): Rec
   // ECS reports an entry per container, even for containers the caller did not override.
   return {
     ...given,
-    containerOverrides:
-      containerOverrides.length > 0 ? containerOverrides : [{ name: definition.containerName }],
+    containerOverrides: names.map((name) => byName.get(name) ?? { name }),
   };
 }
 
@@ -122,8 +166,8 @@ function parseLaunch(request: WireObject): { launchType: string; capacityProvide
   throw invalid(`launchType "${launchType}" is not one of EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES.`);
 }
 
-/** Fargate tasks use awsvpc networking, so RunTask must say which subnets. */
-function checkNetworkConfiguration(request: WireObject): void {
+/** Fargate tasks use awsvpc networking, so RunTask must say which subnets; answers the first. */
+function checkNetworkConfiguration(request: WireObject): string {
   const network = optionalStructure(request, 'networkConfiguration');
   const awsvpc = network === undefined ? undefined : optionalStructure(network, 'awsvpcConfiguration');
   if (awsvpc === undefined) {
@@ -133,6 +177,7 @@ function checkNetworkConfiguration(request: WireObject): void {
   if (subnets.length === 0) throw invalid('subnets can not be empty.');
   optionalList(awsvpc, 'securityGroups');
   optionalString(awsvpc, 'assignPublicIp');
+  return typeof subnets[0] === 'string' ? subnets[0] : 'subnet-local';
 }
 
 /**
@@ -178,7 +223,7 @@ export function planRunTask(
   optionalBoolean(request, 'enableECSManagedTags');
   optionalBoolean(request, 'enableExecuteCommand');
   const launch = parseLaunch(request);
-  checkNetworkConfiguration(request);
+  const subnetId = checkNetworkConfiguration(request);
   const overrides = parseOverrides(request, definition);
   const tags = parseTags(request);
 
@@ -194,6 +239,7 @@ export function planRunTask(
     cpu: typeof overrides.cpu === 'string' ? overrides.cpu : String(definition.cpu ?? 256),
     memory: typeof overrides.memory === 'string' ? overrides.memory : String(definition.memory ?? 512),
     ...(clientToken !== undefined ? { clientToken } : {}),
+    subnetId,
     requestHash: createHash('sha256').update(canonicalJson(rest)).digest('hex'),
   };
 }

@@ -32,13 +32,38 @@ export interface Tag {
   readonly value: string;
 }
 
+/** A port of a container reachable on its host, as ECS reports it in `networkBindings`. */
+export interface NetworkBinding {
+  readonly bindIP: string;
+  readonly containerPort: number;
+  readonly hostPort: number;
+  readonly protocol: 'tcp';
+}
+
 export interface ContainerRecord {
   readonly containerArn: string;
   readonly name: string;
   readonly image: string;
+  /** false for the boot step, which runs to completion before the essential container. @default true */
+  readonly essential?: boolean;
   lastStatus: TaskStatus;
   exitCode?: number;
   reason?: string;
+  networkBindings?: NetworkBinding[];
+  /** The task ENI's address, reported in the container's `networkInterfaces`. */
+  privateIPv4Address?: string;
+}
+
+/**
+ * The task's elastic network interface, as ECS reports it in `attachments` (type
+ * `ElasticNetworkInterface`; status PRECREATED, then ATTACHED, then DELETED; details with the
+ * subnet, and once attached the interface id, MAC address and `privateIPv4Address`), per the ECS
+ * API Reference's Attachment shape.
+ */
+export interface AttachmentRecord {
+  readonly id: string;
+  status: 'PRECREATED' | 'ATTACHED' | 'DELETED';
+  details: KeyValuePair[];
 }
 
 /** Where a task runs on this machine: what a driver needs to find it again after a restart. */
@@ -50,6 +75,10 @@ export interface LocalPlacement {
   port?: number;
   /** `docker` driver: the container id. */
   containerId?: string;
+  /** The address the workspace is reached on: loopback (`process`), the bridge IP (`docker`), made up (`simulated`). */
+  privateIPv4Address?: string;
+  /** The essential container's ports reachable on the host (`process`: its loopback port). */
+  networkBindings?: NetworkBinding[];
 }
 
 /**
@@ -82,6 +111,8 @@ export interface TaskRecord {
   lastStatus: TaskStatus;
   desiredStatus: 'RUNNING' | 'STOPPED';
   containers: ContainerRecord[];
+  /** The task's ENI; absent on records of an older run. */
+  attachment?: AttachmentRecord;
   pullStartedAt?: number;
   pullStoppedAt?: number;
   connectivity?: 'CONNECTED';
@@ -102,7 +133,18 @@ export interface TaskRecord {
 export function copyTaskRecord(task: TaskRecord): TaskRecord {
   return {
     ...task,
-    containers: task.containers.map((container) => ({ ...container })),
+    containers: task.containers.map((container) => ({
+      ...container,
+      ...(container.networkBindings ? { networkBindings: [...container.networkBindings] } : {}),
+    })),
+    ...(task.attachment
+      ? {
+          attachment: {
+            ...task.attachment,
+            details: task.attachment.details.map((detail) => ({ ...detail })),
+          },
+        }
+      : {}),
     ...(task.local ? { local: { ...task.local } } : {}),
   };
 }
@@ -138,15 +180,27 @@ function containerOf(task: TaskRecord, container: ContainerRecord): Record<strin
     lastStatus: container.lastStatus,
     ...(container.exitCode !== undefined ? { exitCode: container.exitCode } : {}),
     ...(container.reason !== undefined ? { reason: container.reason } : {}),
-    networkInterfaces: [],
+    ...(container.networkBindings
+      ? { networkBindings: container.networkBindings.map((binding) => ({ ...binding })) }
+      : {}),
+    networkInterfaces:
+      container.privateIPv4Address !== undefined && task.attachment !== undefined
+        ? [{ attachmentId: task.attachment.id, privateIpv4Address: container.privateIPv4Address }]
+        : [],
     cpu: '0',
   };
+}
+
+function attachmentsOf(task: TaskRecord): Array<Record<string, unknown>> {
+  if (task.attachment === undefined) return [];
+  const { id, status, details } = task.attachment;
+  return [{ id, type: 'ElasticNetworkInterface', status, details: details.map((detail) => ({ ...detail })) }];
 }
 
 /** Members that the API's Task and the event's detail share. */
 function commonTaskMembers(task: TaskRecord): Record<string, unknown> {
   return {
-    attachments: [],
+    attachments: attachmentsOf(task),
     availabilityZone: task.availabilityZone,
     clusterArn: task.clusterArn,
     ...(task.connectivity ? { connectivity: task.connectivity } : {}),
@@ -207,6 +261,20 @@ export function toTaskStateChangeEnvelope(
     resources: [task.taskArn],
     detail: toTaskStateChangeDetail(task),
   };
+}
+
+/** The S3 object ARNs of the `environmentFiles` a container override gives the named container, in order. */
+export function containerEnvironmentFiles(task: TaskRecord, containerName: string): string[] {
+  const overrides = task.overrides.containerOverrides;
+  if (!Array.isArray(overrides)) return [];
+  const files: string[] = [];
+  for (const override of overrides as Array<{ name?: unknown; environmentFiles?: unknown }>) {
+    if (override.name !== containerName || !Array.isArray(override.environmentFiles)) continue;
+    for (const file of override.environmentFiles as Array<{ value?: unknown }>) {
+      if (typeof file.value === 'string') files.push(file.value);
+    }
+  }
+  return files;
 }
 
 /** The environment a container override gives the named container. */

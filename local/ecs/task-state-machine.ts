@@ -6,7 +6,42 @@
  */
 
 import type { StoppedOutcome } from './drivers/types.ts';
-import type { LocalPlacement, TaskRecord } from './task-record.ts';
+import type { ContainerRecord, LocalPlacement, TaskRecord } from './task-record.ts';
+
+/** The essential container: the one the task's life follows (the workspace). */
+const isEssential = (container: ContainerRecord): boolean => container.essential !== false;
+
+/** The ENI's details once attached, derived from the task id so a transition stays a pure function. */
+function attach(task: TaskRecord, address: string): void {
+  if (task.attachment === undefined) return;
+  const octets = task.taskId.slice(0, 12).match(/../g) ?? [];
+  const details = [
+    {
+      name: 'subnetId',
+      value: task.attachment.details.find((detail) => detail.name === 'subnetId')?.value ?? 'subnet-local',
+    },
+    { name: 'networkInterfaceId', value: `eni-${task.taskId.slice(0, 17)}` },
+    { name: 'macAddress', value: ['0a', ...octets.slice(1, 6)].join(':') },
+    {
+      name: 'privateDnsName',
+      value: `ip-${address.replace(/\./g, '-')}.${task.availabilityZone.slice(0, -1)}.compute.internal`,
+    },
+    { name: 'privateIPv4Address', value: address },
+  ];
+  task.attachment.status = 'ATTACHED';
+  task.attachment.details = details;
+}
+
+/** Where a driver says the task is reached: its address on the ENI and the essential container's bindings. */
+function place(task: TaskRecord, placement: LocalPlacement): void {
+  if (placement.privateIPv4Address !== undefined) attach(task, placement.privateIPv4Address);
+  for (const container of task.containers) {
+    if (!isEssential(container)) continue;
+    if (placement.privateIPv4Address !== undefined)
+      container.privateIPv4Address = placement.privateIPv4Address;
+    if (placement.networkBindings !== undefined) container.networkBindings = [...placement.networkBindings];
+  }
+}
 
 /** A change of a task: mutates `task` and answers whether it changed. */
 export type TaskTransition = (task: TaskRecord, now: number) => boolean;
@@ -27,6 +62,7 @@ export function markRunning(task: TaskRecord, now: number, placement: LocalPlace
   if (task.desiredStatus === 'RUNNING' && task.lastStatus === 'RUNNING') {
     if (placement.pid === task.local?.pid && placement.port === task.local?.port) return false;
     task.local = { ...task.local, ...placement };
+    place(task, placement);
     return true;
   }
   if (
@@ -42,7 +78,30 @@ export function markRunning(task: TaskRecord, now: number, placement: LocalPlace
   task.connectivityAt ??= now;
   task.startedAt = now;
   task.local = { ...task.local, ...placement };
-  for (const container of task.containers) container.lastStatus = 'RUNNING';
+  for (const container of task.containers) {
+    // The boot step ran to completion before the workspace started.
+    if (container.lastStatus !== 'STOPPED') container.lastStatus = 'RUNNING';
+  }
+  place(task, placement);
+  return true;
+}
+
+/**
+ * The boot step (a non-essential container the essential one depends on) exited with `exitCode`,
+ * while the task is still starting: its container is STOPPED with that exit code. A non-zero exit
+ * is followed by {@link markStopped} (the essential container never starts).
+ */
+export function markBootStepExited(
+  task: TaskRecord,
+  _now: number,
+  containerName: string,
+  exitCode: number,
+): boolean {
+  if (task.lastStatus !== 'PROVISIONING' && task.lastStatus !== 'PENDING') return false;
+  const container = task.containers.find((candidate) => candidate.name === containerName);
+  if (container === undefined || container.lastStatus === 'STOPPED') return false;
+  container.lastStatus = 'STOPPED';
+  container.exitCode = exitCode;
   return true;
 }
 
@@ -64,10 +123,13 @@ export function markStopped(task: TaskRecord, now: number, outcome: StoppedOutco
       (outcome.failedToStart ? 'Task failed to start' : 'Essential container in task exited');
   }
   for (const container of task.containers) {
+    // A container that already exited (the boot step) keeps its own exit code.
+    if (container.lastStatus === 'STOPPED') continue;
     container.lastStatus = 'STOPPED';
-    if (outcome.exitCode !== undefined) container.exitCode = outcome.exitCode;
+    if (outcome.exitCode !== undefined && isEssential(container)) container.exitCode = outcome.exitCode;
     if (outcome.containerReason !== undefined) container.reason = outcome.containerReason;
   }
+  if (task.attachment !== undefined) task.attachment.status = 'DELETED';
   return true;
 }
 

@@ -33,6 +33,8 @@ export function openState(options: StateOptions): {
     if (options.reset) {
       for (const suffix of ['', '-wal', '-shm'])
         rmSync(join(options.stateDir, `${DATABASE_FILE}${suffix}`), { force: true });
+      // The tasks' configs volumes (local/stack/start-services.ts) belong to the tasks just removed.
+      rmSync(join(options.stateDir, 'configs'), { recursive: true, force: true });
     }
     return openDatabase(options.stateDir);
   });

@@ -4,6 +4,7 @@
  * that serves them and answers `/local/health` once the stack says it is ready.
  */
 
+import { resolve } from 'node:path';
 import type { Catalog } from '#config/catalog.ts';
 import {
   CONTAINER_NAME,
@@ -22,6 +23,7 @@ import type {
 } from '#local/interfaces.ts';
 import { createS3ObjectStore, type S3ObjectStore, s3Route } from '#local/s3/index.ts';
 import { createLocalServer, type LocalServer, type WireRoute } from '#local/wire/index.ts';
+import { BOOT_STEP, DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
 import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
 import type { LogWriter } from './activity-log.ts';
 import type { Cleanups } from './cleanups.ts';
@@ -29,6 +31,8 @@ import type { Cleanups } from './cleanups.ts';
 /** What {@link startServices} needs. */
 export interface ServicesOptions {
   readonly database: LocalDatabase;
+  /** The state directory: the tasks' `configs` volumes live under it. */
+  readonly stateDir: string;
   readonly catalog: Catalog;
   readonly region: string;
   readonly account: string;
@@ -58,16 +62,26 @@ export interface Services {
   markReady(ready: boolean): void;
 }
 
-/** One task definition per runtime of the catalog. */
+/** One task definition per runtime of the catalog, each with the boot step CDK gives it. */
 export function taskDefinitionsOf(catalog: Catalog): EcsTaskDefinition[] {
   return Object.values(catalog.runtimes).map((runtime) => ({
     family: runtime.family,
     image: runtime.image,
     containerName: CONTAINER_NAME,
     containerPort: runtime.containerPort,
+    environment: BOOT_STEP.workspaceEnvironment,
+    bootStep: {
+      containerName: BOOT_STEP.containerName,
+      image: DEFAULT_BOOT_IMAGE,
+      volumeName: BOOT_STEP.volumeName,
+      mountPath: BOOT_STEP.mountPath,
+    },
     ...(runtime.localCommand ? { localCommand: runtime.localCommand } : {}),
   }));
 }
+
+/** Where the stack keeps each task's `configs` volume, under its state directory. */
+export const configsDirectoryIn = (stateDir: string): string => resolve(stateDir, 'configs');
 
 /** Starts the bus, the emulators and the endpoint, registering their cleanups. */
 export async function startServices(options: ServicesOptions, cleanups: Cleanups): Promise<Services> {
@@ -84,6 +98,8 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
     eventBusName: AWS_DEFAULT_BUS,
     driver: options.driver,
     taskDefinitions: taskDefinitionsOf(options.catalog),
+    envFiles: objects,
+    configsDirectory: configsDirectoryIn(options.stateDir),
     ...(options.quota ? { quota: options.quota } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),

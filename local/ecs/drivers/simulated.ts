@@ -1,10 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { TaskRecord } from '../task-record.ts';
 import type { TaskDriver, TaskDriverContext } from './types.ts';
 
 /**
+ * A made-up private address in 10.0.0.0/16 for a simulated task, the same for the same task (so a
+ * resumed task keeps it), never a network or broadcast address.
+ */
+export function simulatedAddressOf(taskArn: string): string {
+  const hash = createHash('sha256').update(taskArn).digest();
+  return `10.0.${hash[0] as number}.${((hash[1] as number) % 254) + 1}`;
+}
+
+/**
  * The `simulated` driver: no processes. A task walks PROVISIONING → PENDING → RUNNING one step
  * (`stepMs`) apart, and reaches STOPPED one step after StopTask, with exit code 0 when it had run.
- * After a restart, tasks resume where they were. For tests and benchmarks.
+ * RUNNING at a made-up private address ({@link simulatedAddressOf}), as a Fargate task's ENI would
+ * have one. After a restart, tasks resume where they were. For tests and benchmarks.
  */
 export function createSimulatedDriver(context: TaskDriverContext): TaskDriver {
   const { hooks, stepMs } = context;
@@ -22,7 +33,7 @@ export function createSimulatedDriver(context: TaskDriverContext): TaskDriver {
   }
 
   function toRunning(taskArn: string): void {
-    after(taskArn, () => hooks.running(taskArn, {}));
+    after(taskArn, () => hooks.running(taskArn, { privateIPv4Address: simulatedAddressOf(taskArn) }));
   }
 
   function toPending(taskArn: string): void {

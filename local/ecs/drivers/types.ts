@@ -14,6 +14,22 @@ export interface StoppedOutcome {
   readonly stoppedReason?: string;
 }
 
+/**
+ * What the ECS agent prepared before the essential container starts (`local/ecs/task-agent.ts`):
+ * the variables of its env files and the directory the boot step wrote the `configs` volume into.
+ */
+export interface TaskLaunch {
+  /** The essential container's env files' variables, files in order, a later file winning. */
+  readonly environmentFileVariables: Readonly<Record<string, string>>;
+  /** The task's `configs` volume on this machine, when the task definition has a boot step. */
+  readonly configsDirectory?: string;
+  /** Where the volume is mounted in the container (`/configs`). */
+  readonly configsMountPath?: string;
+}
+
+/** A launch with nothing prepared: no env files, no boot step. */
+export const EMPTY_LAUNCH: TaskLaunch = { environmentFileVariables: {} };
+
 /** What a driver reports back; the emulator records each change and emits its event. */
 export interface TaskDriverHooks {
   /** The task is being prepared (image pull, process about to spawn). */
@@ -46,15 +62,15 @@ export interface TaskDriverContext {
  */
 export interface TaskDriver {
   readonly name: DriverName;
-  /** Starts a freshly recorded (PROVISIONING) task. */
-  start(task: TaskRecord, definition: EcsTaskDefinition): void;
+  /** Starts a freshly recorded (PROVISIONING) task with what the agent prepared. @default launch EMPTY_LAUNCH */
+  start(task: TaskRecord, definition: EcsTaskDefinition, launch?: TaskLaunch): void;
   /** Stops a task StopTask asked to stop; reports `stopped` once it is gone. */
   stop(task: TaskRecord): void;
   /**
    * Takes over a task this driver ran before the local stack restarted: resume it, or report it
    * stopped when it cannot have survived.
    */
-  adopt(task: TaskRecord, definition: EcsTaskDefinition): void | Promise<void>;
+  adopt(task: TaskRecord, definition: EcsTaskDefinition, launch?: TaskLaunch): void | Promise<void>;
   /** Stops what runs (timers, processes, containers) and resolves once it is gone. */
   close(): Promise<void>;
 }

@@ -170,7 +170,23 @@ function newTask(
         image: definition.image,
         lastStatus: 'PENDING',
       },
+      ...(definition.bootStep
+        ? [
+            {
+              containerArn: containerArnOf(scope, clusterName, taskId, randomUUID()),
+              name: definition.bootStep.containerName,
+              image: definition.bootStep.image,
+              essential: false,
+              lastStatus: 'PENDING' as const,
+            },
+          ]
+        : []),
     ],
+    attachment: {
+      id: randomUUID(),
+      status: 'PRECREATED',
+      details: [{ name: 'subnetId', value: plan.subnetId }],
+    },
     updatedAt: now,
     version: 1,
   };

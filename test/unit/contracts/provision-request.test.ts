@@ -55,6 +55,16 @@ const accepted: ReadonlyArray<[string, Record<string, unknown>]> = [
   ['env of exactly 4 KiB', { ...valid, env: { A: 'x'.repeat(4095) } }],
   ['an env name that only contains a reserved word', { ...valid, env: { MY_AWS_REGION: 'x', TIERED: 'y' } }],
   ['an empty env', { ...valid, env: {} }],
+  ['v1.1: a workspace with org and workspace secrets', { ...valid, secrets: ['org', 'workspace'] }],
+  [
+    'v1.1: a platform request with every secrets scope',
+    { ...valid, kind: 'platform', secrets: ['org', 'platform', 'workspace'] },
+  ],
+  ['v1.1: an empty secrets list', { ...valid, secrets: [] }],
+  [
+    'v1.1: env names whose secret-like letters are not a whole word',
+    { ...valid, env: { KEYBOARD_LAYOUT: 'us', MONKEY: '1', TOKENIZER: 'x' } },
+  ],
 ];
 
 /** [rule, request, the field the zod message names] */
@@ -102,6 +112,20 @@ const rejected: ReadonlyArray<[string, unknown, string]> = [
   ['env has at most 50 entries', { ...valid, env: bigEnv(51, 1) }, 'env'],
   ['env is at most 4 KiB in all', { ...valid, env: { A: 'x'.repeat(4096) } }, 'env'],
   ['env size counts UTF-8 bytes', { ...valid, env: { A: 'é'.repeat(2048) } }, 'env'],
+  ['v1.1: env refuses a secret-looking name', { ...valid, env: { MODEL_API_KEY: 'x' } }, 'secrets'],
+  ['v1.1: secrets is an array', { ...valid, secrets: 'org' }, 'secrets'],
+  ['v1.1: secrets scopes are org, workspace, platform', { ...valid, secrets: ['team'] }, 'secrets'],
+  ['v1.1: secrets lists each scope once', { ...valid, secrets: ['org', 'org'] }, 'secrets'],
+  [
+    'v1.1: platform secrets are refused for kind workspace',
+    { ...valid, kind: 'workspace', secrets: ['platform'] },
+    'secrets',
+  ],
+  [
+    'v1.1: platform secrets are refused for the default kind',
+    { ...valid, secrets: ['org', 'platform'] },
+    'secrets',
+  ],
   ['unknown fields are refused', { ...valid, runtme: 'codex' }, 'runtme'],
   ['the detail is an object', 'not-an-object', 'detail'],
 ];
@@ -130,6 +154,13 @@ describe('Workspace Provision Requested contract', () => {
     const parsed = ProvisionRequestedDetail.safeParse({ ...valid, env: { AWS_REGION: 'x' } });
     expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
       ['env.AWS_REGION', expect.stringContaining('env name "AWS_REGION" is not allowed')],
+    ]);
+  });
+
+  it('v1.1: refuses platform secrets on a workspace at the path secrets, naming the kind', () => {
+    const parsed = ProvisionRequestedDetail.safeParse({ ...valid, secrets: ['platform'] });
+    expect(parsed.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['secrets', expect.stringContaining('for kind platform only')],
     ]);
   });
 

@@ -4,7 +4,7 @@ import { loadOverlays } from '#config/overlays.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { TaskLaunchedDetail } from '#contracts/outbound.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
-import { overlayEventsFor, overlayForKind } from '#core/overlay.ts';
+import { overlayForKind, pluginInstallEventsFor, requiredPathsFor, templateFor } from '#core/overlay.ts';
 
 const catalog = loadCatalog();
 const overlays = loadOverlays();
@@ -25,48 +25,44 @@ const launched = (kind: 'workspace' | 'platform'): TaskLaunchedDetail => ({
   memory: 1024,
 });
 
-describe('overlayEventsFor', () => {
-  it('gives kind=platform the template assets, the platform MCP install, then Overlay Applied', () => {
-    const events = overlayEventsFor(launched('platform'), codex, overlays);
-    expect(events.map((event) => event.detailType)).toEqual([
-      DETAIL_TYPES.templateAssetsRequested,
-      DETAIL_TYPES.pluginInstallRequested,
-      DETAIL_TYPES.configOverlayApplied,
-    ]);
+describe('pluginInstallEventsFor', () => {
+  it('gives kind=platform the platform MCP install only: the template and Overlay Applied come from other steps (v1.1)', () => {
+    const events = pluginInstallEventsFor(launched('platform'), overlays);
+    expect(events.map((event) => event.detailType)).toEqual([DETAIL_TYPES.pluginInstallRequested]);
     expect(events[0]?.detail).toMatchObject({
-      workspaceId: 'ws-1',
       kind: 'platform',
-      template: 'platform-agent',
-      paths: ['config.yaml', 'prompts/concierge.md'],
-    });
-    expect(events[1]?.detail).toMatchObject({
-      kind: 'platform',
+      taskArn: launched('platform').taskArn,
       plugin: {
         name: 'molecule-ai-plugin-molecule-platform-mcp',
         source: 'gitea://molecule-ai/molecule-ai-plugin-molecule-platform-mcp#main',
       },
     });
-    expect(events[2]?.detail).toMatchObject({
-      kind: 'platform',
-      overlay: overlays.platform,
-      taskArn: launched('platform').taskArn,
-    });
   });
 
-  it('gives kind=workspace only Overlay Applied with the empty overlay', () => {
-    const events = overlayEventsFor(launched('workspace'), codex, overlays);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.detailType).toBe(DETAIL_TYPES.configOverlayApplied);
-    expect(events[0]?.detail).toMatchObject({ kind: 'workspace', overlay: { plugins: [], config: {} } });
+  it('gives kind=workspace nothing: its overlay has no plugins', () => {
+    expect(pluginInstallEventsFor(launched('workspace'), overlays)).toEqual([]);
   });
 
   it('emits details that satisfy the published contracts', () => {
     for (const kind of ['workspace', 'platform'] as const) {
-      for (const event of overlayEventsFor(launched(kind), codex, overlays)) {
+      for (const event of pluginInstallEventsFor(launched(kind), overlays)) {
         const schema = DETAIL_SCHEMAS[event.detailType as keyof typeof DETAIL_SCHEMAS];
         expect(schema.safeParse(event.detail).success, event.detailType).toBe(true);
       }
     }
+  });
+});
+
+describe('templateFor and requiredPathsFor', () => {
+  it('platform forces platform-agent over the request and requires its identity paths', () => {
+    expect(templateFor('platform', 'other', overlays)).toBe('platform-agent');
+    expect(requiredPathsFor('platform', overlays)).toEqual(['config.yaml', 'prompts/concierge.md']);
+  });
+
+  it('a workspace takes the request template, or none, and requires nothing', () => {
+    expect(templateFor('workspace', 'my-template', overlays)).toBe('my-template');
+    expect(templateFor('workspace', undefined, overlays)).toBeUndefined();
+    expect(requiredPathsFor('workspace', overlays)).toEqual([]);
   });
 });
 

@@ -115,3 +115,15 @@ export function thrown(call: () => unknown): {
   }
   throw new Error('expected the call to throw');
 }
+
+/** `CODEX` with the boot step and `WORKSPACE_CONFIG_PATH`, as the stack's task definitions have them. */
+export const CODEX_WITH_BOOT: EcsTaskDefinition = {
+  ...CODEX,
+  environment: { WORKSPACE_CONFIG_PATH: '/configs' },
+  bootStep: {
+    containerName: 'boot',
+    image: 'public.ecr.aws/docker/library/busybox@sha256:0000',
+    volumeName: 'configs',
+    mountPath: '/configs',
+  },
+};
