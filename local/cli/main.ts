@@ -73,6 +73,7 @@ export const COMMAND_OPTIONS = {
     tier: { type: 'string' },
     template: { type: 'string' },
     env: { type: 'string', multiple: true },
+    secrets: { type: 'string' },
   },
   deprovision: {
     ...TARGET_OPTIONS,
@@ -117,7 +118,8 @@ export const USAGE = `workspaces: publish workspace requests and watch what the 
 
 Usage:
   workspaces provision --workspace-id ID --org-id ID --runtime NAME [--kind workspace|platform]
-                       [--tier 1-4] [--template NAME] [--env NAME=VALUE ...] [--request-id ID]
+                       [--tier 1-4] [--template NAME] [--env NAME=VALUE ...] [--secrets SCOPE,...]
+                       [--request-id ID]
                        [--source SOURCE] [--bus NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces deprovision --workspace-id ID [--reason TEXT] [--request-id ID] [--source SOURCE]
                        [--bus NAME] [--endpoint URL | --aws] [--region REGION]
@@ -136,6 +138,8 @@ Requests are validated against the contract before they are sent; a bad flag exi
 dead-letters redrive sends each dead letter back to its function (Lambda Invoke, InvocationType Event)
 and deletes it; --dry-run shows what would be sent. --queue takes a queue's name or its short form
 (deprovision, ProvisionRequested-target, ...); the default is every queue.
+--secrets lists the scopes whose env files the workspace gets (org, workspace; platform for the
+concierge only), set beforehand with secrets set; a secret never goes in --env.
 secrets set writes a secrets env file at the key the provisioner reads for the scope (org, platform:
 the concierge's, or a workspace's own), adding or replacing the given variables (--replace: only
 them); prefer --from-file FILE (NAME=VALUE lines) to keep values out of your shell history. secrets
