@@ -131,7 +131,7 @@ describe('workspaces boot ready (process driver, asset channel stand-in on)', ()
     const events = await waitForEvents(
       local.stack.url,
       hasAll(workspaceId, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
-      30_000,
+      20_000,
     );
 
     // The order a consumer sees: the asset round trip (templated kinds only) before the launch.
@@ -182,7 +182,7 @@ describe('workspaces boot ready (process driver, asset channel stand-in on)', ()
     expect(tasks).toHaveLength(1);
     const seen = [body, JSON.stringify(events), log.join('\n'), JSON.stringify(tasks)].join('\n');
     for (const value of secretValues) expect(seen).not.toContain(value);
-  });
+  }, 60_000);
 });
 
 describe('workspaces that cannot boot ready end in their failure, with nothing left running', () => {
