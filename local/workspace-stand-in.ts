@@ -9,20 +9,58 @@
  *   reaches it; with `--listen-all-interfaces` (the stand-in image's CMD) on every interface instead,
  *   since a container's published port reaches it through the container's own interface. A flag, not
  *   an environment variable, so a provision request's `env` cannot open it up; and answers every
- *   request with 200 `{"status":"ok","workspaceId":...}`;
+ *   request with 200 and how it booted: `{"workspaceId", "kind", "env": [names], "configs":
+ *   [{"path", "sha256"}]}`: its environment variable NAMES only (sorted, never a value), and every
+ *   file under `WORKSPACE_CONFIG_PATH` (recursively, sorted by path) with its SHA-256;
+ * - exits 1 at start when `WORKSPACE_CONFIG_PATH` is set and holds no `config.yaml`, as molecule's
+ *   runtime crashes without `/configs/config.yaml`;
  * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
  * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
  *   local stack that spawned it is gone).
  *
  * Run by hand: `PORT=8080 WORKSPACE_ID=ws-1 npx tsx local/workspace-stand-in.ts`.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { safeText } from '#local/wire/safe-text.ts';
 
 const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY($|_)/i;
 
 const environment = process.env;
 const workspaceId = environment.WORKSPACE_ID ?? 'unknown';
+const kind = environment.WORKSPACE_KIND ?? 'unknown';
+const configPath = environment.WORKSPACE_CONFIG_PATH;
+
+if (configPath !== undefined && !existsSync(join(configPath, 'config.yaml'))) {
+  console.error(
+    `workspace-stand-in: ${join(configPath, 'config.yaml')} is missing; WORKSPACE_CONFIG_PATH must hold the workspace's config.yaml before it starts (the boot step writes it)`,
+  );
+  process.exit(1);
+}
+
+/** Every file under `directory`, recursively, as `/`-separated relative paths with their SHA-256, sorted by path. */
+function configsUnder(directory: string | undefined): Array<{ path: string; sha256: string }> {
+  if (directory === undefined) return [];
+  const files: Array<{ path: string; sha256: string }> = [];
+  const walk = (relative: string): void => {
+    for (const entry of readdirSync(join(directory, relative), { withFileTypes: true })) {
+      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        files.push({
+          path,
+          sha256: createHash('sha256')
+            .update(readFileSync(join(directory, path)))
+            .digest('hex'),
+        });
+      }
+    }
+  };
+  walk('');
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 const port = Number(environment.PORT ?? 8000);
 const listenHost = process.argv.includes('--listen-all-interfaces') ? '0.0.0.0' : '127.0.0.1';
 
@@ -38,7 +76,7 @@ for (const name of names.filter((candidate) => candidate.startsWith('WORKSPACE_'
 }
 
 const server = createServer((_request, response) => {
-  const body = JSON.stringify({ status: 'ok', workspaceId });
+  const body = JSON.stringify({ workspaceId, kind, env: names, configs: configsUnder(configPath) });
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   response.end(body);
 });

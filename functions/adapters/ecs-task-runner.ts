@@ -108,7 +108,12 @@ export class EcsTaskRunner implements TaskRunner {
             ...input.overrides,
             containerOverrides: input.overrides.containerOverrides.map((override) => ({
               name: override.name,
-              environment: override.environment.map((pair) => ({ ...pair })),
+              ...(override.environment
+                ? { environment: override.environment.map((pair) => ({ ...pair })) }
+                : {}),
+              ...(override.environmentFiles
+                ? { environmentFiles: override.environmentFiles.map((file) => ({ ...file })) }
+                : {}),
             })),
           },
         }),

@@ -56,3 +56,11 @@ export class SharedIdempotencyStoreError extends AdapterError {
     this.name = 'SharedIdempotencyStoreError';
   }
 }
+
+/** An object of the workspace files bucket came back without a body. */
+export class WorkspaceFileReadError extends AdapterError {
+  constructor(key: string, options?: ErrorOptions) {
+    super(`the workspace files bucket returned no body for ${key}`, options);
+    this.name = 'WorkspaceFileReadError';
+  }
+}

@@ -29,6 +29,27 @@ export const EcsTaskStateChangeDetail = z.looseObject({
         reason: z.string().optional(),
         image: z.string().optional(),
         imageDigest: z.string().optional(),
+        /** v1.1: where the task's port is bound (the local process driver's host port). */
+        networkBindings: z
+          .array(
+            z.looseObject({
+              containerPort: z.number().int().optional(),
+              hostPort: z.number().int().optional(),
+              bindIP: z.string().optional(),
+              protocol: z.string().optional(),
+            }),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
+  /** v1.1: the task's network interface, with its `privateIPv4Address` detail. */
+  attachments: z
+    .array(
+      z.looseObject({
+        type: z.string().optional(),
+        status: z.string().optional(),
+        details: z.array(KeyValue).optional(),
       }),
     )
     .optional(),

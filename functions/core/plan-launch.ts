@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Catalog, RuntimeSpec, TierKey } from '#config/catalog.ts';
 import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
-import { CONTAINER_NAME, RESERVED_ENV_PREFIXES, SYSTEM_ENV_NAMES, TAG_KEYS } from '#contracts/names.ts';
+import type { SecretScope } from '#contracts/names.ts';
+import {
+  BOOT_CONTAINER_NAME,
+  CONTAINER_NAME,
+  DEFAULT_WORKSPACE_FILES_BUCKET,
+  RESERVED_ENV_PREFIXES,
+  SYSTEM_ENV_NAMES,
+  TAG_KEYS,
+} from '#contracts/names.ts';
 import { LaunchPlanError } from './errors.ts';
+import { bootBundleKey, SECRET_SCOPE_ORDER, s3ObjectArn, secretsKey } from './workspace-files.ts';
 
 /** ECS's limit on all overrides of one RunTask, JSON included. */
 export const OVERRIDES_BUDGET_CHARS = 8192;
@@ -25,6 +34,21 @@ export interface LaunchTarget {
   readonly securityGroups: readonly string[];
   /** @default 'DISABLED' */
   readonly assignPublicIp?: 'ENABLED' | 'DISABLED';
+  /** v1.1: the workspace files bucket (secrets, staged assets, boot bundles). @default 'workspace-files' */
+  readonly workspaceFilesBucket?: string;
+}
+
+/** v1.1: an env file ECS hands to a container (`environmentFiles`); only its ARN travels. */
+export interface EnvironmentFile {
+  readonly type: 's3';
+  readonly value: string;
+}
+
+/** One container's RunTask override. */
+export interface ContainerOverride {
+  readonly name: string;
+  readonly environment?: KeyValuePair[];
+  readonly environmentFiles?: EnvironmentFile[];
 }
 
 /** The RunTask input, in the SDK's shape but free of SDK types. */
@@ -48,13 +72,21 @@ export interface RunTaskInput {
   readonly overrides: {
     readonly cpu: string;
     readonly memory: string;
-    readonly containerOverrides: Array<{ readonly name: string; readonly environment: KeyValuePair[] }>;
+    readonly containerOverrides: ContainerOverride[];
   };
 }
 
 export interface LaunchPlan {
   readonly workspaceId: string;
   readonly requestId: string;
+  /** v1.1: the request's org: its secrets and files live under it. */
+  readonly orgId: string;
+  /** v1.1: the bucket the env files are in. */
+  readonly workspaceFilesBucket: string;
+  /** v1.1: the secrets scopes the workspace gets, in delivery order ({@link SECRET_SCOPE_ORDER}). */
+  readonly secrets: readonly SecretScope[];
+  /** v1.1: the key of the boot bundle this launch hands the boot step. */
+  readonly bootBundleKey: string;
   readonly runtime: RuntimeSpec;
   readonly image: string;
   readonly family: string;
@@ -79,6 +111,9 @@ export function clientTokenFor(workspaceId: string, requestId: string, generatio
   return createHash('sha256').update(`${workspaceId}\u0000${requestId}${suffix}`).digest('hex');
 }
 
+/** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`), or `aws` for a plain name. */
+export const partitionOf = (arnOrName: string): string => /^arn:([a-z-]+):/.exec(arnOrName)?.[1] ?? 'aws';
+
 const isReservedEnvName = (name: string): boolean =>
   (SYSTEM_ENV_NAMES as readonly string[]).includes(name) ||
   RESERVED_ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
@@ -87,7 +122,9 @@ const isReservedEnvName = (name: string): boolean =>
  * Plans the launch of a validated request: the task definition (the deployment's pinned revision,
  * else the family) and plain per-runtime image (the kind never
  * picks the image), cpu and memory by tier, the environment, the tags, `startedBy` and the
- * deterministic `clientToken`.
+ * deterministic `clientToken`. v1.1: the request's secrets scopes as the workspace container's
+ * `environmentFiles` (ARNs only, in {@link SECRET_SCOPE_ORDER}), and the boot step's bundle as the
+ * `boot` container's, at keys derived here from validated ids (`core/workspace-files.ts`).
  *
  * @throws LaunchPlanError when the runtime is not in the catalog, an env name is reserved, or the
  *   overrides would exceed ECS's 8,192-character budget.
@@ -118,10 +155,33 @@ export function planLaunch(
     { name: 'TIER', value: String(request.tier) },
     ...requestEnv.map(([name, value]) => ({ name, value })),
   ];
+  const bucket = target.workspaceFilesBucket ?? DEFAULT_WORKSPACE_FILES_BUCKET;
+  const partition = partitionOf(target.cluster);
+  const envFile = (key: string): EnvironmentFile => ({
+    type: 's3',
+    value: s3ObjectArn(bucket, key, partition),
+  });
+  const secrets = SECRET_SCOPE_ORDER.filter((scope) => request.secrets?.includes(scope));
+  const bundleKey = bootBundleKey(request.orgId, request.workspaceId, request.requestId);
+  const workspaceOverride: ContainerOverride = {
+    name: CONTAINER_NAME,
+    environment,
+    // A later file wins over an earlier one, so the workspace's own secrets override its org's.
+    ...(secrets.length > 0
+      ? {
+          environmentFiles: secrets.map((scope) =>
+            envFile(secretsKey(scope, request.orgId, request.workspaceId)),
+          ),
+        }
+      : {}),
+  };
   const overrides = {
     cpu: String(size.cpu),
     memory: String(size.memory),
-    containerOverrides: [{ name: CONTAINER_NAME, environment }],
+    containerOverrides: [
+      workspaceOverride,
+      { name: BOOT_CONTAINER_NAME, environmentFiles: [envFile(bundleKey)] },
+    ],
   };
   const overridesChars = JSON.stringify(overrides).length;
   if (overridesChars > OVERRIDES_BUDGET_CHARS) {
@@ -141,6 +201,10 @@ export function planLaunch(
   return {
     workspaceId: request.workspaceId,
     requestId: request.requestId,
+    orgId: request.orgId,
+    workspaceFilesBucket: bucket,
+    secrets,
+    bootBundleKey: bundleKey,
     runtime,
     image: runtime.image,
     family: runtime.family,

@@ -102,7 +102,21 @@ describe.skipIf(!engine.available)('the local stack on the docker driver', () =>
       });
       const answer = await fetchWhenListening(`http://127.0.0.1:${publishedPort(container)}/`);
       expect(answer.status).toBe(200);
-      expect(await answer.json()).toEqual({ status: 'ok', workspaceId });
+      // The stand-in reports how it booted: names only, and the files the boot step wrote to /configs.
+      expect(await answer.json()).toEqual({
+        workspaceId,
+        kind,
+        env: expect.arrayContaining([
+          'GREETING',
+          'PORT',
+          'WORKSPACE_CONFIG_PATH',
+          'WORKSPACE_ID',
+          'WORKSPACE_KIND',
+        ]),
+        configs: expect.arrayContaining([
+          { path: 'config.yaml', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        ]),
+      });
     }, 90_000);
 
     it('deprovisions: the container exits 0, is reported Stopped and is removed', async () => {

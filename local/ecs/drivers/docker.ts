@@ -1,10 +1,19 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TaskDriverUnavailableError } from '../errors.ts';
 import type { EcsTaskDefinition } from '../task-definitions.ts';
 import { containerCommand, containerEnvironment, type TaskRecord } from '../task-record.ts';
 import { daemonError, firstLine, runDocker as run } from './docker-cli.ts';
 import { findFreePort } from './local-ports.ts';
-import type { StoppedOutcome, TaskDriver, TaskDriverContext } from './types.ts';
+import {
+  EMPTY_LAUNCH,
+  type StoppedOutcome,
+  type TaskDriver,
+  type TaskDriverContext,
+  type TaskLaunch,
+} from './types.ts';
 
 /** Label on every container the driver starts, holding the task ARN. */
 export const TASK_ARN_LABEL = 'local.ecs.task-arn';
@@ -47,9 +56,44 @@ export function assertDockerEngineReachable(dockerCommand: string): void {
 const containerNameOf = (task: TaskRecord): string => `ecs-local-${task.taskId}`;
 
 /**
+ * Runs `use` with the variables in a temporary env file (mode 0600, in a directory of its own),
+ * removed as soon as `use` settles: values travel to the engine in the file, never on a command
+ * line where `ps` would show them. Docker reads `--env-file` in the CLI at `docker create`.
+ */
+async function withEnvFile<T>(
+  variables: Readonly<Record<string, string>>,
+  use: (path: string | undefined) => Promise<T>,
+): Promise<T> {
+  const entries = Object.entries(variables);
+  if (entries.length === 0) return use(undefined);
+  const directory = mkdtempSync(join(tmpdir(), 'ecs-local-env-'));
+  const path = join(directory, 'task.env');
+  try {
+    writeFileSync(path, entries.map(([name, value]) => `${name}=${value}\n`).join(''), { mode: 0o600 });
+    return await use(path);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** The container's address on its (bridge) network, as `docker inspect` reports it; '' when none. */
+async function containerAddress(dockerCommand: string, containerId: string): Promise<string> {
+  const inspected = await run(dockerCommand, [
+    'inspect',
+    '--format',
+    '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
+    containerId,
+  ]);
+  return inspected.code === 0 ? (inspected.stdout.trim().split(/\s+/)[0] ?? '') : '';
+}
+
+/**
  * The `docker` driver: each task is a container of the task definition's image, named
  * `ecs-local-<task id>`, with the container override's environment and command, `PORT` set to the
- * container port, published on a free loopback port. The image is pulled only when the engine lacks
+ * container port, published on a free loopback port. The task's configs directory is bind-mounted at
+ * `/configs`, and its env files' variables go in through a temporary `--env-file` (mode 0600,
+ * removed once the container is created), never on the command line. The task's address is the
+ * container's bridge IP; its port the container port. The image is pulled only when the engine lacks
  * it; then the container is created and started, each step on its own so a failure is named for the
  * step that failed: `CannotPullContainerError: <the daemon's pull error>` or
  * `CannotStartContainerError: <the daemon's create or start error>`, as the task's stoppedReason and
@@ -105,7 +149,11 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
     return daemonError(pulled.stderr) || `docker pull exited with status ${pulled.code}`;
   }
 
-  async function launch(task: TaskRecord, definition: EcsTaskDefinition): Promise<void> {
+  async function launch(
+    task: TaskRecord,
+    definition: EcsTaskDefinition,
+    prepared: TaskLaunch,
+  ): Promise<void> {
     hooks.pending(task.taskArn);
     const pullError = await pullUnlessPresent(definition.image);
     if (pullError !== undefined) {
@@ -113,28 +161,38 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
       return;
     }
     const port = await findFreePort();
+    // The container's own environment wins over its env files: `--env` is applied after `--env-file`.
     const environment = {
+      ...(definition.environment ?? {}),
       ...containerEnvironment(task, definition.containerName),
       PORT: String(definition.containerPort),
       AWS_REGION: context.region,
       AWS_DEFAULT_REGION: context.region,
     };
-    const created = await run(dockerCommand, [
-      'create',
-      '--name',
-      containerNameOf(task),
-      '--label',
-      `${TASK_ARN_LABEL}=${task.taskArn}`,
-      '--publish',
-      `127.0.0.1:${port}:${definition.containerPort}`,
-      '--cpus',
-      String(Number(task.cpu) / 1024),
-      '--memory',
-      `${task.memory}m`,
-      ...Object.entries(environment).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
-      definition.image,
-      ...(containerCommand(task, definition.containerName) ?? []),
-    ]);
+    const mount =
+      prepared.configsDirectory !== undefined && prepared.configsMountPath !== undefined
+        ? ['--mount', `type=bind,source=${prepared.configsDirectory},target=${prepared.configsMountPath}`]
+        : [];
+    const created = await withEnvFile(prepared.environmentFileVariables, (envFile) =>
+      run(dockerCommand, [
+        'create',
+        '--name',
+        containerNameOf(task),
+        '--label',
+        `${TASK_ARN_LABEL}=${task.taskArn}`,
+        '--publish',
+        `127.0.0.1:${port}:${definition.containerPort}`,
+        '--cpus',
+        String(Number(task.cpu) / 1024),
+        '--memory',
+        `${task.memory}m`,
+        ...mount,
+        ...(envFile !== undefined ? ['--env-file', envFile] : []),
+        ...Object.entries(environment).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
+        definition.image,
+        ...(containerCommand(task, definition.containerName) ?? []),
+      ]),
+    );
     const containerId = created.stdout.trim();
     if (created.code !== 0 || containerId === '') {
       failedToStart(task, 'CannotStartContainerError', daemonError(created.stderr) || 'docker create failed');
@@ -148,7 +206,13 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
       return;
     }
     log(`task   ${task.family} ${task.taskId.slice(0, 8)} | container ${containerId.slice(0, 12)}`);
-    hooks.running(task.taskArn, { containerId, port });
+    // As on Fargate, the workspace is reached on its own address at its container port.
+    const address = await containerAddress(dockerCommand, containerId);
+    hooks.running(task.taskArn, {
+      containerId,
+      port,
+      ...(address !== '' ? { privateIPv4Address: address } : {}),
+    });
     watch(task, containerId);
     if (stopping.has(task.taskArn)) void run(dockerCommand, ['stop', '--time', stopSeconds(), containerId]);
   }
@@ -163,9 +227,9 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
 
   return {
     name: 'docker',
-    start(task, definition) {
+    start(task, definition, prepared = EMPTY_LAUNCH) {
       setImmediate(() => {
-        launch(task, definition).catch((error: unknown) =>
+        launch(task, definition, prepared).catch((error: unknown) =>
           failedToStart(
             task,
             'CannotStartContainerError',
@@ -185,7 +249,13 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
       ]);
       const [isRunning, exitCodeText] = inspect.stdout.trim().split(' ');
       if (inspect.code === 0 && isRunning === 'true') {
-        if (task.startedAt === undefined) hooks.running(task.taskArn, { containerId });
+        if (task.startedAt === undefined) {
+          const address = await containerAddress(dockerCommand, containerId);
+          hooks.running(task.taskArn, {
+            containerId,
+            ...(address !== '' ? { privateIPv4Address: address } : {}),
+          });
+        }
         watch(task, containerId);
         if (task.desiredStatus === 'STOPPED') stop(task);
         return;

@@ -4,11 +4,18 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WORKSPACE_CONFIG_PATH_ENV } from '#contracts/names.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import type { EcsTaskDefinition } from '../task-definitions.ts';
 import { containerEnvironment, type TaskRecord } from '../task-record.ts';
 import { findFreePort } from './local-ports.ts';
-import type { StoppedOutcome, TaskDriver, TaskDriverContext } from './types.ts';
+import {
+  EMPTY_LAUNCH,
+  type StoppedOutcome,
+  type TaskDriver,
+  type TaskDriverContext,
+  type TaskLaunch,
+} from './types.ts';
 
 /** The line the stand-in workspace prints once it listens; the task is RUNNING from then on. */
 export const STAND_IN_READY_PREFIX = 'workspace-stand-in: ready ';
@@ -41,6 +48,38 @@ const INHERITED_ENV = [
   'COMSPEC',
 ];
 
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * A workspace process's environment, in ECS's order of precedence: the few system variables it
+ * needs to run, then its env files' variables (files in order, a later one winning), then the
+ * container's own `environment` (task definition, then RunTask override), which wins over the files
+ * (ECS API Reference, EnvironmentFile), then what the platform sets: `PORT`, the region, and
+ * `WORKSPACE_CONFIG_PATH` pointing at the task's configs directory (its `/configs`).
+ */
+function workspaceEnvironment(
+  entry: RunningProcess,
+  definition: EcsTaskDefinition,
+  port: number,
+  region: string,
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const name of INHERITED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) environment[name] = value;
+  }
+  const { launch, task } = entry;
+  Object.assign(
+    environment,
+    launch.environmentFileVariables,
+    definition.environment ?? {},
+    containerEnvironment(task, definition.containerName),
+    { PORT: String(port), AWS_REGION: region, AWS_DEFAULT_REGION: region },
+  );
+  if (launch.configsDirectory !== undefined) environment[WORKSPACE_CONFIG_PATH_ENV] = launch.configsDirectory;
+  return environment;
+}
+
 const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number | undefined => {
   if (code !== null) return code;
   const number = signal === null ? undefined : constants.signals[signal];
@@ -50,6 +89,8 @@ const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number 
 
 interface RunningProcess {
   readonly task: TaskRecord;
+  /** What the agent prepared; kept to spawn the process again after a restart. */
+  readonly launch: TaskLaunch;
   child?: ChildProcess;
   /** A process a previous run of the stack started and this one took over: not our child, watched by pid. */
   adopted?: { readonly pid: number; readonly argv: readonly string[]; watch?: NodeJS.Timeout };
@@ -78,8 +119,10 @@ function isSameProcess(pid: number, argv: readonly string[] | undefined): boolea
 
 /**
  * The `process` driver: each task is a local process, the runtime's `localCommand` or the stand-in
- * workspace, with the container override's environment plus `PORT` (a free loopback port) and the
- * Fargate region variables. RUNNING once spawned, or for the stand-in once it prints its ready line;
+ * workspace, with its env files' variables, the container's environment, `PORT` (a free loopback
+ * port), the Fargate region variables and `WORKSPACE_CONFIG_PATH` at the task's configs directory
+ * (see `workspaceEnvironment`). Its address is 127.0.0.1 and its port a `networkBindings` entry
+ * (`hostPort`). RUNNING once spawned, or for the stand-in once it prints its ready line;
  * STOPPED with the real exit code when it exits. StopTask sends SIGTERM, then SIGKILL after
  * `stopTimeoutMs`. A task whose spawn fails stops with `TaskFailedToStart`.
  *
@@ -133,12 +176,18 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
     }
   }
 
-  function track(task: TaskRecord): RunningProcess {
+  function track(task: TaskRecord, launch: TaskLaunch): RunningProcess {
     let markExited = () => {};
     const exited = new Promise<void>((resolve) => {
       markExited = resolve;
     });
-    const entry: RunningProcess = { task, stopRequested: false, exited, markExited: () => markExited() };
+    const entry: RunningProcess = {
+      task,
+      launch,
+      stopRequested: false,
+      exited,
+      markExited: () => markExited(),
+    };
     running.set(task.taskArn, entry);
     return entry;
   }
@@ -188,16 +237,7 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
       finish(entry, {});
       return;
     }
-    const environment: Record<string, string> = {};
-    for (const name of INHERITED_ENV) {
-      const value = process.env[name];
-      if (value !== undefined) environment[name] = value;
-    }
-    Object.assign(environment, containerEnvironment(task, definition.containerName), {
-      PORT: String(port),
-      AWS_REGION: context.region,
-      AWS_DEFAULT_REGION: context.region,
-    });
+    const environment = workspaceEnvironment(entry, definition, port, context.region);
 
     const [command, ...args] = argv as [string, ...string[]];
     const child = spawn(command, args, {
@@ -208,7 +248,14 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
     entry.child = child;
     let spawned = false;
     const prefix = `task   ${task.family} ${task.taskId.slice(0, 8)} |`;
-    const placement = () => ({ ...(child.pid !== undefined ? { pid: child.pid } : {}), argv, port });
+    // The workspace is reached on loopback: that is its address, and its port is bound on the host.
+    const placement = () => ({
+      ...(child.pid !== undefined ? { pid: child.pid } : {}),
+      argv,
+      port,
+      privateIPv4Address: LOOPBACK,
+      networkBindings: [{ bindIP: LOOPBACK, containerPort: port, hostPort: port, protocol: 'tcp' as const }],
+    });
 
     child.once('spawn', () => {
       spawned = true;
@@ -246,21 +293,21 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
 
   return {
     name: 'process',
-    start(task, definition) {
-      spawnLater(track(task), definition);
+    start(task, definition, launch = EMPTY_LAUNCH) {
+      spawnLater(track(task, launch), definition);
     },
     stop(task) {
       const entry = running.get(task.taskArn);
       if (entry !== undefined) terminate(entry);
       else hooks.stopped(task.taskArn, {});
     },
-    adopt(task, definition) {
+    adopt(task, definition, launch = EMPTY_LAUNCH) {
       const pid = task.local?.pid;
       const argv = task.local?.argv;
       const alive = pid !== undefined && isSameProcess(pid, argv);
       const prefix = `task   ${task.family} ${task.taskId.slice(0, 8)}`;
       if (task.desiredStatus === 'RUNNING' && alive && definition.localCommand !== undefined) {
-        watchAdopted(track(task), pid, argv as readonly string[]);
+        watchAdopted(track(task, launch), pid, argv as readonly string[]);
         log(`${prefix} adopted its process ${pid}, still running after the local stack restarted`);
         return;
       }
@@ -273,7 +320,7 @@ export function createProcessDriver(context: TaskDriverContext): TaskDriver {
       }
       if (task.desiredStatus === 'RUNNING') {
         log(`${prefix} spawning its process again after the local stack restarted`);
-        spawnLater(track(task), definition);
+        spawnLater(track(task, launch), definition);
         return;
       }
       hooks.stopped(task.taskArn, {

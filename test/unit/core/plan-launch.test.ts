@@ -117,6 +117,58 @@ describe('planLaunch', () => {
     );
   });
 
+  it('v1.1: gives the workspace its secrets as env files in the order org, platform, workspace, whatever the request order', () => {
+    const plan = planLaunch(
+      request({ kind: 'platform', secrets: ['workspace', 'platform', 'org'] }),
+      catalog,
+      target,
+    );
+    const [workspace] = plan.runTaskInput.overrides.containerOverrides;
+    expect(workspace?.environmentFiles).toEqual([
+      { type: 's3', value: 'arn:aws:s3:::workspace-files/orgs/org-1/secrets/org.env' },
+      { type: 's3', value: 'arn:aws:s3:::workspace-files/orgs/org-1/secrets/platform.env' },
+      { type: 's3', value: 'arn:aws:s3:::workspace-files/orgs/org-1/workspaces/ws-1/secrets.env' },
+    ]);
+    expect(plan.secrets).toEqual(['org', 'platform', 'workspace']);
+  });
+
+  it('v1.1: gives no env files to a workspace that lists no secrets', () => {
+    const [workspace] = planLaunch(request(), catalog, target).runTaskInput.overrides.containerOverrides;
+    expect(workspace?.environmentFiles).toBeUndefined();
+  });
+
+  it("v1.1: hands the boot step the request's bundle, in the given bucket and the cluster's partition", () => {
+    const plan = planLaunch(request(), catalog, {
+      ...target,
+      cluster: 'arn:aws-cn:ecs:cn-north-1:111122223333:cluster/workspaces',
+      workspaceFilesBucket: 'files-1',
+    });
+    expect(plan.runTaskInput.overrides.containerOverrides[1]).toEqual({
+      name: 'boot',
+      environmentFiles: [{ type: 's3', value: 'arn:aws-cn:s3:::files-1/boot/org-1/ws-1/req-1.env' }],
+    });
+    expect(plan.bootBundleKey).toBe('boot/org-1/ws-1/req-1.env');
+  });
+
+  it('v1.1: keeps the overrides within the budget for the largest env, ids and every secrets scope', () => {
+    const env = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`V${String(i).padStart(2, '0')}`, 'x'.repeat(78)]),
+    );
+    const plan = planLaunch(
+      request({
+        env,
+        kind: 'platform',
+        secrets: ['org', 'platform', 'workspace'],
+        requestId: 'r'.repeat(64),
+        workspaceId: 'w'.repeat(64),
+        orgId: 'o'.repeat(64),
+      }),
+      catalog,
+      { ...target, workspaceFilesBucket: 'b'.repeat(63) },
+    );
+    expect(JSON.stringify(plan.runTaskInput.overrides).length).toBeLessThanOrEqual(OVERRIDES_BUDGET_CHARS);
+  });
+
   it('keeps the overrides within the budget for the largest valid env', () => {
     const env = Object.fromEntries(
       Array.from({ length: 50 }, (_, i) => [`V${String(i).padStart(2, '0')}`, 'x'.repeat(78)]),

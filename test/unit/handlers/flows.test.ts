@@ -107,13 +107,15 @@ describe('applyOverlay', () => {
     };
   }
 
-  it('publishes the kind overlay, Config Overlay Applied last', async () => {
+  it("publishes the kind's plugin install requests only: Overlay Applied comes from task-state on evidence (v1.1)", async () => {
     const { published, ports } = overlayPorts();
 
     const result = await applyOverlay(launched, ports);
 
-    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: published.length });
-    expect(published.at(-1)?.detailType).toBe(DETAIL_TYPES.configOverlayApplied);
+    // kind=workspace has no plugins: nothing to ask for, and no Overlay Applied from here.
+    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: 0 });
+    expect(published.map((event) => event.detailType)).not.toContain(DETAIL_TYPES.configOverlayApplied);
+    expect(published).toEqual([]);
   });
 
   it('throws UnknownRuntimeError for a runtime the catalog does not have, and publishes nothing', async () => {

@@ -95,39 +95,22 @@ afterEach(() => {
 });
 
 describe('overlay', () => {
-  it('gives kind=platform the concierge overlay: template assets, the platform plugin, then Applied', async () => {
+  it('gives kind=platform the platform plugin install only: the files are in place before start and Applied comes from task-state (v1.1)', async () => {
     const { invoke, eventBridgeMock, ecsMock } = setup([{ tasks: [ecsTask({ kind: 'platform' })] }]);
 
     const result = await invoke(launched({ kind: 'platform' }));
 
-    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: 3 });
+    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: 1 });
     const events = sentEvents(eventBridgeMock);
-    expect(events.map((event) => event.detailType)).toEqual([
-      DETAIL_TYPES.templateAssetsRequested,
-      DETAIL_TYPES.pluginInstallRequested,
-      DETAIL_TYPES.configOverlayApplied,
-    ]);
+    expect(events.map((event) => event.detailType)).toEqual([DETAIL_TYPES.pluginInstallRequested]);
     expect(events[0]?.detail).toMatchObject({
-      workspaceId: 'ws-1',
-      kind: 'platform',
-      template: 'platform-agent',
-      paths: ['config.yaml', 'prompts/concierge.md'],
-    });
-    expect(events[1]?.detail).toMatchObject({
-      plugin: {
-        name: 'molecule-ai-plugin-molecule-platform-mcp',
-        source: 'gitea://molecule-ai/molecule-ai-plugin-molecule-platform-mcp#main',
-      },
-    });
-    expect(events[2]?.detail).toMatchObject({
       requestId: 'req-1',
       workspaceId: 'ws-1',
       kind: 'platform',
-      runtime: 'claude-code',
       taskArn: taskArnOf('t-1'),
-      overlay: {
-        template: 'platform-agent',
-        config: { runtime_config: { required_env: [] }, prompt_files: ['prompts/concierge.md'] },
+      plugin: {
+        name: 'molecule-ai-plugin-molecule-platform-mcp',
+        source: 'gitea://molecule-ai/molecule-ai-plugin-molecule-platform-mcp#main',
       },
     });
     expect(events.every((event) => event.resources?.includes(taskArnOf('t-1')))).toBe(true);
@@ -139,15 +122,13 @@ describe('overlay', () => {
     });
   });
 
-  it('gives kind=workspace the empty overlay and no follow-up requests', async () => {
+  it('gives kind=workspace no follow-up requests and publishes nothing (v1.1)', async () => {
     const { invoke, eventBridgeMock } = setup();
 
-    await invoke(launched({ kind: 'workspace' }));
+    const result = await invoke(launched({ kind: 'workspace' }));
 
-    const events = sentEvents(eventBridgeMock);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.detailType).toBe(DETAIL_TYPES.configOverlayApplied);
-    expect(events[0]?.detail.overlay).toEqual({ plugins: [], config: {} });
+    expect(result).toEqual({ outcome: 'applied', taskArn: taskArnOf('t-1'), events: 0 });
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('is idempotent per request and task', async () => {
@@ -234,10 +215,10 @@ describe('overlay: a launched event is believed only when ECS confirms it', () =
 
     const result = await invoke(launched({ kind: 'platform' }));
 
-    expect(result).toMatchObject({ outcome: 'applied', events: 3 });
+    expect(result).toMatchObject({ outcome: 'applied', events: 1 });
     expect(ecsMock).toHaveReceivedCommandTimes(DescribeTasksCommand, 3);
     expect(sentEvents(eventBridgeMock).map((event) => event.detailType)).toContain(
-      DETAIL_TYPES.configOverlayApplied,
+      DETAIL_TYPES.pluginInstallRequested,
     );
     expect(forgedCount()).toBe(0);
   });

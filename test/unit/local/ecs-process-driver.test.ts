@@ -60,7 +60,16 @@ describe('the process driver', () => {
     const running = lines.find((line) => line.includes(' RUNNING '));
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(running ?? '')?.[0];
     expect(url).toBeDefined();
-    expect(await (await fetch(url as string)).json()).toEqual({ status: 'ok', workspaceId: 'ws-1' });
+    // The stand-in's report (issue 12): its id and kind, variable names only, the files of its configs.
+    const report = (await (await fetch(url as string)).json()) as { env: string[] };
+    expect(report).toEqual({
+      workspaceId: 'ws-1',
+      kind: 'unknown',
+      env: expect.arrayContaining(['API_TOKEN', 'AWS_REGION', 'PORT', 'WORKSPACE_ID', 'WORKSPACE_RUNTIME']),
+      configs: [],
+    });
+    expect(report.env).toEqual([...report.env].sort());
+    expect(JSON.stringify(report)).not.toContain('not-for-logs');
     const printed = lines.join('\n');
     expect(printed).toContain('workspace-stand-in: WORKSPACE_ID=ws-1');
     expect(printed).toMatch(/environment names: .*PORT/);
@@ -230,7 +239,7 @@ describe('the process driver', () => {
     };
     const local = (JSON.parse(row.task_json) as { local: { pid: number; port: number } }).local;
     expect(local.pid).not.toBe(pid);
-    expect(await (await fetch(`http://127.0.0.1:${local.port}`)).json()).toMatchObject({ status: 'ok' });
+    expect(await (await fetch(`http://127.0.0.1:${local.port}`)).json()).toMatchObject({ configs: [] });
     expect(restarted.ecs.listTasks({ cluster: 'workspaces', startedBy: 'ws-crash' }).taskArns).toEqual([
       taskArn,
     ]);

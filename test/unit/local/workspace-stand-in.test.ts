@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { findFreePort } from '#local/ecs/drivers/local-ports.ts';
 import { STAND_IN_READY_PREFIX, standInArgv } from '#local/ecs/index.ts';
 
 /** Starts the stand-in with `extraArgs` and `env`, returns its ready line, and stops it. */
@@ -39,5 +40,102 @@ describe('the stand-in workspace', () => {
     const line = await readyLineOf(extraArgs, env);
 
     expect(line.startsWith(`${STAND_IN_READY_PREFIX}on http://${host}:`)).toBe(true);
+  });
+});
+
+describe('the stand-in workspace report', () => {
+  /** Starts the stand-in with `env`; resolves with its URL once ready, or its exit code and stderr if it exits first. */
+  type Started = { url: string; stop: () => void } | { exitCode: number | null; stderr: string };
+  async function startStandIn(env: Record<string, string>): Promise<Started> {
+    const [command, ...args] = standInArgv();
+    const port = await findFreePort();
+    const child = spawn(command as string, args, {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith(STAND_IN_READY_PREFIX)) {
+        return {
+          url: `http://127.0.0.1:${port}`,
+          stop: () => {
+            child.kill('SIGTERM');
+          },
+        };
+      }
+    }
+    return { exitCode: await exited, stderr };
+  }
+
+  it('answers GET / with its id, kind, sorted variable names (never values) and every configs file with its sha256', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { createHash } = await import('node:crypto');
+    const configs = mkdtempSync(join(tmpdir(), 'stand-in-configs-'));
+    try {
+      mkdirSync(join(configs, 'prompts', 'deep'), { recursive: true });
+      const files: Record<string, string> = {
+        'config.yaml': 'model: claude\n',
+        'prompts/concierge.md': '# concierge\n',
+        'prompts/deep/z.txt': 'z',
+      };
+      for (const [path, content] of Object.entries(files)) writeFileSync(join(configs, path), content);
+      const started = await startStandIn({
+        WORKSPACE_ID: 'ws-report',
+        WORKSPACE_KIND: 'platform',
+        WORKSPACE_CONFIG_PATH: configs,
+        ANTHROPIC_API_KEY: 'sk-secret-value',
+      });
+      if (!('url' in started)) throw new Error(`the stand-in exited: ${started.stderr}`);
+      try {
+        const report = (await (await fetch(`${started.url}/`)).json()) as Record<string, unknown>;
+        expect(report).toEqual({
+          workspaceId: 'ws-report',
+          kind: 'platform',
+          env: expect.any(Array),
+          configs: Object.keys(files)
+            .sort()
+            .map((path) => ({
+              path,
+              sha256: createHash('sha256')
+                .update(files[path] as string)
+                .digest('hex'),
+            })),
+        });
+        const env = report.env as string[];
+        expect(env).toEqual([...env].sort());
+        expect(env).toEqual(
+          expect.arrayContaining(['ANTHROPIC_API_KEY', 'WORKSPACE_CONFIG_PATH', 'WORKSPACE_ID', 'PORT']),
+        );
+        expect(JSON.stringify(report)).not.toContain('sk-secret-value');
+      } finally {
+        started.stop();
+      }
+    } finally {
+      rmSync(configs, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 with a clear message when WORKSPACE_CONFIG_PATH holds no config.yaml', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const empty = mkdtempSync(join(tmpdir(), 'stand-in-empty-'));
+    try {
+      const started = await startStandIn({ WORKSPACE_ID: 'ws-empty', WORKSPACE_CONFIG_PATH: empty });
+      if ('url' in started) {
+        started.stop();
+        throw new Error('the stand-in started without config.yaml');
+      }
+      expect(started.exitCode).toBe(1);
+      expect(started.stderr).toContain(`${join(empty, 'config.yaml')} is missing`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
