@@ -114,7 +114,7 @@ describe('the asset channel stand-in (on by default)', () => {
     const { workspaceId, requestId, prefix } = requestAssets(local, 'no-such-template');
     await settled(local.stack);
     await expect
-      .poll(() => log.find((line) => line.includes('asset-channel') && line.includes(requestId)), {
+      .poll(() => log.find((line) => / asset-channel /.test(line) && line.includes(requestId)), {
         timeout: 5000,
       })
       .toMatch(/unknown template "no-such-template".*nothing staged, nothing published/);
