@@ -114,75 +114,80 @@ describe('workspaces boot ready (process driver, asset channel stand-in on)', ()
       runtime: 'claude-code',
       secrets: ['org', 'workspace', 'platform'] as SecretScope[],
     },
-  ])('a $kind with secrets $secrets reaches RUNNING and reports what it booted with', async (request) => {
-    const { local, log } = running;
-    const workspaceId = uniqueId(request.kind);
-    const requestId = `req-${workspaceId}`;
-    secretValues.push(await setSecret(local, orgId, 'workspace', workspaceId));
+  ])(
+    'a $kind with secrets $secrets reaches RUNNING and reports what it booted with',
+    async (request) => {
+      const { local, log } = running;
+      const workspaceId = uniqueId(request.kind);
+      const requestId = `req-${workspaceId}`;
+      secretValues.push(await setSecret(local, orgId, 'workspace', workspaceId));
 
-    await publishProvision(local.events, {
-      requestId,
-      workspaceId,
-      orgId,
-      runtime: request.runtime,
-      kind: request.kind,
-      secrets: request.secrets,
-    });
-    const events = await waitForEvents(
-      local.stack.url,
-      hasAll(workspaceId, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
-      20_000,
-    );
+      await publishProvision(local.events, {
+        requestId,
+        workspaceId,
+        orgId,
+        runtime: request.runtime,
+        kind: request.kind,
+        secrets: request.secrets,
+      });
+      const events = await waitForEvents(
+        local.stack.url,
+        hasAll(workspaceId, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
+        20_000,
+      );
 
-    // The order a consumer sees: the asset round trip (templated kinds only) before the launch.
-    const order = eventsOf(events, workspaceId).map((event) => event['detail-type']);
-    const expectedOrder =
-      request.kind === 'platform'
-        ? [
-            DETAIL_TYPES.templateAssetsRequested,
-            DETAIL_TYPES.templateAssetsStaged,
-            DETAIL_TYPES.taskLaunched,
-            DETAIL_TYPES.configOverlayApplied,
-            DETAIL_TYPES.running,
-          ]
-        : [DETAIL_TYPES.taskLaunched, DETAIL_TYPES.configOverlayApplied, DETAIL_TYPES.running];
-    expect(order.filter((type) => (expectedOrder as string[]).includes(type))).toEqual(expectedOrder);
+      // The order a consumer sees: the asset round trip (templated kinds only) before the launch.
+      const order = eventsOf(events, workspaceId).map((event) => event['detail-type']);
+      const expectedOrder =
+        request.kind === 'platform'
+          ? [
+              DETAIL_TYPES.templateAssetsRequested,
+              DETAIL_TYPES.templateAssetsStaged,
+              DETAIL_TYPES.taskLaunched,
+              DETAIL_TYPES.configOverlayApplied,
+              DETAIL_TYPES.running,
+            ]
+          : [DETAIL_TYPES.taskLaunched, DETAIL_TYPES.configOverlayApplied, DETAIL_TYPES.running];
+      expect(order.filter((type) => (expectedOrder as string[]).includes(type))).toEqual(expectedOrder);
 
-    const configs = await expectedConfigs(request.kind, request.runtime);
-    const [applied] = about(events, DETAIL_TYPES.configOverlayApplied, workspaceId);
-    expect(applied?.detail).toMatchObject({ requestId, files: configs });
-    const delivered = (applied?.detail as { secrets?: string[] } | undefined)?.secrets ?? [];
-    expect([...delivered].sort()).toEqual([...request.secrets].sort());
+      const configs = await expectedConfigs(request.kind, request.runtime);
+      const [applied] = about(events, DETAIL_TYPES.configOverlayApplied, workspaceId);
+      expect(applied?.detail).toMatchObject({ requestId, files: configs });
+      const delivered = (applied?.detail as { secrets?: string[] } | undefined)?.secrets ?? [];
+      expect([...delivered].sort()).toEqual([...request.secrets].sort());
 
-    const [runningEvent] = about(events, DETAIL_TYPES.running, workspaceId);
-    const { url, port, privateIpv4Address } = runningEvent?.detail as {
-      url: string;
-      port: number;
-      privateIpv4Address: string;
-    };
-    expect(url).toBe(`http://${privateIpv4Address}:${port}`);
-    const response = await fetch(url);
-    expect(response.status).toBe(200);
-    const body = await response.text();
-    const report = JSON.parse(body) as {
-      workspaceId: string;
-      kind: string;
-      env: string[];
-      configs: { path: string; sha256: string }[];
-    };
-    expect(report).toMatchObject({ workspaceId, kind: request.kind });
-    for (const scope of request.secrets) expect(report.env).toContain(SECRET_NAMES[scope]);
-    expect(report.env).toEqual([...report.env].sort());
-    expect([...report.configs].sort((a, b) => a.path.localeCompare(b.path))).toEqual(
-      configs.map(({ path, sha256 }) => ({ path, sha256 })),
-    );
+      const [runningEvent] = about(events, DETAIL_TYPES.running, workspaceId);
+      if (!runningEvent) throw new Error('no Workspace Running');
+      const { url, port, privateIpv4Address } = runningEvent.detail as {
+        url: string;
+        port: number;
+        privateIpv4Address: string;
+      };
+      expect(url).toBe(`http://${privateIpv4Address}:${port}`);
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      const body = await response.text();
+      const report = JSON.parse(body) as {
+        workspaceId: string;
+        kind: string;
+        env: string[];
+        configs: { path: string; sha256: string }[];
+      };
+      expect(report).toMatchObject({ workspaceId, kind: request.kind });
+      for (const scope of request.secrets) expect(report.env).toContain(SECRET_NAMES[scope]);
+      expect(report.env).toEqual([...report.env].sort());
+      expect([...report.configs].sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+        configs.map(({ path, sha256 }) => ({ path, sha256 })),
+      );
 
-    // No secret value anywhere: the report, the events, the stack's log, DescribeTasks.
-    const tasks = await tasksOf(local.ecs, workspaceId);
-    expect(tasks).toHaveLength(1);
-    const seen = [body, JSON.stringify(events), log.join('\n'), JSON.stringify(tasks)].join('\n');
-    for (const value of secretValues) expect(seen).not.toContain(value);
-  }, 60_000);
+      // No secret value anywhere: the report, the events, the stack's log, DescribeTasks.
+      const tasks = await tasksOf(local.ecs, workspaceId);
+      expect(tasks).toHaveLength(1);
+      const seen = [body, JSON.stringify(events), log.join('\n'), JSON.stringify(tasks)].join('\n');
+      for (const value of secretValues) expect(seen).not.toContain(value);
+    },
+    60_000,
+  );
 });
 
 describe('workspaces that cannot boot ready end in their failure, with nothing left running', () => {
@@ -285,9 +290,8 @@ describe('workspaces that cannot boot ready end in their failure, with nothing l
       hasAll(workspaceId, DETAIL_TYPES.provisionRejected),
     );
     const [rejected] = about(events, DETAIL_TYPES.provisionRejected, workspaceId);
-    expect((rejected?.detail as { errors: { path: string }[] }).errors.map((error) => error.path)).toContain(
-      'secrets',
-    );
+    const errors = (rejected?.detail as { errors?: { path: string }[] } | undefined)?.errors ?? [];
+    expect(errors.map((error) => error.path)).toContain('secrets');
     expect(about(events, DETAIL_TYPES.templateAssetsRequested, workspaceId)).toEqual([]);
     await expectNothingLaunched(events, workspaceId);
   });
