@@ -12,7 +12,9 @@ import type { Catalog } from '#config/catalog.ts';
 import type { OverlayTable } from '#config/overlays.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
+import type { WorkspaceFiles } from '#ports/workspace-files.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 
 /** The ports of all handlers; each factory takes the subset it needs. */
@@ -23,6 +25,10 @@ export interface HandlerPorts {
   readonly idempotencyStore: BasePersistenceLayer;
   readonly taskVersions: TaskVersionStore;
   readonly workspaceLeases: WorkspaceLeaseStore;
+  /** v1.1: the requests the provisioner recorded, keyed by requestId. */
+  readonly provisionRequests: ProvisionRequestStore;
+  /** v1.1: the workspace files bucket (secrets checked by listing, staged assets, boot bundles). */
+  readonly workspaceFiles: WorkspaceFiles;
   readonly catalog: Catalog;
   readonly overlays: OverlayTable;
   readonly settings: HandlerSettings;

@@ -128,11 +128,14 @@ export class WorkspaceProvisionerStack extends Stack {
     const stopTasks = (grantee: IGrantable) => this.workspaceCluster.grantStopTasks(grantee);
     const grants: Record<FunctionName, ReadonlyArray<(grantee: IGrantable) => unknown>> = {
       provision: [runTask, readTasks, putEvents, records],
+      // v1.1 (functions helper's minimal entry; the bucket's grants are the CDK side's).
+      'assets-staged': [runTask, readTasks, putEvents, records],
       // It checks a launched event against ECS (DescribeTasks of the one task named) before it acts.
       overlay: [describeTasks, putEvents, records],
       'task-state': [putEvents, records],
       deprovision: [readTasks, stopTasks, putEvents, records],
-      'timeout-sweep': [readTasks, stopTasks, putEvents],
+      // v1.1: it also fails recorded requests whose template assets never came.
+      'timeout-sweep': [readTasks, stopTasks, putEvents, records],
       // It stops a task its failed request did start before reporting Failed.
       'failure-reporter': [putEvents, readTasks, stopTasks],
     };

@@ -66,6 +66,19 @@ export function localClientConfig(url: string, region: string, options: LocalCli
   };
 }
 
+/**
+ * {@link localClientConfig} for `@aws-sdk/client-s3`: path-style addressing (`/<bucket>/<key>`),
+ * since the local endpoint is one host and cannot answer a bucket's own host name.
+ *
+ * @example
+ * ```ts
+ * const s3 = new S3Client(localS3ClientConfig(stack.url, stack.region));
+ * ```
+ */
+export function localS3ClientConfig(url: string, region: string, options: LocalClientOptions = {}) {
+  return { ...localClientConfig(url, region, options), forcePathStyle: true };
+}
+
 /** Where {@link stackPrincipalHeader} goes in an SDK client's middleware stack. */
 export const STACK_PRINCIPAL_STEP = { step: 'build', name: 'stackPrincipalHeader' } as const;
 

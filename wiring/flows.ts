@@ -10,6 +10,7 @@ import {
   ecsTaskStateChangePattern,
   provisionRequestedPattern,
   taskLaunchedPattern,
+  templateAssetsStagedPattern,
 } from '#contracts/patterns.ts';
 import type { FunctionName } from './functions.ts';
 
@@ -58,6 +59,7 @@ export interface FlowSettings {
  */
 export const FLOW_TARGETS = {
   ProvisionRequested: 'provision',
+  TemplateAssetsStaged: 'assets-staged',
   TaskLaunched: 'overlay',
   EcsTaskStateChange: 'task-state',
   DeprovisionRequested: 'deprovision',
@@ -73,6 +75,14 @@ export function flowsFor(settings: FlowSettings): Flow[] {
       description: 'Workspace Provision Requested -> provision',
       pattern: provisionRequestedPattern(settings.requestSources),
       target: FLOW_TARGETS.ProvisionRequested,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'TemplateAssetsStaged' satisfies FlowId,
+      eventBus: 'provisioner',
+      description: 'Workspace Template Assets Staged -> assets-staged',
+      pattern: templateAssetsStagedPattern(settings.requestSources),
+      target: FLOW_TARGETS.TemplateAssetsStaged,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
     {

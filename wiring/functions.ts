@@ -7,6 +7,7 @@
 
 export const FUNCTION_NAMES = [
   'provision',
+  'assets-staged',
   'overlay',
   'task-state',
   'deprovision',
@@ -34,12 +35,24 @@ export interface FunctionSpec {
 
 const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
 
-/** The six functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
+/** The seven functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   provision: {
     name: 'provision',
     entry: entry('provision'),
     description: 'Validates a provision request and launches the workspace task on ECS Fargate',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    asyncRetryAttempts: 2,
+    asyncMaxEventAgeSeconds: 6 * 3600,
+    onFailure: 'failure-reporter',
+    deadLetterQueue: true,
+  },
+  'assets-staged': {
+    name: 'assets-staged',
+    entry: entry('assets-staged'),
+    description:
+      'Launches a recorded provision request once its template assets are staged (v1.1), rendering its /configs files',
     timeoutSeconds: 60,
     memoryMb: 512,
     asyncRetryAttempts: 2,

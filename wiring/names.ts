@@ -49,8 +49,15 @@ export const METRIC = {
    */
   deprovisionFailed: 'DeprovisionFailed',
   overlayFailed: 'OverlayFailed',
-  /** A `Workspace Task Launched` that ECS does not confirm: the overlay emitted nothing. */
+  /**
+   * A `Workspace Task Launched` that ECS does not confirm (the overlay emitted nothing), or a
+   * `Workspace Template Assets Staged` for no request awaiting assets (nothing launched).
+   */
   forgedEventIgnored: 'ForgedEventIgnored',
+  /** v1.1: a request whose template assets were asked for. */
+  templateAssetsRequested: 'TemplateAssetsRequested',
+  /** v1.1: `Workspace Config Overlay Applied` published on the boot step's exit 0. */
+  overlayAppliedOnEvidence: 'OverlayAppliedOnEvidence',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -23,8 +23,10 @@ export const FUNCTION_ENVIRONMENT = {
       'SUBNET_IDS',
       'SECURITY_GROUP_IDS',
       'IDEMPOTENCY_TABLE_NAME',
+      'WORKSPACE_FILES_BUCKET',
     ],
     optional: [
+      'TEMPLATE_ASSETS_TIMEOUT_SECONDS',
       'ASSIGN_PUBLIC_IP',
       'IMAGE_REGISTRY',
       'IMAGE_TAG',
@@ -40,17 +42,55 @@ export const FUNCTION_ENVIRONMENT = {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
+  'assets-staged': {
+    required: [
+      'EVENT_BUS_NAME',
+      'PROVISIONER_SOURCE',
+      'CLUSTER_ARN',
+      'SUBNET_IDS',
+      'SECURITY_GROUP_IDS',
+      'IDEMPOTENCY_TABLE_NAME',
+      'WORKSPACE_FILES_BUCKET',
+    ],
+    optional: [
+      'ASSIGN_PUBLIC_IP',
+      'IMAGE_REGISTRY',
+      'IMAGE_TAG',
+      'IMAGE_DIGESTS',
+      'TIER_SIZING',
+      'TASK_DEFINITION_ARNS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
+  },
   'task-state': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
-    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+    optional: [
+      'WORKSPACE_FILES_BUCKET',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
   },
   deprovision: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
   'timeout-sweep': {
-    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN'],
-    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+    required: [
+      'EVENT_BUS_NAME',
+      'PROVISIONER_SOURCE',
+      'CLUSTER_ARN',
+      'IDEMPOTENCY_TABLE_NAME',
+      'WORKSPACE_FILES_BUCKET',
+    ],
+    optional: [
+      'TEMPLATE_ASSETS_TIMEOUT_SECONDS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
   },
   'failure-reporter': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN'],
@@ -115,6 +155,23 @@ export function readEventSettings(
   };
 }
 
+/** v1.1 `WORKSPACE_FILES_BUCKET`: the workspace files bucket's name. */
+export function readWorkspaceFilesBucket(env: Environment = process.env): string {
+  return envVar('WORKSPACE_FILES_BUCKET', { env });
+}
+
+/** v1.1 `TEMPLATE_ASSETS_TIMEOUT_SECONDS`: 1 to 86,400, default 300. */
+export function readTemplateAssetsTimeoutSeconds(env: Environment = process.env): number {
+  const text = envVar('TEMPLATE_ASSETS_TIMEOUT_SECONDS', { env, default: '300' });
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw new EnvironmentError(
+      'Environment variable TEMPLATE_ASSETS_TIMEOUT_SECONDS must be whole seconds from 1 to 86400',
+    );
+  }
+  return seconds;
+}
+
 /** `CLUSTER_ARN` only: for the functions that read or stop tasks but never launch them. */
 export function readClusterTarget(env: Environment = process.env): Pick<LaunchTarget, 'cluster'> {
   return { cluster: envVar('CLUSTER_ARN', { env }) };
@@ -131,6 +188,9 @@ export function readLaunchTarget(env: Environment = process.env): LaunchTarget {
     subnets: envList('SUBNET_IDS', env),
     securityGroups: envList('SECURITY_GROUP_IDS', env),
     assignPublicIp,
+    ...(optionalEnvVar('WORKSPACE_FILES_BUCKET', env)
+      ? { workspaceFilesBucket: optionalEnvVar('WORKSPACE_FILES_BUCKET', env) as string }
+      : {}),
   };
 }
 

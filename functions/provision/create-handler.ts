@@ -15,9 +15,11 @@ import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
 import type { HandlerPorts } from '#functions/handler-ports.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import { DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
+import { type AcceptPorts, acceptProvisionRequest } from './accept-request.ts';
 import type { LaunchRetryPolicy } from './launch-with-retries.ts';
-import { type ProvisionPorts, type ProvisionResult, provisionWorkspace } from './provision-flow.ts';
+import type { ProvisionResult } from './provision-flow.ts';
 import { rejectProvisionRequest, rejectReusedRequestId } from './reject-request.ts';
 import { type PlanLaunch, type PlannedRequest, provisionRequestSchema } from './request-schema.ts';
 
@@ -28,7 +30,17 @@ export { provisionRequestSchema } from './request-schema.ts';
 /** What the provision handler is built from. */
 export type ProvisionHandlerPorts = Pick<
   HandlerPorts,
-  'ecs' | 'eventBridge' | 'idempotencyStore' | 'workspaceLeases' | 'catalog' | 'settings' | 'clock' | 'random'
+  | 'ecs'
+  | 'eventBridge'
+  | 'idempotencyStore'
+  | 'workspaceLeases'
+  | 'provisionRequests'
+  | 'workspaceFiles'
+  | 'catalog'
+  | 'overlays'
+  | 'settings'
+  | 'clock'
+  | 'random'
 >;
 
 export interface ProvisionHandlerOptions extends HandlerOptions {
@@ -54,14 +66,14 @@ const DEFAULT_RETRY: LaunchRetryPolicy = { baseDelayMs: 250, maxDelayMs: 8_000, 
  * Creates the `Workspace Provision Requested` handler.
  *
  * @example
- * export const handler = createProvisionHandler({ ecs, eventBridge, idempotencyStore, workspaceLeases, catalog, settings, clock }, { instrumentation });
+ * export const handler = createProvisionHandler({ ecs, eventBridge, idempotencyStore, workspaceLeases, provisionRequests, workspaceFiles, catalog, overlays, settings, clock }, { instrumentation });
  */
 export function createProvisionHandler(ports: ProvisionHandlerPorts, options: ProvisionHandlerOptions) {
   const { instrumentation } = options;
   const { logger, metrics } = instrumentation;
   const { catalog, clock, settings, workspaceLeases } = ports;
   const runner = new EcsTaskRunner(ports.ecs, { cluster: settings.launchTarget.cluster });
-  const flowPorts: ProvisionPorts = {
+  const flowPorts: AcceptPorts = {
     runner,
     workspaceTasks: new WorkspaceTasks(runner, workspaceLeases, clock, {
       ...(options.consistencyWindowMs !== undefined
@@ -76,6 +88,11 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
     random: ports.random ?? Math.random,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     instrumentation,
+    overlays: ports.overlays,
+    files: ports.workspaceFiles,
+    requests: ports.provisionRequests,
+    templateAssetsTimeoutMs:
+      (settings.templateAssetsTimeoutSeconds ?? DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS) * 1000,
   };
 
   async function provision(parsed: ParsedResult<unknown, PlannedRequest>, context: Context) {
@@ -88,7 +105,9 @@ export function createProvisionHandler(ports: ProvisionHandlerPorts, options: Pr
       tier: request.tier,
       envCount: Object.keys(request.env ?? {}).length,
     });
-    return provisionWorkspace(parsed.data, flowPorts, { remainingMs: context.getRemainingTimeInMillis() });
+    return acceptProvisionRequest(parsed.data, flowPorts, {
+      remainingMs: context.getRemainingTimeInMillis(),
+    });
   }
 
   /** A valid request under a requestId that came before with other content. */

@@ -1,7 +1,9 @@
 import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
+import { s3Client } from '#adapters/clients/s3.ts';
 import { deploymentCatalog } from '#adapters/deployment-catalog.ts';
+import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
 import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
 import {
   readCatalogEnvironment,
@@ -9,15 +11,20 @@ import {
   readIdempotencyTableName,
   readInstrumentationEnvironment,
   readLaunchTarget,
+  readTemplateAssetsTimeoutSeconds,
+  readWorkspaceFilesBucket,
 } from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
+import { S3WorkspaceFiles } from '#adapters/s3-workspace-files.ts';
 import { systemClock } from '#adapters/system-clock.ts';
+import { loadOverlays } from '#config/overlays.ts';
 import { createProvisionHandler } from './create-handler.ts';
 
 /** Lambda entry: `Workspace Provision Requested`. Builds the ports from the environment once, at init. */
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('provision'));
 const tableName = readIdempotencyTableName();
 const dynamoDb = dynamoDbClient(instrumentation.tracer);
+const bucket = readWorkspaceFilesBucket();
 
 export const handler = createProvisionHandler(
   {
@@ -28,8 +35,18 @@ export const handler = createProvisionHandler(
       tableName,
       clock: systemClock,
     }),
+    provisionRequests: new DynamoDbProvisionRequestStore(documentClientOf(dynamoDb), {
+      tableName,
+      clock: systemClock,
+    }),
+    workspaceFiles: new S3WorkspaceFiles(s3Client(instrumentation.tracer), bucket),
     catalog: deploymentCatalog(readCatalogEnvironment()),
-    settings: { ...readEventSettings(), launchTarget: readLaunchTarget() },
+    overlays: loadOverlays(),
+    settings: {
+      ...readEventSettings(),
+      launchTarget: { ...readLaunchTarget(), workspaceFilesBucket: bucket },
+      templateAssetsTimeoutSeconds: readTemplateAssetsTimeoutSeconds(),
+    },
     clock: systemClock,
   },
   { instrumentation },

@@ -32,11 +32,21 @@ export interface InvocationBudget {
   readonly remainingMs: number;
 }
 
+/**
+ * v1.1: called with the task a request launched (or already had) before its launched event goes
+ * out, so the provisioner's record names the task before ECS can report anything about it.
+ */
+export type OnTaskOfRequest = (taskArn: string) => Promise<void>;
+
 /** What a provision request came to; stored as the idempotency record's response. */
 export type ProvisionResult =
   | { readonly outcome: 'rejected'; readonly errors: number }
   | { readonly outcome: 'launched'; readonly taskArn: string; readonly alreadyRunning: boolean }
-  | { readonly outcome: 'failed'; readonly code: FailureCode };
+  | { readonly outcome: 'failed'; readonly code: FailureCode }
+  /** v1.1: Template Assets Requested is out; the launch waits for Template Assets Staged. */
+  | { readonly outcome: 'awaiting-assets'; readonly destination: string }
+  /** v1.1: a redelivery of a request the provisioner recorded as failed already. */
+  | { readonly outcome: 'already-failed' };
 
 /** Extra life of a lease past the invocation's own deadline, should the invocation die holding it. */
 const LEASE_GRACE_MS = 5_000;
@@ -52,6 +62,7 @@ export async function provisionWorkspace(
   { request, plan }: PlannedRequest,
   ports: ProvisionPorts,
   budget: InvocationBudget,
+  onTask?: OnTaskOfRequest,
 ): Promise<ProvisionResult> {
   const { clock, workspaceLeases } = ports;
   const { logger, metrics } = ports.instrumentation;
@@ -66,7 +77,10 @@ export async function provisionWorkspace(
   };
   return withWorkspaceLease(workspaceLeases, request.workspaceId, request.requestId, lease, async () => {
     const [existing] = await ports.workspaceTasks.live(request.workspaceId, request.requestId);
-    if (existing) return reportExisting(request, plan, existing, ports);
+    if (existing) {
+      if (existing.requestId === request.requestId) await onTask?.(existing.taskArn);
+      return reportExisting(request, plan, existing, ports);
+    }
 
     const outcome = await launchWithRetries(plan, budgetEnd, ports);
     if (outcome.kind === 'final') return fail(request, outcome, ports);
@@ -77,6 +91,7 @@ export async function provisionWorkspace(
       taskArn: outcome.taskArn,
       launchedAt: clock.now(),
     });
+    await onTask?.(outcome.taskArn);
     const detail = launchedDetail(request, plan, outcome, detailContext(ports));
     logger.info('launched the workspace task', {
       taskArn: outcome.taskArn,

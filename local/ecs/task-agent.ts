@@ -89,7 +89,14 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
     if (!hasWork) return { environmentFileVariables: {} };
     // Env files are downloaded and the boot step runs while the task is PENDING.
     hooks.pending(task.taskArn);
-    const prepared = prepare(task, definition);
+    let prepared: Prepared;
+    try {
+      prepared = prepare(task, definition);
+    } catch (error) {
+      // The configs directory could not be written (a full disk, say): the task cannot start.
+      const message = error instanceof Error ? error.message : String(error);
+      prepared = { failure: `CannotStartContainerError: ${message}`.slice(0, REASON_MAX_LENGTH) };
+    }
     const bootStep = definition.bootStep;
     if (bootStep !== undefined && prepared.bootExitCode !== undefined) {
       hooks.bootStepExited(task.taskArn, bootStep.containerName, prepared.bootExitCode);
@@ -130,6 +137,10 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
       if (launch === undefined) return undefined;
       return driver.adopt(task, definition, launch);
     },
-    close: () => driver.close(),
+    close() {
+      // Tasks still waiting for the agent never reach the driver once it is closing.
+      preparing.clear();
+      return driver.close();
+    },
   };
 }

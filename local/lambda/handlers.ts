@@ -2,6 +2,8 @@ import { Agent } from 'node:http';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3WorkspaceFiles } from '#adapters/s3-workspace-files.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { loadCatalog } from '#config/catalog.ts';
 import { loadOverlays } from '#config/overlays.ts';
@@ -9,7 +11,9 @@ import {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_EVENT_BUS_NAME,
   DEFAULT_PROVISIONER_SOURCE,
+  DEFAULT_WORKSPACE_FILES_BUCKET,
 } from '#contracts/names.ts';
+import { createAssetsStagedHandler } from '#functions/assets-staged/create-handler.ts';
 import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
 import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
 import { createOverlayHandler } from '#functions/overlay/create-handler.ts';
@@ -46,6 +50,8 @@ export interface HandlerSetup {
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
   readonly registry?: string;
   readonly tag?: string;
+  /** v1.1: how long a request waits for its template assets (`--template-assets-timeout`). @default 300 */
+  readonly templateAssetsTimeoutSeconds?: number;
 }
 
 export interface BuiltHandlers {
@@ -82,6 +88,9 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
   const clientConfig = handlerClientConfig(setup.url, region, agent);
   const ecsClient = new ECSClient(clientConfig);
   const eventBridgeClient = new EventBridgeClient(clientConfig);
+  // The stack's endpoint serves S3 path-style on the `workspace-files` bucket.
+  const s3Client = new S3Client({ ...clientConfig, forcePathStyle: true });
+  s3Client.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   ecsClient.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   eventBridgeClient.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   const settings: HandlerSettings = {
@@ -92,9 +101,14 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
       subnets: ['subnet-local'],
       securityGroups: ['sg-local'],
       assignPublicIp: 'DISABLED',
+      workspaceFilesBucket: DEFAULT_WORKSPACE_FILES_BUCKET,
     },
+    ...(setup.templateAssetsTimeoutSeconds !== undefined
+      ? { templateAssetsTimeoutSeconds: setup.templateAssetsTimeoutSeconds }
+      : {}),
   };
-  const { workspaceLeases, taskVersions } = ports;
+  const { workspaceLeases, taskVersions, provisionRequests } = ports;
+  const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);
   const common = {
     ecs: ecsClient,
     eventBridge: eventBridgeClient,
@@ -109,9 +123,28 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
 
   const handlers: Record<FunctionName, LambdaHandler> = {
     provision: createProvisionHandler(
-      { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases },
+      {
+        ...common,
+        idempotencyStore: ports.idempotencyStore(),
+        workspaceLeases,
+        provisionRequests,
+        workspaceFiles,
+      },
       {
         ...instrumentation('provision'),
+        ...(setup.provisionRetry ? { retry: setup.provisionRetry } : {}),
+      },
+    ),
+    'assets-staged': createAssetsStagedHandler(
+      {
+        ...common,
+        idempotencyStore: ports.idempotencyStore(),
+        workspaceLeases,
+        provisionRequests,
+        workspaceFiles,
+      },
+      {
+        ...instrumentation('assets-staged'),
         ...(setup.provisionRetry ? { retry: setup.provisionRetry } : {}),
       },
     ),
@@ -135,6 +168,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
     close() {
       ecsClient.destroy();
       eventBridgeClient.destroy();
+      s3Client.destroy();
       agent.destroy();
     },
   };

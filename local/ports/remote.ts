@@ -1,5 +1,11 @@
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { LocalDatabase } from '#local/interfaces.ts';
+import type {
+  ProvisionRequestRecord,
+  ProvisionRequestStatus,
+  ProvisionRequestStore,
+  ProvisionRequestUpdate,
+} from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import {
@@ -10,6 +16,7 @@ import {
   throwIfExisting,
   toWrite,
 } from './idempotency-store.ts';
+import { SqliteProvisionRequestStore } from './provision-request-store.ts';
 import { SqliteTaskVersionStore } from './task-version-store.ts';
 import { SqliteWorkspaceLeaseStore } from './workspace-lease-store.ts';
 
@@ -19,6 +26,8 @@ export interface HandlerPorts {
   idempotencyStore(): BasePersistenceLayer;
   readonly workspaceLeases: WorkspaceLeaseStore;
   readonly taskVersions: TaskVersionStore;
+  /** v1.1: the provision requests the provisioner recorded. */
+  readonly provisionRequests: ProvisionRequestStore;
 }
 
 /** The ports on `database` itself, for handlers on the stack's own thread. */
@@ -27,6 +36,7 @@ export function localPorts(database: LocalDatabase): HandlerPorts {
     idempotencyStore: () => new SqliteIdempotencyStore(database),
     workspaceLeases: new SqliteWorkspaceLeaseStore(database),
     taskVersions: new SqliteTaskVersionStore(database),
+    provisionRequests: new SqliteProvisionRequestStore(database),
   };
 }
 
@@ -46,6 +56,18 @@ export interface PortOperations {
   'idempotency.put'(write: IdempotencyWrite): ReturnType<IdempotencyTable['put']>;
   'idempotency.update'(write: IdempotencyWrite): void;
   'idempotency.delete'(id: string): void;
+  'request.create'(record: ProvisionRequestRecord): boolean;
+  'request.get'(requestId: string): ProvisionRequestRecord | undefined;
+  'request.transition'(
+    requestId: string,
+    from: readonly ProvisionRequestStatus[],
+    to: ProvisionRequestStatus,
+    update?: ProvisionRequestUpdate,
+  ): boolean;
+  'request.overdue'(now: number, limit: number): ProvisionRequestRecord[];
+  'request.byTask'(taskArn: string): ProvisionRequestRecord | undefined;
+  'request.claimOverlay'(requestId: string, taskArn: string): boolean;
+  'request.releaseOverlay'(requestId: string, taskArn: string): void;
 }
 
 export type PortOperation = keyof PortOperations;
@@ -61,7 +83,16 @@ export function portOperations(database: LocalDatabase): PortOperations {
   const leases = new SqliteWorkspaceLeaseStore(database);
   const versions = new SqliteTaskVersionStore(database);
   const idempotency = new IdempotencyTable(database);
+  const requests = new SqliteProvisionRequestStore(database);
   return {
+    'request.create': (record) => requests.createNow(record),
+    'request.get': (requestId) => requests.getNow(requestId),
+    'request.transition': (requestId, from, to, update) =>
+      requests.transitionNow(requestId, from, to, update),
+    'request.overdue': (now, limit) => requests.overdueNow(now, limit),
+    'request.byTask': (taskArn) => requests.findByTaskNow(taskArn),
+    'request.claimOverlay': (requestId, taskArn) => requests.claimNow(requestId, taskArn),
+    'request.releaseOverlay': (requestId, taskArn) => requests.releaseNow(requestId, taskArn),
     'lease.acquire': (workspaceId, owner, ttlMs) => leases.acquireNow(workspaceId, owner, ttlMs),
     'lease.release': (workspaceId, owner) => leases.releaseNow(workspaceId, owner),
     'lease.recordLaunch': (record) => leases.recordLaunchNow(record),
@@ -117,6 +148,15 @@ export function remotePorts(call: PortCall): HandlerPorts {
     taskVersions: {
       advance: (taskArn, version) => call('version.advance', [taskArn, version]),
       get: (taskArn) => call('version.get', [taskArn]),
+    },
+    provisionRequests: {
+      create: (record) => call('request.create', [record]),
+      get: (requestId) => call('request.get', [requestId]),
+      transition: (requestId, from, to, update) => call('request.transition', [requestId, from, to, update]),
+      overdueAwaitingAssets: (now, limit) => call('request.overdue', [now, limit]),
+      findByTask: (taskArn) => call('request.byTask', [taskArn]),
+      claimOverlayReport: (requestId, taskArn) => call('request.claimOverlay', [requestId, taskArn]),
+      releaseOverlayReport: (requestId, taskArn) => call('request.releaseOverlay', [requestId, taskArn]),
     },
   };
 }

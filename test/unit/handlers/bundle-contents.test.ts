@@ -13,12 +13,15 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The AWS SDK clients each function calls, and no others. */
 const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
-  provision: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
+  // v1.1: S3 for the secrets check (listing), the boot bundle and the staged assets.
+  provision: ['client-dynamodb', 'client-ecs', 'client-eventbridge', 'client-s3'],
+  'assets-staged': ['client-dynamodb', 'client-ecs', 'client-eventbridge', 'client-s3'],
   // It checks a launched event against ECS (DescribeTasks) before it acts on it.
   overlay: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'task-state': ['client-dynamodb', 'client-eventbridge'],
   deprovision: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
-  'timeout-sweep': ['client-ecs', 'client-eventbridge'],
+  // v1.1: the recorded requests awaiting assets.
+  'timeout-sweep': ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'failure-reporter': ['client-ecs', 'client-eventbridge'],
 };
 

@@ -11,6 +11,8 @@ import {
   eventBridgeWithMock,
   FakeClock,
   InMemoryPersistenceLayer,
+  InMemoryProvisionRequestStore,
+  InMemoryWorkspaceFiles,
   InMemoryWorkspaceLeaseStore,
   lambdaContext,
   metricTotal,
@@ -18,6 +20,7 @@ import {
   SETTINGS,
   sentEvents,
   testCatalog,
+  untemplatedOverlays,
 } from './harness.ts';
 
 const provisionRequest = envelope(DETAIL_TYPES.provisionRequested, {
@@ -200,6 +203,10 @@ describe('exhausted retries, end to end', () => {
         ecs,
         eventBridge: provisionEvents.eventBridge,
         idempotencyStore: new InMemoryPersistenceLayer(),
+        provisionRequests: new InMemoryProvisionRequestStore(),
+        workspaceFiles: new InMemoryWorkspaceFiles(),
+        // The platform request launches at once here: this test is about the spent launch.
+        overlays: untemplatedOverlays(),
         workspaceLeases: new InMemoryWorkspaceLeaseStore(clock),
         catalog: testCatalog(),
         settings: SETTINGS,

@@ -27,6 +27,8 @@ const VALUES: Readonly<Record<string, string>> = {
   TASK_DEFINITION_ARNS: 'codex=arn:aws:ecs:us-east-1:123456789012:task-definition/workspace-codex:3',
   TIER_SIZING: '1=256/512,2=512/1024',
   IDEMPOTENCY_TABLE_NAME: 'provisioner-state',
+  WORKSPACE_FILES_BUCKET: 'workspace-files-123456789012',
+  TEMPLATE_ASSETS_TIMEOUT_SECONDS: '300',
   POWERTOOLS_SERVICE_NAME: 'workspace-provisioner',
   POWERTOOLS_METRICS_NAMESPACE: 'WorkspaceProvisioner',
   POWERTOOLS_TRACE_ENABLED: 'true',

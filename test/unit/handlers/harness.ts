@@ -14,10 +14,18 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
+import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type {
+  ProvisionRequestRecord,
+  ProvisionRequestStatus,
+  ProvisionRequestStore,
+  ProvisionRequestUpdate,
+} from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
+import type { WorkspaceFiles } from '#ports/workspace-files.ts';
 import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import 'aws-sdk-client-mock-vitest/extend';
 
@@ -297,4 +305,84 @@ export function envelope(detailType: string, detail: unknown, overrides: Record<
     detail,
     ...overrides,
   };
+}
+
+/** The workspace files bucket in memory; `reads` records every key read (never a secrets key). */
+export class InMemoryWorkspaceFiles implements WorkspaceFiles {
+  readonly objects = new Map<string, Buffer>();
+  readonly reads: string[] = [];
+  async exists(key: string): Promise<boolean> {
+    return this.objects.has(key);
+  }
+  async list(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+  async get(key: string): Promise<Buffer> {
+    this.reads.push(key);
+    const body = this.objects.get(key);
+    if (!body) throw new Error(`NoSuchKey: ${key}`);
+    return body;
+  }
+  async put(key: string, body: Buffer | string): Promise<void> {
+    this.objects.set(key, Buffer.isBuffer(body) ? body : Buffer.from(body));
+  }
+}
+
+/** The provision-request store in memory, with the same conditional transitions. */
+export class InMemoryProvisionRequestStore implements ProvisionRequestStore {
+  readonly records = new Map<string, ProvisionRequestRecord>();
+  async create(record: ProvisionRequestRecord): Promise<boolean> {
+    if (this.records.has(record.request.requestId)) return false;
+    this.records.set(record.request.requestId, structuredClone(record));
+    return true;
+  }
+  async get(requestId: string): Promise<ProvisionRequestRecord | undefined> {
+    const record = this.records.get(requestId);
+    return record ? structuredClone(record) : undefined;
+  }
+  async transition(
+    requestId: string,
+    from: readonly ProvisionRequestStatus[],
+    to: ProvisionRequestStatus,
+    update: ProvisionRequestUpdate = {},
+  ): Promise<boolean> {
+    const record = this.records.get(requestId);
+    if (!record || !from.includes(record.status)) return false;
+    this.records.set(requestId, { ...record, ...structuredClone(update), status: to });
+    return true;
+  }
+  async overdueAwaitingAssets(now: number, limit: number): Promise<ProvisionRequestRecord[]> {
+    return [...this.records.values()]
+      .filter((record) => record.status === 'awaiting-assets' && (record.assetsDeadline ?? Infinity) <= now)
+      .slice(0, limit)
+      .map((record) => structuredClone(record));
+  }
+  async findByTask(taskArn: string): Promise<ProvisionRequestRecord | undefined> {
+    const record = [...this.records.values()].find((candidate) => candidate.taskArn === taskArn);
+    return record ? structuredClone(record) : undefined;
+  }
+  async claimOverlayReport(requestId: string, taskArn: string): Promise<boolean> {
+    const record = this.records.get(requestId);
+    if (!record || record.overlayReportedTaskArn === taskArn) return false;
+    this.records.set(requestId, { ...record, overlayReportedTaskArn: taskArn });
+    return true;
+  }
+  async releaseOverlayReport(requestId: string, taskArn: string): Promise<void> {
+    const record = this.records.get(requestId);
+    if (record?.overlayReportedTaskArn === taskArn) {
+      const { overlayReportedTaskArn: _, ...rest } = record;
+      this.records.set(requestId, rest);
+    }
+  }
+}
+
+/**
+ * The kind overlays with no template for any kind, so a `platform` request launches at once: for
+ * the tests of the launch itself, apart from the template assets round trip (v1.1), which the
+ * assets-staged tests cover.
+ */
+export function untemplatedOverlays(): OverlayTable {
+  const overlays = loadOverlays();
+  const { template: _template, identity: _identity, ...platform } = overlays.platform;
+  return { ...overlays, platform };
 }

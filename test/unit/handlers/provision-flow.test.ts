@@ -4,6 +4,7 @@
  */
 import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadOverlays } from '#config/overlays.ts';
 import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { LaunchPlanError } from '#core/errors.ts';
@@ -23,6 +24,8 @@ import {
   eventBridgeWithMock,
   FakeClock,
   InMemoryPersistenceLayer,
+  InMemoryProvisionRequestStore,
+  InMemoryWorkspaceFiles,
   InMemoryWorkspaceLeaseStore,
   lambdaContext,
   quietInstrumentation,
@@ -175,6 +178,9 @@ describe('provision: planning', () => {
         ecs,
         eventBridge,
         idempotencyStore: new InMemoryPersistenceLayer(),
+        provisionRequests: new InMemoryProvisionRequestStore(),
+        workspaceFiles: new InMemoryWorkspaceFiles(),
+        overlays: loadOverlays(),
         workspaceLeases: new InMemoryWorkspaceLeaseStore(clock),
         catalog: testCatalog(),
         settings: SETTINGS,

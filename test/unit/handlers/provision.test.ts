@@ -10,6 +10,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
+import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor } from '#core/plan-launch.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
@@ -22,6 +23,8 @@ import {
   eventBridgeWithMock,
   FakeClock,
   InMemoryPersistenceLayer,
+  InMemoryProvisionRequestStore,
+  InMemoryWorkspaceFiles,
   InMemoryWorkspaceLeaseStore,
   lambdaContext,
   metricTotal,
@@ -33,6 +36,7 @@ import {
   taskArnOf,
   taskDefinitionArnOf,
   testCatalog,
+  untemplatedOverlays,
 } from './harness.ts';
 
 const WORKSPACE = '3f1c2a9e-7a4d-4c1e-9b1a-0d2c5e6f7a8b';
@@ -62,7 +66,9 @@ const capacityFailure = {
   ],
 };
 
-function setup(options: { timeoutMs?: number; instrumentation?: Instrumentation } = {}) {
+function setup(
+  options: { timeoutMs?: number; instrumentation?: Instrumentation; overlays?: OverlayTable } = {},
+) {
   const clock = new FakeClock();
   const { ecs, ecsMock } = ecsWithMock();
   const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
@@ -78,6 +84,9 @@ function setup(options: { timeoutMs?: number; instrumentation?: Instrumentation 
       ecs,
       eventBridge,
       idempotencyStore,
+      provisionRequests: new InMemoryProvisionRequestStore(),
+      workspaceFiles: new InMemoryWorkspaceFiles(),
+      overlays: options.overlays ?? loadOverlays(),
       workspaceLeases,
       catalog,
       settings: SETTINGS,
@@ -117,7 +126,8 @@ afterEach(() => {
 
 describe('provision: launching', () => {
   it('launches both kinds from the same per-runtime image', async () => {
-    const { invoke, ecsMock, eventBridgeMock } = setup();
+    // Both kinds launch at once here; the platform template's round trip is the assets-staged tests'.
+    const { invoke, ecsMock, eventBridgeMock } = setup({ overlays: untemplatedOverlays() });
     ecsMock.on(RunTaskCommand).resolvesOnce(launchedTask('t-ws')).resolvesOnce(launchedTask('t-platform'));
 
     await invoke(request({ requestId: 'req-ws', workspaceId: 'ws-a', kind: 'workspace' }));
@@ -140,7 +150,7 @@ describe('provision: launching', () => {
   });
 
   it('runs RunTask with the plan: client token, startedBy, tags, networking and tier sizing', async () => {
-    const { invoke, ecsMock } = setup();
+    const { invoke, ecsMock } = setup({ overlays: untemplatedOverlays() });
 
     await invoke(request({ tier: 3, kind: 'platform', env: { LOG_LEVEL: 'debug' } }));
 
@@ -174,10 +184,12 @@ describe('provision: launching', () => {
     });
   });
 
-  it('emits Workspace Task Launched with the image, sizing, cluster, tier, kind and template', async () => {
+  it('emits Workspace Task Launched with the image, sizing, cluster, tier and kind', async () => {
+    // v1.1: a request with a template waits for its assets; the launched event's `template` is
+    // asserted where that request launches (test/unit/handlers/assets-staged.test.ts).
     const { invoke, eventBridgeMock } = setup();
 
-    const result = await invoke(request({ tier: 1, template: 'starter' }));
+    const result = await invoke(request({ tier: 1 }));
 
     expect(result).toEqual({ outcome: 'launched', taskArn: taskArnOf('t-1'), alreadyRunning: false });
     const [event] = sentEvents(eventBridgeMock);
@@ -198,7 +210,6 @@ describe('provision: launching', () => {
         clusterArn: CLUSTER_ARN,
         cpu: 256,
         memory: 512,
-        template: 'starter',
       },
     });
   });
@@ -614,7 +625,7 @@ describe('provision: logging', () => {
 
 describe('provision: a requestId used again', () => {
   it('answers the same request again silently, from its record, launching nothing more', async () => {
-    const { invoke, ecsMock, eventBridgeMock, instrumentation } = setup();
+    const { invoke, ecsMock, eventBridgeMock, instrumentation } = setup({ overlays: untemplatedOverlays() });
     await invoke(request({ kind: 'platform' }));
     // Another envelope (a producer's re-send gets a new id), and the defaults spelled out.
     const again = await invoke(request({ kind: 'platform', tier: 2 }), { id: 'resent-envelope' });

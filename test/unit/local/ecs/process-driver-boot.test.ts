@@ -4,6 +4,7 @@
  * API Reference's EnvironmentFile says), `WORKSPACE_CONFIG_PATH` at the task's configs directory,
  * and is reported at 127.0.0.1 with a `networkBindings` entry for its real port.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBootBundle, sha256Hex } from '#core/boot-bundle.ts';
@@ -132,5 +133,26 @@ describe('the process driver with env files and the boot step', () => {
       OVERRIDDEN: 'container-value',
       WORKSPACE_CONFIG_PATH: join(harness.configsDirectory, taskArn.split('/').at(-1) as string),
     });
+  });
+
+  it('stops a task StopTask reaches before the agent prepared it: no boot step, no process', async () => {
+    const harness = open(CODEX_WITH_BOOT);
+    const taskArn = harness.ecs.runTask(runTaskRequest({ overrides })).tasks[0]?.taskArn as string;
+    harness.ecs.stopTask({ cluster: 'workspaces', task: taskArn, reason: 'changed my mind' });
+    await waitFor(() => harness.stateChanges(taskArn).at(-1)?.lastStatus === 'STOPPED', 'STOPPED');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(harness.stateChanges(taskArn).map((change) => change.lastStatus)).toEqual([
+      'PROVISIONING',
+      'PROVISIONING',
+      'STOPPED',
+    ]);
+    expect(harness.stateChanges(taskArn).at(-1)).toMatchObject({
+      stopCode: 'UserInitiated',
+      stoppedReason: 'changed my mind',
+    });
+    expect(harness.lines.some((line) => line.includes('boot:') || line.includes('workspace-stand-in'))).toBe(
+      false,
+    );
+    expect(existsSync(join(harness.configsDirectory, taskArn.split('/').at(-1) as string))).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_WORKSPACE_FILES_BUCKET } from '#contracts/names.ts';
-import { localClientConfig } from '#local/clients.ts';
+import { localClientConfig, localS3ClientConfig } from '#local/clients.ts';
 import { createEcsEmulator } from '#local/ecs/index.ts';
 import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
 import { createS3ObjectStore, s3Route } from '#local/s3/index.ts';
@@ -425,5 +425,20 @@ describe('the local S3 endpoint', () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ taskArns: [] });
+  });
+
+  it('works with localS3ClientConfig, signed and unsigned (the stack handlers send unsigned requests)', async () => {
+    const { url } = await start();
+    for (const unsigned of [false, true]) {
+      const client = new S3Client(localS3ClientConfig(url, 'us-east-1', { unsigned, maxAttempts: 1 }));
+      try {
+        const Key = `clients/${unsigned ? 'unsigned' : 'signed'}.env`;
+        await client.send(new PutObjectCommand({ Bucket, Key, Body: 'A=1\n' }));
+        const got = await client.send(new GetObjectCommand({ Bucket, Key }));
+        expect(await got.Body?.transformToString()).toBe('A=1\n');
+      } finally {
+        client.destroy();
+      }
+    }
   });
 });

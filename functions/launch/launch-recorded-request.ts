@@ -1,0 +1,107 @@
+/**
+ * The launch of a request the provisioner recorded, shared by the provision function (a request
+ * without a template) and the assets-staged function (once its template's files are staged): render
+ * the `/configs` files (`core/render-configs.ts`), check that every secrets file it lists exists,
+ * write the boot bundle, then the provision flow's lease and RunTask. Every failure before RunTask
+ * ends in `Workspace Provision Failed` with nothing launched.
+ */
+import type { OverlayTable } from '#config/overlays.ts';
+import type { FailureCode } from '#contracts/names.ts';
+import { requiredPathsFor } from '#core/overlay.ts';
+import type { LaunchPlan } from '#core/plan-launch.ts';
+import { renderConfigs } from '#core/render-configs.ts';
+import { secretsKey } from '#core/workspace-files.ts';
+import {
+  type InvocationBudget,
+  type ProvisionPorts,
+  type ProvisionResult,
+  provisionWorkspace,
+} from '#functions/provision/provision-flow.ts';
+import { fail } from '#functions/provision/report-outcome.ts';
+import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
+import type { WorkspaceFiles } from '#ports/workspace-files.ts';
+
+/** What a recorded request's launch runs on: the provision flow's ports and the v1.1 ones. */
+export interface RecordedLaunchPorts extends ProvisionPorts {
+  readonly overlays: OverlayTable;
+  readonly files: WorkspaceFiles;
+  readonly requests: ProvisionRequestStore;
+}
+
+/** Reason texts: ids and paths only, never a file's content or a secret. */
+export const missingAssetsReason = (paths: readonly string[]): string =>
+  `the staged template assets lack required paths: ${paths.join(', ')}`.slice(0, 512);
+export const secretsUnavailableReason = (scope: string): string =>
+  `the ${scope} secrets file does not exist; set it before provisioning`;
+
+/** Ends a recorded request in Failed: the record first, then the event. */
+export async function failRecorded(
+  record: ProvisionRequestRecord,
+  failure: { readonly code: FailureCode; readonly reason: string },
+  ports: Pick<RecordedLaunchPorts, 'requests'> & ProvisionPorts,
+): Promise<ProvisionResult> {
+  await ports.requests.transition(record.request.requestId, ['awaiting-assets', 'launching'], 'failed');
+  return fail(record.request, failure, ports);
+}
+
+/**
+ * Launches a recorded request whose status is `launching`. `staged` holds the template's files by
+ * relative path, or is undefined for a request without a template.
+ *
+ * @throws WorkspaceBusyError, LaunchRetriesSpentError as the provision flow does (the platform retries).
+ */
+export async function launchRecordedRequest(
+  record: ProvisionRequestRecord,
+  plan: LaunchPlan,
+  staged: ReadonlyMap<string, Buffer> | undefined,
+  ports: RecordedLaunchPorts,
+  budget: InvocationBudget,
+): Promise<ProvisionResult> {
+  const { request } = record;
+  const { logger } = ports.instrumentation;
+  const rendered = renderConfigs({
+    ...(staged ? { staged } : {}),
+    requiredPaths: record.template ? requiredPathsFor(request.kind, ports.overlays) : [],
+    configPatch: ports.overlays[request.kind].config,
+    baseConfig: plan.runtime.baseConfig ?? {},
+    bundleComment: `boot bundle of request ${request.requestId} (workspace ${request.workspaceId})`,
+  });
+  if (rendered.outcome === 'missing') {
+    return failRecorded(
+      record,
+      { code: 'TEMPLATE_ASSETS_MISSING', reason: missingAssetsReason(rendered.paths) },
+      ports,
+    );
+  }
+  if (rendered.outcome === 'invalid') {
+    return failRecorded(
+      record,
+      {
+        code: 'TEMPLATE_ASSETS_INVALID',
+        reason: `the staged template assets cannot be used: ${rendered.reason}`.slice(0, 512),
+      },
+      ports,
+    );
+  }
+  for (const scope of plan.secrets) {
+    if (!(await ports.files.exists(secretsKey(scope, request.orgId, request.workspaceId)))) {
+      return failRecorded(
+        record,
+        { code: 'SECRETS_UNAVAILABLE', reason: secretsUnavailableReason(scope) },
+        ports,
+      );
+    }
+  }
+  await ports.files.put(plan.bootBundleKey, rendered.bundle);
+  await ports.requests.transition(request.requestId, ['launching'], 'launching', {
+    manifest: rendered.manifest,
+    effectiveConfig: rendered.effectiveConfig,
+  });
+  logger.info('prepared the boot bundle', { files: rendered.manifest.length, secrets: plan.secrets });
+  const result = await provisionWorkspace({ request, plan }, ports, budget, async (taskArn) => {
+    await ports.requests.transition(request.requestId, ['launching', 'launched'], 'launched', { taskArn });
+  });
+  if (result.outcome === 'failed')
+    await ports.requests.transition(request.requestId, ['launching'], 'failed');
+  return result;
+}
