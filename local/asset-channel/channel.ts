@@ -12,7 +12,7 @@
 import { Agent } from 'node:http';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { localClientConfig } from '#local/clients.ts';
+import { localClientConfig, localS3ClientConfig } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { type AssetsRequest, readAssetsRequest } from './assets-request.ts';
 import { UnknownTemplateError } from './errors.ts';
@@ -45,9 +45,11 @@ export function createAssetChannel(options: AssetChannelOptions): AssetChannel {
   const log = options.log ?? (() => {});
   const templatesDir = options.templatesDir ?? TEMPLATES_DIR;
   const httpAgent = new Agent({ keepAlive: true });
-  const config = localClientConfig(options.url, options.region, { httpAgent });
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  const events = new EventBridgeClient(config);
+  // Signed, as an upstream team's clients are (the stack's own handlers skip SigV4; the gain
+  // measured here was about 2 ms of a platform request's 50, not worth departing from upstream).
+  const settings = { httpAgent };
+  const s3 = new S3Client(localS3ClientConfig(options.url, options.region, settings));
+  const events = new EventBridgeClient(localClientConfig(options.url, options.region, settings));
   const inFlight = new Set<Promise<void>>();
 
   async function answer(request: AssetsRequest): Promise<void> {
