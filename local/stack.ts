@@ -64,6 +64,8 @@ export interface LocalStackOptions {
   readonly sweepIntervalMs?: number;
   /** The provision handler's in-invocation RunTask retries. @default the handler's own */
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
+  /** v1.1: how long a request waits for its template assets (`--template-assets-timeout`). @default 300 */
+  readonly templateAssetsTimeoutSeconds?: number;
   /** Step delay of the `simulated` driver. @default the emulator's (2 ms) */
   readonly simulatedStepMs?: number;
   /**

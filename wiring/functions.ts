@@ -7,12 +7,13 @@
 
 export const FUNCTION_NAMES = [
   'provision',
-  'assets-staged',
   'overlay',
   'task-state',
   'deprovision',
   'timeout-sweep',
   'failure-reporter',
+  /** v1.1 */
+  'assets-staged',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -41,18 +42,6 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     name: 'provision',
     entry: entry('provision'),
     description: 'Validates a provision request and launches the workspace task on ECS Fargate',
-    timeoutSeconds: 60,
-    memoryMb: 512,
-    asyncRetryAttempts: 2,
-    asyncMaxEventAgeSeconds: 6 * 3600,
-    onFailure: 'failure-reporter',
-    deadLetterQueue: true,
-  },
-  'assets-staged': {
-    name: 'assets-staged',
-    entry: entry('assets-staged'),
-    description:
-      'Launches a recorded provision request once its template assets are staged (v1.1), rendering its /configs files',
     timeoutSeconds: 60,
     memoryMb: 512,
     asyncRetryAttempts: 2,
@@ -111,6 +100,18 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memoryMb: 256,
     asyncRetryAttempts: 2,
     asyncMaxEventAgeSeconds: 6 * 3600,
+    deadLetterQueue: true,
+  },
+  'assets-staged': {
+    name: 'assets-staged',
+    entry: entry('assets-staged'),
+    description:
+      'Launches a recorded provision request once its template assets are staged (v1.1), rendering its /configs files',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    asyncRetryAttempts: 2,
+    asyncMaxEventAgeSeconds: 6 * 3600,
+    onFailure: 'failure-reporter',
     deadLetterQueue: true,
   },
 };

@@ -78,14 +78,10 @@ export const FUNCTION_ENVIRONMENT = {
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
   'timeout-sweep': {
-    required: [
-      'EVENT_BUS_NAME',
-      'PROVISIONER_SOURCE',
-      'CLUSTER_ARN',
-      'IDEMPOTENCY_TABLE_NAME',
-      'WORKSPACE_FILES_BUCKET',
-    ],
+    required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     optional: [
+      // Set by the stack like the other v1.1 functions'; the sweep reads only the recorded deadlines.
+      'WORKSPACE_FILES_BUCKET',
       'TEMPLATE_ASSETS_TIMEOUT_SECONDS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',

@@ -64,7 +64,8 @@ export type SpentEventKind = 'provision' | 'deprovision' | 'overlay';
 /**
  * The kind of on-failure record, from `requestPayload['detail-type']`. Anything that is neither a
  * deprovision request nor a launched task is read as a provision request, exactly as before the
- * reporter served three functions.
+ * reporter served three functions. A spent `Workspace Template Assets Staged` (v1.1) is read the same
+ * way: it carries the request's `requestId` and `workspaceId`, and its launch failed for good.
  */
 export function spentEventKindOf(record: AsyncFailureRecord): SpentEventKind {
   const detailType = stringField(record.requestPayload, 'detail-type');

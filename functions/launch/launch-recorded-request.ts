@@ -98,7 +98,9 @@ export async function launchRecordedRequest(
     effectiveConfig: rendered.effectiveConfig,
   });
   logger.info('prepared the boot bundle', { files: rendered.manifest.length, secrets: plan.secrets });
-  const result = await provisionWorkspace({ request, plan }, ports, budget, async (taskArn) => {
+  // Task Launched names the template staged, the kind's forced one included.
+  const launching = record.template ? { ...request, template: record.template } : request;
+  const result = await provisionWorkspace({ request: launching, plan }, ports, budget, async (taskArn) => {
     await ports.requests.transition(request.requestId, ['launching', 'launched'], 'launched', { taskArn });
   });
   if (result.outcome === 'failed')

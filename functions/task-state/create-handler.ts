@@ -25,7 +25,14 @@ export type { TaskStateResult } from './task-state-flow.ts';
 /** What the task-state handler is built from. */
 export type TaskStateHandlerPorts = Pick<
   HandlerPorts,
-  'eventBridge' | 'taskVersions' | 'workspaceLeases' | 'catalog' | 'clock' | 'random'
+  | 'eventBridge'
+  | 'taskVersions'
+  | 'workspaceLeases'
+  | 'provisionRequests'
+  | 'catalog'
+  | 'overlays'
+  | 'clock'
+  | 'random'
 > & {
   readonly settings: PublishingSettings;
 };
@@ -42,6 +49,11 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ha
     clock: ports.clock,
     random: ports.random ?? Math.random,
     instrumentation,
+    requests: ports.provisionRequests,
+    overlays: ports.overlays,
+    containerPorts: new Map(
+      Object.values(ports.catalog.runtimes).map((runtime) => [runtime.name, runtime.containerPort]),
+    ),
   };
 
   async function handle(parsed: ParsedResult<unknown, EcsTaskStateChangeDetail>, context: Context) {

@@ -1,5 +1,6 @@
 import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
+import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
 import { DynamoDbTaskVersionStore, DynamoDbWorkspaceLeaseStore } from '#adapters/dynamodb-stores.ts';
 import {
   readEventSettings,
@@ -9,6 +10,7 @@ import {
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { loadCatalog } from '#config/catalog.ts';
+import { loadOverlays } from '#config/overlays.ts';
 import { createTaskStateHandler } from './create-handler.ts';
 
 /** Lambda entry: `aws.ecs` `ECS Task State Change`. Builds the ports from the environment once, at init. */
@@ -23,8 +25,10 @@ export const handler = createTaskStateHandler(
     taskVersions: new DynamoDbTaskVersionStore(table, { tableName, clock: systemClock }),
     // Per-task leases keep each task's workspace events in version order on the bus.
     workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
-    // Only the families are read here, to keep foreign tasks out.
+    provisionRequests: new DynamoDbProvisionRequestStore(table, { tableName, clock: systemClock }),
+    // The families keep foreign tasks out; the container ports give Running its address.
     catalog: loadCatalog(),
+    overlays: loadOverlays(),
     settings: readEventSettings(),
     clock: systemClock,
   },

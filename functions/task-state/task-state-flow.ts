@@ -12,14 +12,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
+import type { OverlayTable } from '#config/overlays.ts';
 import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { taskAddress } from '#core/task-address.ts';
 import { decideTaskState } from '#core/task-state.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
+import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import { METRIC } from '#wiring/names.ts';
+import { reportBootEvidence } from './boot-evidence.ts';
 
 /** What the task-state flow runs on. */
 export interface TaskStatePorts {
@@ -31,6 +36,11 @@ export interface TaskStatePorts {
   readonly clock: Clock;
   readonly random: () => number;
   readonly instrumentation: FlowInstrumentation;
+  /** v1.1: the recorded requests, for Overlay Applied on the boot step's evidence. */
+  readonly requests: ProvisionRequestStore;
+  readonly overlays: OverlayTable;
+  /** v1.1: each runtime's container port, for the Running event's address. */
+  readonly containerPorts: ReadonlyMap<string, number>;
 }
 
 export type TaskStateResult =
@@ -49,6 +59,18 @@ const taskLeaseKey = (taskArn: string): string => `task:${taskArn}`;
 const familyOf = (detail: EcsTaskStateChangeDetail): string | undefined =>
   /:task-definition\/([^:]+)/.exec(detail.taskDefinitionArn ?? '')?.[1] ??
   (detail.group?.startsWith('family:') ? detail.group.slice('family:'.length) : undefined);
+
+/** v1.1: a Running event gets the task's address, when ECS shows one. */
+function withAddress(
+  event: { readonly detailType: string; readonly detail: Record<string, unknown> },
+  detail: EcsTaskStateChangeDetail,
+  ports: Pick<TaskStatePorts, 'containerPorts'>,
+) {
+  if (event.detailType !== DETAIL_TYPES.running) return event;
+  const port = ports.containerPorts.get(String(event.detail.runtime));
+  const address = port === undefined ? undefined : taskAddress(detail, port);
+  return address ? { ...event, detail: { ...event.detail, ...address } } : event;
+}
 
 /** Counts and returns an ignored change. */
 export function ignoreTaskState(
@@ -94,6 +116,8 @@ async function claimAndEmit(
     logger.debug('stale or duplicate task state change', { lastVersion });
     return ignoreTaskState('stale-or-duplicate', ports);
   }
+  // Overlay Applied before this task's Running: the boot step exits before the workspace starts.
+  await reportBootEvidence(detail, ports);
   if (!decision.event) {
     if (!(await taskVersions.advance(detail.taskArn, decision.version)))
       return ignoreTaskState('stale-or-duplicate', ports);
@@ -102,7 +126,7 @@ async function claimAndEmit(
   }
   // Emit first, then record the version: a crash in between re-emits on the platform's retry (a
   // duplicate consumers dedupe by version) instead of losing the event for good.
-  await ports.publisher.publish([decision.event]);
+  await ports.publisher.publish([withAddress(decision.event, detail, ports)]);
   // The conditional write still guards against a lease that expired under a stalled invocation.
   await taskVersions.advance(detail.taskArn, decision.version);
   countMetric(metrics, METRIC.taskStateEmitted);

@@ -15,7 +15,7 @@ export type { TimeoutSweepResult } from './timeout-sweep-flow.ts';
 /** What the timeout sweep is built from. Only the cluster of the launch target is read. */
 export type TimeoutSweepHandlerPorts = Pick<
   HandlerPorts,
-  'ecs' | 'eventBridge' | 'catalog' | 'clock' | 'random'
+  'ecs' | 'eventBridge' | 'catalog' | 'provisionRequests' | 'clock' | 'random'
 > & {
   readonly settings: ClusterSettings;
 };
@@ -31,6 +31,7 @@ export function createTimeoutSweepHandler(ports: TimeoutSweepHandlerPorts, optio
     ),
     clock: ports.clock,
     instrumentation,
+    requests: ports.provisionRequests,
   };
   return instrumentedHandler(instrumentation).handler<unknown, TimeoutSweepResult>(() =>
     sweepOverdueTasks(flowPorts),

@@ -1,8 +1,11 @@
+import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
+import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
 import {
   readClusterTarget,
   readEventSettings,
+  readIdempotencyTableName,
   readInstrumentationEnvironment,
 } from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
@@ -19,6 +22,13 @@ export const handler = createTimeoutSweepHandler(
     eventBridge: eventBridgeClient(instrumentation.tracer),
     // The families and their provision timeouts; images and sizing do not matter to the sweep.
     catalog: loadCatalog(),
+    provisionRequests: new DynamoDbProvisionRequestStore(
+      documentClientOf(dynamoDbClient(instrumentation.tracer)),
+      {
+        tableName: readIdempotencyTableName(),
+        clock: systemClock,
+      },
+    ),
     settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
     clock: systemClock,
   },

@@ -6,6 +6,8 @@
  * so that it can never be lost: if it cannot be published the sweep throws having stopped nothing.
  * A StopTask that fails is logged and left to the next sweep, which sees the task again and reports
  * it again, so a consumer may see PROVISION_TIMEOUT twice for a task (at least once, never zero).
+ * v1.1: first, requests whose template assets did not arrive in time end in TEMPLATE_ASSETS_TIMEOUT,
+ * exactly once each (`overdue-requests.ts`).
  */
 import { countByCode, countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { RuntimeSpec } from '#config/catalog.ts';
@@ -13,8 +15,10 @@ import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
+import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskRunner, TaskSummary } from '#ports/task-runner.ts';
 import { METRIC } from '#wiring/names.ts';
+import { failOverdueRequests } from './overdue-requests.ts';
 import { isOverdue, timeoutReportOf, workspaceOf } from './overdue-tasks.ts';
 
 /** What the sweep runs on. */
@@ -25,6 +29,8 @@ export interface TimeoutSweepPorts {
   readonly runtimeByFamily: ReadonlyMap<string, RuntimeSpec>;
   readonly clock: Clock;
   readonly instrumentation: FlowInstrumentation;
+  /** v1.1: the recorded requests, some awaiting their template assets. */
+  readonly requests: ProvisionRequestStore;
 }
 
 export interface TimeoutSweepResult {
@@ -35,6 +41,8 @@ export interface TimeoutSweepResult {
   readonly timedOut: readonly string[];
   /** Overdue tasks reported but whose StopTask failed; the next sweep reports and tries again. */
   readonly stopFailed: readonly string[];
+  /** v1.1: requests failed with TEMPLATE_ASSETS_TIMEOUT. */
+  readonly assetsTimedOut: readonly string[];
 }
 
 const STOP_REASON = 'Workspace did not reach RUNNING within its provision timeout';
@@ -43,6 +51,7 @@ const STOP_REASON = 'Workspace did not reach RUNNING within its provision timeou
 export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<TimeoutSweepResult> {
   const { runner, runtimeByFamily } = ports;
   const { logger, metrics } = ports.instrumentation;
+  const assetsTimedOut = await failOverdueRequests(ports.clock.now(), ports);
   const arns: string[] = [];
   for (const family of runtimeByFamily.keys()) {
     arns.push(...(await runner.listTaskArns({ family, desiredStatus: 'RUNNING' })));
@@ -92,5 +101,5 @@ export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<Timeo
   countMetric(metrics, METRIC.tasksSwept, tasks.length);
   if (timedOut.length > 0 || stopFailed.length > 0)
     logger.info('swept overdue tasks', { checked: tasks.length, timedOut, stopFailed });
-  return { outcome: 'swept', checked: tasks.length, timedOut, stopFailed };
+  return { outcome: 'swept', checked: tasks.length, timedOut, stopFailed, assetsTimedOut };
 }

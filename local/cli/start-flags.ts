@@ -24,6 +24,7 @@ const START_OPTIONS = {
   'retry-delay-scale': { type: 'string' },
   'provision-concurrency': { type: 'string' },
   'sweep-interval': { type: 'string' },
+  'template-assets-timeout': { type: 'string' },
   'handler-threads': { type: 'string' },
   registry: { type: 'string' },
   tag: { type: 'string' },
@@ -52,6 +53,8 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
                               backoff (default 0.0166..., i.e. 1/60: Lambda retries after 1 s, then 2 s)
   --provision-concurrency N   reserved concurrency of the provision function (default ${DEFAULT_PROVISION_RESERVED_CONCURRENCY}, or sized to the emulated quota)
   --sweep-interval SECONDS    how often the timeout sweep runs (default 60, as deployed)
+  --template-assets-timeout SECONDS  how long a request with a template waits for Workspace
+                              Template Assets Staged before TEMPLATE_ASSETS_TIMEOUT, 1 to 86400 (default 300)
   --handler-threads N         worker threads the Lambda handlers run on, 0 to 8; 0 runs them on the
                               stack's own thread (default ${DEFAULT_HANDLER_THREADS})
   --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
@@ -190,6 +193,10 @@ export function parseStartFlags(
           'seconds from 1 to 3600',
         ) * 1000
       : undefined;
+  const templateAssetsTimeoutSeconds =
+    values['template-assets-timeout'] !== undefined
+      ? integer('template-assets-timeout', values['template-assets-timeout'], 1, 86_400)
+      : undefined;
   const handlerThreads =
     values['handler-threads'] !== undefined
       ? integer('handler-threads', values['handler-threads'], 0, 8)
@@ -207,6 +214,7 @@ export function parseStartFlags(
       ...(retryDelayScale !== undefined ? { retryDelayScale } : {}),
       ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
       ...(sweepIntervalMs !== undefined ? { sweepIntervalMs } : {}),
+      ...(templateAssetsTimeoutSeconds !== undefined ? { templateAssetsTimeoutSeconds } : {}),
       ...(handlerThreads !== undefined ? { handlerThreads } : {}),
       ...(values.registry !== undefined ? { registry: values.registry } : {}),
       ...(values.tag !== undefined ? { tag: values.tag } : {}),

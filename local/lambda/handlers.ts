@@ -153,14 +153,17 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
       instrumentation('overlay'),
     ),
     'task-state': createTaskStateHandler(
-      { ...common, taskVersions, workspaceLeases },
+      { ...common, taskVersions, workspaceLeases, provisionRequests },
       instrumentation('task-state'),
     ),
     deprovision: createDeprovisionHandler(
       { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases },
       instrumentation('deprovision'),
     ),
-    'timeout-sweep': createTimeoutSweepHandler({ ...common, catalog }, instrumentation('timeout-sweep')),
+    'timeout-sweep': createTimeoutSweepHandler(
+      { ...common, catalog, provisionRequests },
+      instrumentation('timeout-sweep'),
+    ),
     'failure-reporter': createFailureReporterHandler(common, instrumentation('failure-reporter')),
   };
   return {

@@ -31,6 +31,8 @@ export interface HandlersOptions {
   readonly handlerLogLevel: LogLevel;
   readonly handlerThreads?: number;
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
+  /** v1.1: how long a request waits for its template assets. @default 300 */
+  readonly templateAssetsTimeoutSeconds?: number;
   readonly registry?: string;
   readonly tag?: string;
   readonly reservedConcurrency?: number;
@@ -68,6 +70,9 @@ export async function startHandlers(
     handlerLogLevel: options.handlerLogLevel,
     principal: options.principal,
     ...(options.provisionRetry ? { provisionRetry: options.provisionRetry } : {}),
+    ...(options.templateAssetsTimeoutSeconds !== undefined
+      ? { templateAssetsTimeoutSeconds: options.templateAssetsTimeoutSeconds }
+      : {}),
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
   };

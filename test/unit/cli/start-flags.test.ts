@@ -51,6 +51,8 @@ describe('parseStartFlags', () => {
         '50',
         '--sweep-interval',
         '5',
+        '--template-assets-timeout',
+        '30',
         '--driver',
         'simulated',
         '--reset',
@@ -63,6 +65,7 @@ describe('parseStartFlags', () => {
       retryDelayScale: 0.001,
       reservedConcurrency: 50,
       sweepIntervalMs: 5000,
+      templateAssetsTimeoutSeconds: 30,
       driver: 'simulated',
       reset: true,
     });
@@ -76,6 +79,10 @@ describe('parseStartFlags', () => {
     [['--region', 'Mars'], '--region must look like us-east-1; got "Mars"'],
     [['--retry-delay-scale', '0'], '--retry-delay-scale must be a number above 0, at most 1; got "0"'],
     [['--prot', '1'], "Unknown option '--prot'"],
+    [
+      ['--template-assets-timeout', '0'],
+      '--template-assets-timeout must be a whole number from 1 to 86400; got "0"',
+    ],
     [
       ['--fault-function-errors', 'deprovision,nope'],
       '--fault-function-errors must be a comma-separated list of provision, overlay',

@@ -188,6 +188,38 @@ describe('failure reporter', () => {
   });
 });
 
+describe('failure reporter: a spent Template Assets Staged (v1.1)', () => {
+  const stagedEvent = envelope(DETAIL_TYPES.templateAssetsStaged, {
+    requestId: 'req-7',
+    workspaceId: 'ws-7',
+  });
+
+  it('ends the request in Provision Failed with a generic code and reason, as a spent provision request', async () => {
+    const { invoke, eventBridgeMock } = setup();
+
+    const result = await invoke(asyncFailureRecord('Error', 'the bucket could not be read', stagedEvent));
+
+    expect(result).toEqual({ outcome: 'reported', code: 'LAUNCH_FAILED', stoppedTasks: 0 });
+    const [failed] = sentEvents(eventBridgeMock);
+    expect(failed?.detailType).toBe(DETAIL_TYPES.provisionFailed);
+    expect(failed?.detail).toEqual({
+      requestId: 'req-7',
+      workspaceId: 'ws-7',
+      code: 'LAUNCH_FAILED',
+      reason: expect.not.stringContaining('bucket'),
+      retryable: false,
+    });
+  });
+
+  it('keeps the code of a launch whose retries were spent after the assets were staged', async () => {
+    const { invoke } = setup();
+    const result = await invoke(
+      asyncFailureRecord('LaunchRetriesSpentError', 'THROTTLED: ECS throttled RunTask', stagedEvent),
+    );
+    expect(result).toMatchObject({ outcome: 'reported', code: 'THROTTLED' });
+  });
+});
+
 describe('exhausted retries, end to end', () => {
   it('still ends a capacity-starved request in Provision Failed CAPACITY_UNAVAILABLE', async () => {
     const clock = new FakeClock();

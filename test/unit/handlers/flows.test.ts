@@ -19,6 +19,7 @@ import type { TaskSummary } from '#ports/task-runner.ts';
 import {
   CLUSTER_ARN,
   FakeClock,
+  InMemoryProvisionRequestStore,
   InMemoryTaskVersionStore,
   InMemoryWorkspaceLeaseStore,
   quietInstrumentation,
@@ -167,6 +168,9 @@ describe('onTaskStateChange', () => {
       clock,
       random: () => 0.5,
       instrumentation: quietInstrumentation(),
+      requests: new InMemoryProvisionRequestStore(),
+      overlays: loadOverlays(),
+      containerPorts: new Map([['codex', 8000]]),
     };
   }
 
@@ -259,9 +263,16 @@ describe('sweepOverdueTasks', () => {
       runtimeByFamily: new Map([[codex.family, codex]]),
       clock,
       instrumentation: quietInstrumentation(),
+      requests: new InMemoryProvisionRequestStore(),
     });
 
-    expect(result).toEqual({ outcome: 'swept', checked: 2, timedOut: [taskArnOf('old')], stopFailed: [] });
+    expect(result).toEqual({
+      outcome: 'swept',
+      checked: 2,
+      timedOut: [taskArnOf('old')],
+      stopFailed: [],
+      assetsTimedOut: [],
+    });
     expect(stopped).toEqual([taskArnOf('old')]);
     expect(published.map((event) => [event.detailType, (event.detail as { code: string }).code])).toEqual([
       [DETAIL_TYPES.provisionFailed, 'PROVISION_TIMEOUT'],

@@ -1,5 +1,6 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadOverlays } from '#config/overlays.ts';
 import { DETAIL_TYPES, ECS_SOURCE, ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
 import {
@@ -7,6 +8,7 @@ import {
   envelope,
   eventBridgeWithMock,
   FakeClock,
+  InMemoryProvisionRequestStore,
   InMemoryTaskVersionStore,
   InMemoryWorkspaceLeaseStore,
   lambdaContext,
@@ -56,8 +58,18 @@ function setup() {
   const { eventBridge, eventBridgeMock } = eventBridgeWithMock();
   const taskVersions = new InMemoryTaskVersionStore();
   const workspaceLeases = new InMemoryWorkspaceLeaseStore(clock);
+  const provisionRequests = new InMemoryProvisionRequestStore();
   const handler = createTaskStateHandler(
-    { eventBridge, taskVersions, workspaceLeases, catalog: testCatalog(), settings: SETTINGS, clock },
+    {
+      eventBridge,
+      taskVersions,
+      workspaceLeases,
+      provisionRequests,
+      catalog: testCatalog(),
+      overlays: loadOverlays(),
+      settings: SETTINGS,
+      clock,
+    },
     { instrumentation: quietInstrumentation() },
   );
   const invoke = (detail: unknown) =>
@@ -65,7 +77,7 @@ function setup() {
       envelope(ECS_TASK_STATE_CHANGE, detail, { source: ECS_SOURCE, resources: [TASK] }),
       lambdaContext(clock),
     );
-  return { eventBridgeMock, taskVersions, workspaceLeases, invoke };
+  return { eventBridgeMock, taskVersions, workspaceLeases, provisionRequests, invoke };
 }
 
 afterEach(() => {
@@ -106,7 +118,9 @@ describe('task-state', () => {
         eventBridge,
         taskVersions: new InMemoryTaskVersionStore(),
         workspaceLeases: new InMemoryWorkspaceLeaseStore(clock),
+        provisionRequests: new InMemoryProvisionRequestStore(),
         catalog: testCatalog(),
+        overlays: loadOverlays(),
         settings: SETTINGS,
         clock: waitingClock,
       },

@@ -1,6 +1,7 @@
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
 import {
@@ -9,6 +10,7 @@ import {
   ecsWithMock,
   eventBridgeWithMock,
   FakeClock,
+  InMemoryProvisionRequestStore,
   lambdaContext,
   metricTotal,
   quietInstrumentation,
@@ -41,8 +43,9 @@ function setup() {
   ecsMock.on(DescribeTasksCommand).resolves({ tasks: [] });
   ecsMock.on(StopTaskCommand).resolves({});
   const instrumentation = quietInstrumentation();
+  const provisionRequests = new InMemoryProvisionRequestStore();
   const handler = createTimeoutSweepHandler(
-    { ecs, eventBridge, catalog: testCatalog(), settings: SETTINGS, clock },
+    { ecs, eventBridge, catalog: testCatalog(), provisionRequests, settings: SETTINGS, clock },
     { instrumentation },
   );
   const task = (
@@ -67,7 +70,7 @@ function setup() {
     ...overrides,
   });
   const invoke = () => handler(scheduledEvent, lambdaContext(clock, 55_000));
-  return { ecsMock, eventBridgeMock, instrumentation, invoke, task, clock };
+  return { ecsMock, eventBridgeMock, instrumentation, invoke, task, clock, provisionRequests };
 }
 
 afterEach(() => {
@@ -102,6 +105,7 @@ describe('timeout sweep', () => {
       checked: 4,
       timedOut: [taskArnOf('overdue')],
       stopFailed: [],
+      assetsTimedOut: [],
     });
     expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
     expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, {
@@ -225,5 +229,58 @@ describe('timeout sweep', () => {
         detail: expect.objectContaining({ code: 'PROVISION_TIMEOUT', taskArn: taskArnOf('a') }),
       }),
     ]);
+  });
+});
+
+describe('timeout sweep: template assets that never came (v1.1)', () => {
+  const awaiting = (requestId: string, deadline: number) => ({
+    request: ProvisionRequestedDetail.parse({
+      requestId,
+      workspaceId: `ws-${requestId}`,
+      orgId: 'org-1',
+      runtime: 'codex',
+      kind: 'platform',
+    }),
+    status: 'awaiting-assets' as const,
+    recordedAt: deadline - 300_000,
+    template: 'platform-agent',
+    destination: `s3://workspace-files/staged/org-1/ws-${requestId}/${requestId}/`,
+    assetsDeadline: deadline,
+    secrets: [],
+  });
+
+  it('fails each request past its deadline with TEMPLATE_ASSETS_TIMEOUT, exactly once, and leaves the others', async () => {
+    const { invoke, eventBridgeMock, provisionRequests, clock } = setup();
+    await provisionRequests.create(awaiting('late', clock.now() - 1));
+    await provisionRequests.create(awaiting('due', clock.now()));
+    await provisionRequests.create(awaiting('early', clock.now() + 1));
+
+    const first = await invoke();
+    const second = await invoke();
+
+    expect(first).toMatchObject({ assetsTimedOut: ['late', 'due'] });
+    expect(second).toMatchObject({ assetsTimedOut: [] });
+    const failed = sentEvents(eventBridgeMock).filter(
+      (event) => event.detailType === DETAIL_TYPES.provisionFailed,
+    );
+    expect(failed.map((event) => [event.detail.requestId, event.detail.code])).toEqual([
+      ['late', 'TEMPLATE_ASSETS_TIMEOUT'],
+      ['due', 'TEMPLATE_ASSETS_TIMEOUT'],
+    ]);
+    expect((await provisionRequests.get('late'))?.status).toBe('failed');
+    expect((await provisionRequests.get('early'))?.status).toBe('awaiting-assets');
+  });
+
+  it('hands a request back to the next sweep when its Failed event cannot be published', async () => {
+    const { invoke, eventBridgeMock, provisionRequests, clock } = setup();
+    await provisionRequests.create(awaiting('late', clock.now() - 1));
+    eventBridgeMock.on(PutEventsCommand).rejectsOnce(new Error('PutEvents is down'));
+
+    const first = await invoke().catch((error: Error) => error);
+    expect(first).toMatchObject({ assetsTimedOut: [] });
+    expect((await provisionRequests.get('late'))?.status).toBe('awaiting-assets');
+
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    expect(await invoke()).toMatchObject({ assetsTimedOut: ['late'] });
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * v1.1: `Workspace Config Overlay Applied` on evidence. When ECS shows the `boot` container of a
+ * task the provisioner launched STOPPED with exit code 0, the boot step wrote every file of the
+ * request's bundle and checked its SHA-256; this publishes what it wrote, from the provisioner's
+ * own record of the request, once per task (claimed in the store before the publish, given back if
+ * the publish fails).
+ */
+import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
+import type { OverlayTable } from '#config/overlays.ts';
+import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
+import { BOOT_CONTAINER_NAME, DETAIL_TYPES, TAG_KEYS } from '#contracts/names.ts';
+import type { ConfigOverlayAppliedDetail } from '#contracts/outbound.ts';
+import type { EventPublisher } from '#ports/event-publisher.ts';
+import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
+import { METRIC } from '#wiring/names.ts';
+
+/** What reporting the boot step's evidence runs on. */
+export interface BootEvidencePorts {
+  readonly requests: ProvisionRequestStore;
+  readonly overlays: OverlayTable;
+  readonly publisher: EventPublisher;
+  readonly instrumentation: FlowInstrumentation;
+}
+
+/** True when the state change shows the boot step exited 0. */
+export function bootSucceeded(detail: EcsTaskStateChangeDetail): boolean {
+  const boot = detail.containers?.find((container) => container.name === BOOT_CONTAINER_NAME);
+  return boot?.lastStatus === 'STOPPED' && boot.exitCode === 0;
+}
+
+/**
+ * The request the provisioner recorded for a task: by the task it recorded, else (the record may
+ * be a moment behind the task) by the task's `request-id` tag, taken only when the record is for
+ * the task's own workspace and has not recorded another task.
+ */
+async function requestOfTask(
+  detail: EcsTaskStateChangeDetail,
+  requests: ProvisionRequestStore,
+): Promise<ProvisionRequestRecord | undefined> {
+  const byTask = await requests.findByTask(detail.taskArn);
+  if (byTask) return byTask;
+  const requestId = detail.tags?.find((tag) => tag.key === TAG_KEYS.requestId)?.value;
+  if (!requestId) return undefined;
+  const record = await requests.get(requestId);
+  if (!record || record.request.workspaceId !== detail.startedBy) return undefined;
+  if (record.taskArn !== undefined && record.taskArn !== detail.taskArn) return undefined;
+  return record.status === 'launching' || record.status === 'launched' ? record : undefined;
+}
+
+/** Publishes Overlay Applied for the task when its boot step exited 0; answers whether it did. */
+export async function reportBootEvidence(
+  detail: EcsTaskStateChangeDetail,
+  ports: BootEvidencePorts,
+): Promise<boolean> {
+  if (!bootSucceeded(detail)) return false;
+  const record = await requestOfTask(detail, ports.requests);
+  if (!record?.manifest) return false;
+  const { request } = record;
+  if (!(await ports.requests.claimOverlayReport(request.requestId, detail.taskArn))) return false;
+  const applied: ConfigOverlayAppliedDetail = {
+    requestId: request.requestId,
+    workspaceId: request.workspaceId,
+    kind: request.kind,
+    runtime: request.runtime,
+    taskArn: detail.taskArn,
+    overlay: ports.overlays[request.kind],
+    ...(record.effectiveConfig ? { effectiveConfig: record.effectiveConfig } : {}),
+    files: record.manifest.map((file) => ({ path: file.path, bytes: file.bytes, sha256: file.sha256 })),
+    secrets: [...record.secrets],
+  };
+  try {
+    await ports.publisher.publish([
+      { detailType: DETAIL_TYPES.configOverlayApplied, detail: { ...applied } },
+    ]);
+  } catch (error) {
+    await ports.requests.releaseOverlayReport(request.requestId, detail.taskArn);
+    throw error;
+  }
+  countMetric(ports.instrumentation.metrics, METRIC.overlayAppliedOnEvidence);
+  ports.instrumentation.logger.info('the boot step exited 0: reported the overlay applied', {
+    requestId: request.requestId,
+    files: applied.files.length,
+  });
+  return true;
+}
