@@ -201,7 +201,7 @@ describe('workspaces that cannot boot ready end in their failure, with nothing l
       assetChannel: false,
       templateAssetsTimeoutSeconds: 1,
       sweepIntervalMs: 250,
-    } as Partial<LocalStackOptions>);
+    });
     await setSecret(failing.local, orgId, 'org');
   });
   afterAll(async () => {
