@@ -192,9 +192,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const { bus, ecs } = services;
     const upstream: UpstreamStandIn[] = [];
-    if (options.assetChannel ?? true) {
+    const channel =
+      (options.assetChannel ?? true)
+        ? createAssetChannel({ url: services.server.url, region, log })
+        : undefined;
+    if (channel) {
       // Upstream's channel, outside the provisioner: it reaches the stack only through its endpoint.
-      const channel = createAssetChannel({ url: services.server.url, region, log });
       cleanups.add(() => channel.close());
       upstream.push({ route: assetChannelRoute(), deliver: channel.deliver });
     }
@@ -225,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
     services.markReady(true);
+    channel?.recover();
     let stopping: Promise<void> | undefined;
     return {
       url: services.server.url,

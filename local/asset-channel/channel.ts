@@ -12,7 +12,8 @@
 import { Agent } from 'node:http';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { localClientConfig, localS3ClientConfig } from '#local/clients.ts';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { localClientConfig, localS3ClientConfig, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { type AssetsRequest, readAssetsRequest } from './assets-request.ts';
 import { UnknownTemplateError } from './errors.ts';
@@ -36,6 +37,12 @@ export interface AssetChannelOptions {
 export interface AssetChannel {
   /** Answers one request event in the background; problems are logged, never thrown. */
   deliver(envelope: EventEnvelope): void;
+  /**
+   * Answers the requests in the stack's event log (`GET /local/events`) that have no Staged yet:
+   * a delivery cut short by a crash or a stop would otherwise leave its request waiting until the
+   * template assets timeout. Runs in the background, once the stack is ready.
+   */
+  recover(): void;
   /** Waits for the answers in flight, then closes the clients. */
   close(): Promise<void>;
 }
@@ -77,13 +84,51 @@ export function createAssetChannel(options: AssetChannelOptions): AssetChannel {
     log(`asset-channel could not answer ${ids}: ${message}`);
   }
 
-  return {
-    deliver(envelope) {
-      const running = (async function answerOne() {
+  function track(running: Promise<void>): void {
+    inFlight.add(running);
+    void running.finally(() => inFlight.delete(running));
+  }
+
+  function deliver(envelope: EventEnvelope): void {
+    track(
+      (async function answerOne() {
         await answer(readAssetsRequest(envelope.detail));
-      })().catch((error: unknown) => explain(envelope, error));
-      inFlight.add(running);
-      void running.finally(() => inFlight.delete(running));
+      })().catch((error: unknown) => explain(envelope, error)),
+    );
+  }
+
+  /** Every event of a detail-type in the log, page by page. */
+  async function allOf(detailType: string): Promise<EventEnvelope[]> {
+    const found: EventEnvelope[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await readEventPage(options.url, { detailType, after });
+      found.push(...page.events);
+      if (page.events.length === 0 || page.lastSeq === after) return found;
+      after = page.lastSeq;
+    }
+  }
+
+  return {
+    deliver,
+    recover() {
+      track(
+        (async function recoverUnanswered() {
+          const staged = new Set(
+            (await allOf(DETAIL_TYPES.templateAssetsStaged)).map(
+              (envelope) => (envelope.detail as { requestId?: unknown } | null)?.requestId,
+            ),
+          );
+          for (const envelope of await allOf(DETAIL_TYPES.templateAssetsRequested)) {
+            const requestId = (envelope.detail as { requestId?: unknown } | null)?.requestId;
+            if (!staged.has(requestId)) deliver(envelope);
+          }
+        })().catch((error: unknown) =>
+          log(
+            `asset-channel could not read the event log to recover: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        ),
+      );
     },
     async close() {
       await Promise.allSettled([...inFlight]);
