@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
+import { assetChannelRoute, createAssetChannel } from '#local/asset-channel/index.ts';
 import { LOCAL_ACCOUNT } from '#local/clients.ts';
 import type { DriverName, FaultOptions, LocalEventBus, QuotaOptions } from '#local/interfaces.ts';
 import { functionDeadLetterMailboxes } from '#local/lambda/function-dead-letter-mailbox.ts';
@@ -19,7 +20,7 @@ import type { LogWriter } from '#local/stack/activity-log.ts';
 import { createCleanups } from '#local/stack/cleanups.ts';
 import { stackLogOutput } from '#local/stack/log-output.ts';
 import { openState } from '#local/stack/open-state.ts';
-import { startDelivery } from '#local/stack/start-delivery.ts';
+import { startDelivery, type UpstreamStandIn } from '#local/stack/start-delivery.ts';
 import { releaseOrphanedLocks, startHandlers } from '#local/stack/start-handlers.ts';
 import { startServices } from '#local/stack/start-services.ts';
 import { DEFAULT_SWEEP_INTERVAL_MS, scheduleSweep } from '#local/stack/sweep-schedule.ts';
@@ -73,6 +74,13 @@ export interface LocalStackOptions {
    * @default 1
    */
   readonly handlerThreads?: number;
+  /**
+   * Runs the stand-in for upstream's template asset channel (local/asset-channel/): it answers
+   * `Workspace Template Assets Requested` by staging `config/templates/<template>/` and publishing
+   * `Workspace Template Assets Staged`. Off for upstream teams testing their own channel.
+   * @default true
+   */
+  readonly assetChannel?: boolean;
   /** Removes the state before starting. @default false */
   readonly reset?: boolean;
   /** Level of the handlers' own Powertools logs. @default 'WARN' ('SILENT' when quiet) */
@@ -183,8 +191,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cleanups,
     );
     const { bus, ecs } = services;
+    const upstream: UpstreamStandIn[] = [];
+    const channel =
+      (options.assetChannel ?? true)
+        ? createAssetChannel({ url: services.server.url, region, log })
+        : undefined;
+    if (channel) {
+      // Upstream's channel, outside the provisioner: it reaches the stack only through its endpoint.
+      cleanups.add(() => channel.close());
+      upstream.push({ route: assetChannelRoute(), deliver: channel.deliver });
+    }
     const delivery = startDelivery(
-      { ...options, database, bus, catalog, functions, region, account, quiet, log },
+      { ...options, database, bus, catalog, functions, region, account, quiet, log, upstream },
       cleanups,
     );
     const { invoker, router, invokerRecovery, routerRecovery } = delivery;
@@ -210,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
     services.markReady(true);
+    channel?.recover();
     let stopping: Promise<void> | undefined;
     return {
       url: services.server.url,

@@ -5,10 +5,12 @@ import { DEFAULT_CLUSTER_NAME } from '#contracts/names.ts';
 import { EventLogReadError, readEventPage } from '#local/clients.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { safeText } from '#local/wire/safe-text.ts';
+import { stageAssets } from './assets.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { CliError, StackUnreachableError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
 import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
+import { listSecrets, secretsFailure, setSecrets } from './secrets.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
 import {
   type CliEnvironment,
@@ -16,6 +18,7 @@ import {
   ecsClientFor,
   eventBridgeClientFor,
   lambdaClientFor,
+  s3ClientFor,
   sqsClientFor,
   type Target,
   targetFrom,
@@ -50,6 +53,14 @@ const ENVELOPE_OPTIONS = {
   bus: { type: 'string' },
 } as const;
 
+const SECRETS_FILE_OPTIONS = {
+  org: { type: 'string' },
+  'org-id': { type: 'string' },
+  workspace: { type: 'string' },
+  'workspace-id': { type: 'string' },
+  bucket: { type: 'string' },
+} as const;
+
 /** The flags of each command, for node:util parseArgs (strict: an unknown flag is an error). */
 export const COMMAND_OPTIONS = {
   provision: {
@@ -62,6 +73,7 @@ export const COMMAND_OPTIONS = {
     tier: { type: 'string' },
     template: { type: 'string' },
     env: { type: 'string', multiple: true },
+    secrets: { type: 'string' },
   },
   deprovision: {
     ...TARGET_OPTIONS,
@@ -78,6 +90,22 @@ export const COMMAND_OPTIONS = {
   status: { ...TARGET_OPTIONS, 'workspace-id': { type: 'string' }, cluster: { type: 'string' } },
   'dead-letters list': { ...TARGET_OPTIONS, queue: { type: 'string' } },
   'dead-letters redrive': { ...TARGET_OPTIONS, queue: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  'secrets set': {
+    ...TARGET_OPTIONS,
+    ...SECRETS_FILE_OPTIONS,
+    scope: { type: 'string' },
+    'from-file': { type: 'string' },
+    replace: { type: 'boolean' },
+  },
+  'secrets list': { ...TARGET_OPTIONS, ...SECRETS_FILE_OPTIONS },
+  'assets stage': {
+    ...TARGET_OPTIONS,
+    request: { type: 'string' },
+    from: { type: 'string' },
+    template: { type: 'string' },
+    source: { type: 'string' },
+    bus: { type: 'string' },
+  },
 } as const;
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
@@ -90,7 +118,8 @@ export const USAGE = `workspaces: publish workspace requests and watch what the 
 
 Usage:
   workspaces provision --workspace-id ID --org-id ID --runtime NAME [--kind workspace|platform]
-                       [--tier 1-4] [--template NAME] [--env NAME=VALUE ...] [--request-id ID]
+                       [--tier 1-4] [--template NAME] [--env NAME=VALUE ...] [--secrets SCOPE,...]
+                       [--request-id ID]
                        [--source SOURCE] [--bus NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces deprovision --workspace-id ID [--reason TEXT] [--request-id ID] [--source SOURCE]
                        [--bus NAME] [--endpoint URL | --aws] [--region REGION]
@@ -98,12 +127,28 @@ Usage:
   workspaces status --workspace-id ID [--cluster NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces dead-letters list [--queue Q] [--endpoint URL | --aws] [--region REGION]
   workspaces dead-letters redrive [--queue Q] [--dry-run] [--endpoint URL | --aws] [--region REGION]
+  workspaces secrets set --org ID (--scope org|platform | --workspace ID) (NAME=VALUE ... | --from-file FILE)
+                       [--replace] [--bucket NAME] [--endpoint URL | --aws] [--region REGION]
+  workspaces secrets list --org ID [--workspace ID] [--bucket NAME] [--endpoint URL | --aws] [--region REGION]
+  workspaces assets stage --request ID [--from DIR | --template NAME] [--source SOURCE] [--bus NAME]
+                       [--endpoint URL]
 
 Requests are validated against the contract before they are sent; a bad flag exits with code 2.
 --request-id defaults to a fresh cli-<uuid>; --source to platform.workspace-server; --bus to workspaces.
 dead-letters redrive sends each dead letter back to its function (Lambda Invoke, InvocationType Event)
 and deletes it; --dry-run shows what would be sent. --queue takes a queue's name or its short form
 (deprovision, ProvisionRequested-target, ...); the default is every queue.
+--secrets lists the scopes whose env files the workspace gets (org, workspace; platform for the
+concierge only), set beforehand with secrets set; a secret never goes in --env.
+secrets set writes a secrets env file at the key the provisioner reads for the scope (org, platform:
+the concierge's, or a workspace's own), adding or replacing the given variables (--replace: only
+them); prefer --from-file FILE (NAME=VALUE lines) to keep values out of your shell history. secrets
+list prints each file's variable names. Values are never printed. --bucket defaults to workspace-files
+(the local stack's; on AWS, the stack's WorkspaceFilesBucketName output).
+assets stage answers a request's Workspace Template Assets Requested by hand, as upstream's channel
+would (start the stack with --no-asset-channel to test your own): it uploads every file under --from
+DIR (default config/templates/<the request's template, or --template>) to the request's destination
+and publishes Workspace Template Assets Staged.
 
 Common flags:
 ${TARGET_HELP}`;
@@ -117,6 +162,22 @@ export function parseCommand<C extends CommandName>(command: C, args: readonly s
       strict: true,
       allowPositionals: false,
     }).values;
+  } catch (error) {
+    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Parses a command's flags and its `NAME=VALUE` arguments (only `secrets set` takes any). */
+export function parseCommandWithArguments<C extends CommandName>(command: C, args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: COMMAND_OPTIONS[command],
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
@@ -307,6 +368,59 @@ async function deadLettersCommand(args: readonly string[], io: CliIo): Promise<n
   }
 }
 
+async function secretsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '--help' || action === '-h') return help(io);
+  if (action !== 'set' && action !== 'list') {
+    throw new UsageError(`secrets: unknown action "${action}"; the actions are set and list`);
+  }
+  const { values, positionals } =
+    action === 'set'
+      ? parseCommandWithArguments('secrets set', rest)
+      : { values: parseCommand('secrets list', rest), positionals: [] };
+  if (values.help) return help(io);
+  const target = targetFrom(values, io.env);
+  const s3 = s3ClientFor(target);
+  try {
+    if (action === 'set') return await setSecrets(s3, io, values, positionals);
+    return await listSecrets(s3, io, values);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw secretsFailure(
+      action,
+      target.kind === 'local' ? target.endpoint : 'AWS',
+      target.kind === 'local',
+      error,
+    );
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function assetsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '--help' || action === '-h') return help(io);
+  if (action !== 'stage') throw new UsageError(`assets: unknown action "${action}"; the action is stage`);
+  const values = parseCommand('assets stage', rest);
+  if (values.help) return help(io);
+  const target = localOnly(targetFrom(values, io.env), 'assets stage');
+  const { endpoint } = target;
+  const clients = { endpoint, s3: s3ClientFor(target), events: eventBridgeClientFor(target) };
+  try {
+    return await stageAssets(clients, io, values);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(
+      `assets stage against ${endpoint} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (is \`npm start\` running?)`,
+      1,
+      { cause: error },
+    );
+  } finally {
+    clients.s3.destroy();
+    clients.events.destroy();
+  }
+}
+
 function help(io: CliIo): number {
   io.stdout(USAGE);
   return 0;
@@ -345,6 +459,10 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
         return await statusCommand(args, io);
       case 'dead-letters':
         return await deadLettersCommand(args, io);
+      case 'secrets':
+        return await secretsCommand(args, io);
+      case 'assets':
+        return await assetsCommand(args, io);
       case undefined:
       case 'help':
       case '--help':
@@ -352,7 +470,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
         return help(io);
       default:
         throw new UsageError(
-          `unknown command "${command}"; the commands are provision, deprovision, events, status and dead-letters`,
+          `unknown command "${command}"; the commands are provision, deprovision, events, status, dead-letters, secrets and assets`,
         );
     }
   } catch (error) {

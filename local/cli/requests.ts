@@ -15,6 +15,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   tier: '--tier',
   template: '--template',
   env: '--env',
+  secrets: '--secrets',
   reason: '--reason',
 };
 
@@ -34,6 +35,7 @@ export interface ProvisionFlags {
   readonly tier?: string;
   readonly template?: string;
   readonly env?: readonly string[];
+  readonly secrets?: string;
   readonly 'request-id'?: string;
   readonly source?: string;
   readonly bus?: string;
@@ -62,6 +64,13 @@ export function parseEnvFlags(pairs: readonly string[]): Record<string, string> 
   }
   return env;
 }
+
+/** `--secrets org,workspace` into its scopes; the contract judges them. */
+const secretScopesOf = (text: string): string[] =>
+  text
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== '');
 
 /** `--tier 3` into 3; anything else is left for the contract to refuse with its own message. */
 const tierOf = (text: string): number | string => (/^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text);
@@ -126,6 +135,7 @@ export function provisionEntry(flags: ProvisionFlags): {
     ...(flags.tier !== undefined ? { tier: tierOf(flags.tier) } : {}),
     ...(flags.template !== undefined ? { template: flags.template } : {}),
     ...(flags.env !== undefined && flags.env.length > 0 ? { env: parseEnvFlags(flags.env) } : {}),
+    ...(flags.secrets !== undefined ? { secrets: secretScopesOf(flags.secrets) } : {}),
   };
   return validatedEntry(ProvisionRequestedDetail, DETAIL_TYPES.provisionRequested, input, flags);
 }

@@ -29,6 +29,7 @@ const START_OPTIONS = {
   registry: { type: 'string' },
   tag: { type: 'string' },
   reset: { type: 'boolean' },
+  'no-asset-channel': { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -58,6 +59,8 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
                               stack's own thread (default ${DEFAULT_HANDLER_THREADS})
   --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
   --tag TAG                   image tag of the runtime catalog (default config/runtimes.json's)
+  --no-asset-channel          do not run the stand-in for upstream's template asset channel, to test
+                              your own channel (or stage by hand: workspaces assets stage)
   --reset                     clear the state directory's database before starting
   --quiet                     no log lines (the ready line is still printed)
   -h, --help                  this help`;
@@ -215,6 +218,7 @@ export function parseStartFlags(
       ...(handlerThreads !== undefined ? { handlerThreads } : {}),
       ...(values.registry !== undefined ? { registry: values.registry } : {}),
       ...(values.tag !== undefined ? { tag: values.tag } : {}),
+      ...(values['no-asset-channel'] ? { assetChannel: false } : {}),
       ...(values.reset ? { reset: true } : {}),
       ...(values.quiet ? { quiet: true } : {}),
     },

@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_LOCAL_REGION, localClientConfig } from '#local/clients.ts';
 import { UsageError } from './errors.ts';
@@ -86,3 +87,7 @@ export const sqsClientFor = (target: Target): SQSClient => new SQSClient(clientC
 
 /** A Lambda client for the target. */
 export const lambdaClientFor = (target: Target): LambdaClient => new LambdaClient(clientConfig(target));
+
+/** An S3 client for the target: path-style on the local endpoint, as its S3 emulation serves. */
+export const s3ClientFor = (target: Target): S3Client =>
+  new S3Client({ ...clientConfig(target), ...(target.kind === 'local' ? { forcePathStyle: true } : {}) });

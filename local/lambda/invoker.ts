@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AcceptedEvent, LocalDatabase } from '#local/interfaces.ts';
 import type { DeliveryTarget, HandOverResult } from '#local/routing/router.ts';
-import type { Route } from '#local/routing/routes.ts';
+import { type AnyRoute, isUpstreamRoute } from '#local/routing/routes.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 import { type AttemptContext, runAttempt } from './attempt.ts';
 import { createFunctionQueues, type FunctionQueues } from './function-queue.ts';
@@ -158,10 +158,11 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
 function handOver(
   queues: Pick<FunctionQueues, 'has' | 'stopped'>,
   stage: AsyncInvoker['stage'],
-  route: Route,
+  route: AnyRoute,
   event: AcceptedEvent,
 ): HandOverResult<Invocation> {
-  if (!queues.has(route.target)) {
+  // An upstream stand-in's route is never a function's: the stack hands those to the stand-in.
+  if (isUpstreamRoute(route) || !queues.has(route.target)) {
     const errorMessage = `Function not found: ${route.target}`;
     return { ok: false, retryable: false, errorCode: 'ResourceNotFoundException', errorMessage };
   }

@@ -2,7 +2,7 @@ import { EventRuleSet, isInvalidEventPatternError } from '#local/event-pattern/i
 import type { AcceptedEvent, LocalDatabase, LocalEventBus } from '#local/interfaces.ts';
 import { type DeliveryCounts, type DeliveryStatus, DeliveryStore } from './delivery-store.ts';
 import { InvalidRouteError } from './errors.ts';
-import type { Route } from './routes.ts';
+import type { AnyRoute } from './routes.ts';
 
 /** What a target said when an event was handed to it. */
 export type HandOverResult<S> =
@@ -21,24 +21,24 @@ export type HandOverResult<S> =
  * target's own record commit together; `commit` is called once that transaction has committed.
  */
 export interface DeliveryTarget<S> {
-  handOver(route: Route, event: AcceptedEvent): HandOverResult<S>;
+  handOver(route: AnyRoute, event: AcceptedEvent): HandOverResult<S>;
   commit(staged: readonly S[]): void;
 }
 
 /** What the router reports, for the stack's log lines. */
 export interface RouterObserver {
   /** Every accepted event, once, with the routes it matched (possibly none). */
-  routed?(event: AcceptedEvent, routes: readonly Route[]): void;
+  routed?(event: AcceptedEvent, routes: readonly AnyRoute[]): void;
   /** A hand-over failed and will be tried again. */
   retrying?(
     event: AcceptedEvent,
-    route: Route,
+    route: AnyRoute,
     attempts: number,
     delayMs: number,
     errorMessage: string,
   ): void;
   /** A delivery is given up: to the target DLQ (`dlq`) or dropped (`failed`). */
-  gaveUp?(event: AcceptedEvent, route: Route, status: 'dlq' | 'failed', errorMessage: string): void;
+  gaveUp?(event: AcceptedEvent, route: AnyRoute, status: 'dlq' | 'failed', errorMessage: string): void;
   /** Routing itself failed (a bug or a broken store); the router catches up from its mark later. */
   error?(error: unknown): void;
 }
@@ -46,7 +46,7 @@ export interface RouterObserver {
 export interface RouterOptions<S> {
   readonly database: LocalDatabase;
   readonly bus: LocalEventBus;
-  readonly routes: readonly Route[];
+  readonly routes: readonly AnyRoute[];
   readonly target: DeliveryTarget<S>;
   /**
    * Multiplies the modelled EventBridge retry gaps (1 min doubling to 10 min, jittered).
@@ -68,7 +68,7 @@ export interface RecoveryReport {
 }
 
 export interface Router {
-  readonly routes: readonly Route[];
+  readonly routes: readonly AnyRoute[];
   /** Routes what was accepted but not routed, schedules pending retries, then follows the bus. */
   start(): RecoveryReport;
   stop(): void;
@@ -97,12 +97,12 @@ export function createRouter<S>(options: RouterOptions<S>): Router {
   const scale = options.retryDelayScale ?? 1 / 60;
   const store = new DeliveryStore(database);
 
-  const ruleSets = new Map<string, EventRuleSet<Route>>();
-  const routesById = new Map<string, Route>();
+  const ruleSets = new Map<string, EventRuleSet<AnyRoute>>();
+  const routesById = new Map<string, AnyRoute>();
   for (const route of routes) {
     let ruleSet = ruleSets.get(route.bus);
     if (!ruleSet) {
-      ruleSet = new EventRuleSet<Route>();
+      ruleSet = new EventRuleSet<AnyRoute>();
       ruleSets.set(route.bus, ruleSet);
     }
     try {
@@ -135,7 +135,7 @@ export function createRouter<S>(options: RouterOptions<S>): Router {
   }
 
   /** One hand-over attempt and what it leaves the delivery as. Runs inside the routing transaction. */
-  const attempt = (event: AcceptedEvent, route: Route, attempts: number, staged: S[]): Outcome => {
+  const attempt = (event: AcceptedEvent, route: AnyRoute, attempts: number, staged: S[]): Outcome => {
     const at = now();
     let result: HandOverResult<S>;
     try {
@@ -189,7 +189,7 @@ export function createRouter<S>(options: RouterOptions<S>): Router {
     if (fresh.length === 0) return 0;
     const staged: S[] = [];
     const after: Array<() => void> = [];
-    const matchedRoutes: Array<readonly Route[]> = [];
+    const matchedRoutes: Array<readonly AnyRoute[]> = [];
     database.transaction(() => {
       for (const event of fresh) {
         const matched = ruleSets.get(event.bus)?.match(event.envelope) ?? [];

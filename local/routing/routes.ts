@@ -42,6 +42,25 @@ export interface Route {
   readonly deadLetterQueue: boolean;
 }
 
+/**
+ * The target of a route that exists on the local stack only: a stand-in for a system outside the
+ * provisioner (an upstream team's own rule and target, such as its template asset channel). It is
+ * never part of wiring/flows.ts, so the CDK stack never synthesizes it.
+ */
+export type UpstreamTargetName = `upstream:${string}`;
+
+/** A local-only route to an upstream stand-in; the router matches and records it like any other. */
+export interface UpstreamRoute extends Omit<Route, 'target'> {
+  readonly target: UpstreamTargetName;
+}
+
+/** Any route the local router runs: a flow of the wiring table, or an upstream stand-in's. */
+export type AnyRoute = Route | UpstreamRoute;
+
+/** Whether a route is an upstream stand-in's, not one of the stack's functions. */
+export const isUpstreamRoute = (route: AnyRoute): route is UpstreamRoute =>
+  route.target.startsWith('upstream:');
+
 /** `arn:aws:ecs:<region>:<account>:cluster/<name>`. */
 export const localClusterArn = (region: string, account: string, clusterName: string): string =>
   `arn:aws:ecs:${region}:${account}:cluster/${clusterName}`;

@@ -40,6 +40,7 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
         ['runtime', detail.runtime],
         ['kind', detail.kind ?? 'workspace'],
         ['tier', detail.tier],
+        ['secrets', Array.isArray(detail.secrets) ? detail.secrets.join(',') : undefined],
         ['request', detail.requestId],
       ]);
     case DETAIL_TYPES.deprovisionRequested:
@@ -64,13 +65,23 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
         ['template', overlay.template],
         ['plugins', plugins],
         ['config', JSON.stringify(overlay.config ?? {})],
+        [
+          'files',
+          Array.isArray(detail.files)
+            ? (detail.files as Detail[]).map((file) => file.path).join(',')
+            : undefined,
+        ],
+        ['secrets', Array.isArray(detail.secrets) ? detail.secrets.join(',') : undefined],
       ]);
     }
     case DETAIL_TYPES.templateAssetsRequested:
       return pairs([
         ['template', detail.template],
         ['paths', Array.isArray(detail.paths) ? detail.paths.join(',') : undefined],
+        ['destination', detail.destination],
       ]);
+    case DETAIL_TYPES.templateAssetsStaged:
+      return pairs([['request', detail.requestId]]);
     case DETAIL_TYPES.pluginInstallRequested: {
       const plugin = (detail.plugin ?? {}) as Detail;
       return pairs([
@@ -100,6 +111,7 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
         ['task', shortTaskId(detail.taskArn)],
         ['runtime', detail.runtime],
         ['kind', detail.kind],
+        ['url', detail.url],
       ]);
     case DETAIL_TYPES.stopped:
       return pairs([

@@ -110,10 +110,12 @@ describe('a stack killed with SIGKILL mid-stream', () => {
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = e.seq AND d.route_id = 'ProvisionRequested')`,
         )
         .get(),
-      // Each delivery queued exactly one invocation.
+      // Each delivery to a function queued exactly one invocation (the asset channel stand-in's
+      // route, target `upstream:asset-channel`, delivers to no function).
       invocationsPerDelivery: db
         .prepare(
           `SELECT count(i.id) AS n FROM deliveries d LEFT JOIN invocations i ON i.origin = 'event:' || d.seq || ':' || d.route_id
+             WHERE d.target NOT LIKE 'upstream:%'
              GROUP BY d.seq, d.route_id HAVING n <> 1`,
         )
         .all(),

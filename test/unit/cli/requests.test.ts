@@ -51,6 +51,18 @@ describe('provisionEntry', () => {
     expect(detail).toMatchObject({ tier: 3, template: 'starter', env: { LOG_LEVEL: 'debug', URL: 'a=b' } });
   });
 
+  it('turns --secrets into the list of scopes', () => {
+    const { detail } = provisionEntry({ ...base, kind: 'platform', secrets: 'org, platform,workspace' });
+    expect(detail.secrets).toEqual(['org', 'platform', 'workspace']);
+  });
+
+  it.each([
+    ['platform secrets on a workspace kind', { kind: 'workspace', secrets: 'org,platform' }],
+    ['an unknown scope', { secrets: 'team' }],
+  ])('refuses %s, naming --secrets', (_name, flags) => {
+    expect(usageMessage(() => provisionEntry({ ...base, ...flags }))).toContain('--secrets:');
+  });
+
   it('honours --source and --bus', () => {
     const { entry } = provisionEntry({ ...base, source: 'team.tester', bus: 'other-bus' });
     expect(entry).toMatchObject({ Source: 'team.tester', EventBusName: 'other-bus' });

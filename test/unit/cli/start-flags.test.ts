@@ -20,6 +20,11 @@ describe('parseStartFlags', () => {
     });
   });
 
+  it('runs the asset channel stand-in unless --no-asset-channel turns it off', () => {
+    expect(parseStartFlags([], {}).options.assetChannel).toBeUndefined();
+    expect(parseStartFlags(['--no-asset-channel'], {}).options.assetChannel).toBe(false);
+  });
+
   it('takes the port from LOCAL_PORT, and --port over it', () => {
     expect(parseStartFlags([], { LOCAL_PORT: '5000' }).options.port).toBe(5000);
     expect(parseStartFlags(['--port', '0'], { LOCAL_PORT: '5000' }).options.port).toBe(0);
