@@ -56,7 +56,16 @@ export const EcsTaskStateChangeDetail = z.looseObject({
   overrides: z
     .looseObject({
       containerOverrides: z
-        .array(z.looseObject({ name: z.string().optional(), environment: z.array(KeyValue).optional() }))
+        .array(
+          z.looseObject({
+            name: z.string().optional(),
+            environment: z.array(KeyValue).optional(),
+            /** v1.1: S3 object ARNs only (the boot bundle on `boot`, secrets files on `workspace`). */
+            environmentFiles: z
+              .array(z.looseObject({ type: z.string().optional(), value: z.string().optional() }))
+              .optional(),
+          }),
+        )
         .optional(),
     })
     .optional(),

@@ -47,6 +47,15 @@ export function bootBundleKey(orgId: string, workspaceId: string, requestId: str
   return `${BOOT_PREFIX}${orgId}/${workspaceId}/${requestId}.env`;
 }
 
+/** The ids a boot bundle key was derived from, or undefined for any other key. */
+export function parseBootBundleKey(
+  key: string,
+): { orgId: string; workspaceId: string; requestId: string } | undefined {
+  const match = /^boot\/([^/]+)\/([^/]+)\/([^/]+)\.env$/.exec(key);
+  if (!match) return undefined;
+  return { orgId: match[1] as string, workspaceId: match[2] as string, requestId: match[3] as string };
+}
+
 /** `s3://<bucket>/<key>`: how events name a location. */
 export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 

@@ -10,6 +10,7 @@ import type { OverlayTable } from '#config/overlays.ts';
 import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { BOOT_CONTAINER_NAME, DETAIL_TYPES, TAG_KEYS } from '#contracts/names.ts';
 import type { ConfigOverlayAppliedDetail } from '#contracts/outbound.ts';
+import { parseBootBundleKey, parseS3ObjectArn } from '#core/workspace-files.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import { METRIC } from '#wiring/names.ts';
@@ -29,9 +30,29 @@ export function bootSucceeded(detail: EcsTaskStateChangeDetail): boolean {
 }
 
 /**
+ * The request id a task names: its `request-id` tag where the event carries tags, else the boot
+ * bundle the provisioner gave its `boot` container (`boot/<orgId>/<workspaceId>/<requestId>.env`,
+ * a key only the provisioner derives; ECS's own events cannot be forged).
+ */
+function requestIdOfTask(detail: EcsTaskStateChangeDetail): string | undefined {
+  const tagged = detail.tags?.find((tag) => tag.key === TAG_KEYS.requestId)?.value;
+  if (tagged) return tagged;
+  const boot = detail.overrides?.containerOverrides?.find(
+    (override) => override.name === BOOT_CONTAINER_NAME,
+  );
+  for (const file of boot?.environmentFiles ?? []) {
+    const location = file.value ? parseS3ObjectArn(file.value) : undefined;
+    const ids = location ? parseBootBundleKey(location.key) : undefined;
+    if (ids && ids.workspaceId === detail.startedBy) return ids.requestId;
+  }
+  return undefined;
+}
+
+/**
  * The request the provisioner recorded for a task: by the task it recorded, else (the record may
- * be a moment behind the task) by the task's `request-id` tag, taken only when the record is for
- * the task's own workspace and has not recorded another task.
+ * be a moment behind the task, or an invocation died between RunTask and recording it) by the
+ * request id the task names, taken only when the record is for the task's own workspace and has
+ * not recorded another task.
  */
 async function requestOfTask(
   detail: EcsTaskStateChangeDetail,
@@ -39,7 +60,7 @@ async function requestOfTask(
 ): Promise<ProvisionRequestRecord | undefined> {
   const byTask = await requests.findByTask(detail.taskArn);
   if (byTask) return byTask;
-  const requestId = detail.tags?.find((tag) => tag.key === TAG_KEYS.requestId)?.value;
+  const requestId = requestIdOfTask(detail);
   if (!requestId) return undefined;
   const record = await requests.get(requestId);
   if (!record || record.request.workspaceId !== detail.startedBy) return undefined;

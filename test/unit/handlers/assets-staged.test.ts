@@ -1,10 +1,10 @@
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadOverlays } from '#config/overlays.ts';
 import { DETAIL_TYPES, ECS_SOURCE, ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
 import { decodeBootBundle } from '#core/boot-bundle.ts';
-import { bootBundleKey, secretsKey, stagedPrefix } from '#core/workspace-files.ts';
+import { bootBundleKey, s3ObjectArn, secretsKey, stagedPrefix } from '#core/workspace-files.ts';
 import { createAssetsStagedHandler } from '#functions/assets-staged/create-handler.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
@@ -399,6 +399,31 @@ describe('task-state (v1.1): Overlay Applied on evidence, then Running with an a
     await harness.taskState(change(2, undefined, 'PENDING'));
     await harness.taskState(change(3, 1, 'STOPPED'));
     expect(types(harness)).not.toContain(DETAIL_TYPES.configOverlayApplied);
+  });
+
+  it("finds the request through the task's boot bundle when the record does not know the task yet", async () => {
+    const harness = await launchedPlatform();
+    // As after an invocation that died between RunTask and recording the task.
+    vi.spyOn(harness.provisionRequests, 'findByTask').mockResolvedValue(undefined);
+    const withBundle = (bundleWorkspace: string, version: number) => {
+      const event = change(version, 0);
+      event.overrides.containerOverrides.push({
+        name: 'boot',
+        environmentFiles: [
+          { type: 's3', value: s3ObjectArn('workspace-files', bootBundleKey(ORG, bundleWorkspace, 'req-1')) },
+        ],
+      } as never);
+      return event;
+    };
+    // A bundle of another workspace names nothing.
+    await harness.taskState(withBundle('ws-other', 2));
+    expect(types(harness)).not.toContain(DETAIL_TYPES.configOverlayApplied);
+    await harness.taskState(withBundle(WS, 3));
+    expect(
+      sentEvents(harness.eventBridgeMock)
+        .filter((event) => event.detailType === DETAIL_TYPES.configOverlayApplied)
+        .map((event) => event.detail.requestId),
+    ).toEqual(['req-1']);
   });
 
   it('reports nothing for a task the provisioner did not launch', async () => {
