@@ -36,9 +36,8 @@ async function readStaged(
   // Folder markers (keys ending in `/`) are not files.
   const keys = (await ports.files.list(prefix)).filter((key) => !key.endsWith('/'));
   if (keys.length > BOOT_MAX_FILES) return { tooMany: keys.length };
-  const staged = new Map<string, Buffer>();
-  for (const key of keys) staged.set(key.slice(prefix.length), await ports.files.get(key));
-  return staged;
+  const contents = await Promise.all(keys.map((key) => ports.files.get(key)));
+  return new Map(keys.map((key, index) => [key.slice(prefix.length), contents[index] as Buffer]));
 }
 
 /**

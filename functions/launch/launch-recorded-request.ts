@@ -83,16 +83,22 @@ export async function launchRecordedRequest(
       ports,
     );
   }
-  for (const scope of plan.secrets) {
-    if (!(await ports.files.exists(secretsKey(scope, request.orgId, request.workspaceId)))) {
-      return failRecorded(
-        record,
-        { code: 'SECRETS_UNAVAILABLE', reason: secretsUnavailableReason(scope) },
-        ports,
-      );
-    }
+  // The existence checks and the bundle's write run together: a bundle written for a request that
+  // then fails launches nothing (it is read only by a task given it) and expires with boot/.
+  const [present] = await Promise.all([
+    Promise.all(
+      plan.secrets.map((scope) => ports.files.exists(secretsKey(scope, request.orgId, request.workspaceId))),
+    ),
+    ports.files.put(plan.bootBundleKey, rendered.bundle),
+  ]);
+  const missingScope = plan.secrets.find((_, index) => !present[index]);
+  if (missingScope) {
+    return failRecorded(
+      record,
+      { code: 'SECRETS_UNAVAILABLE', reason: secretsUnavailableReason(missingScope) },
+      ports,
+    );
   }
-  await ports.files.put(plan.bootBundleKey, rendered.bundle);
   await ports.requests.transition(request.requestId, ['launching'], 'launching', {
     manifest: rendered.manifest,
     effectiveConfig: rendered.effectiveConfig,

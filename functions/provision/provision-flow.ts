@@ -85,13 +85,16 @@ export async function provisionWorkspace(
     const outcome = await launchWithRetries(plan, budgetEnd, ports);
     if (outcome.kind === 'final') return fail(request, outcome, ports);
 
-    await workspaceLeases.recordLaunch({
-      workspaceId: request.workspaceId,
-      requestId: request.requestId,
-      taskArn: outcome.taskArn,
-      launchedAt: clock.now(),
-    });
-    await onTask?.(outcome.taskArn);
+    // Two stores, written together: both must hold before Task Launched goes out.
+    await Promise.all([
+      workspaceLeases.recordLaunch({
+        workspaceId: request.workspaceId,
+        requestId: request.requestId,
+        taskArn: outcome.taskArn,
+        launchedAt: clock.now(),
+      }),
+      onTask?.(outcome.taskArn),
+    ]);
     const detail = launchedDetail(request, plan, outcome, detailContext(ports));
     logger.info('launched the workspace task', {
       taskArn: outcome.taskArn,
