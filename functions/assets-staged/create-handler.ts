@@ -4,48 +4,30 @@
  * retried: no request of ours can be behind it), then idempotency keyed on `requestId` in a scope
  * of its own. The flow itself is `assets-staged-flow.ts`.
  */
+
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
-import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
-import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import { TemplateAssetsStagedDetail } from '#contracts/inbound.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
-import type { RecordedLaunchPorts } from '#functions/launch/launch-recorded-request.ts';
+import { type LaunchingHandlerPorts, recordedLaunchPorts } from '#functions/launch/recorded-launch-ports.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/launch-with-retries.ts';
 import { fieldErrorsOf } from '#policies/request-rejection.ts';
-import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import { METRIC } from '#wiring/names.ts';
 import { type AssetsStagedResult, onAssetsStaged } from './assets-staged-flow.ts';
 
 export type { AssetsStagedResult } from './assets-staged-flow.ts';
 
 /** What the assets-staged handler is built from. */
-export type AssetsStagedHandlerPorts = Pick<
-  HandlerPorts,
-  | 'ecs'
-  | 'eventBridge'
-  | 'idempotencyStore'
-  | 'workspaceLeases'
-  | 'provisionRequests'
-  | 'workspaceFiles'
-  | 'catalog'
-  | 'overlays'
-  | 'settings'
-  | 'clock'
-  | 'random'
->;
+export type AssetsStagedHandlerPorts = LaunchingHandlerPorts;
 
 export interface AssetsStagedHandlerOptions extends HandlerOptions {
   /** @default { baseDelayMs: 250, maxDelayMs: 8000, safetyMarginMs: 10000 } */
   readonly retry?: Partial<LaunchRetryPolicy>;
 }
-
-const DEFAULT_RETRY: LaunchRetryPolicy = { baseDelayMs: 250, maxDelayMs: 8_000, safetyMarginMs: 10_000 };
 
 /** Creates the `Workspace Template Assets Staged` handler. */
 export function createAssetsStagedHandler(
@@ -54,22 +36,7 @@ export function createAssetsStagedHandler(
 ) {
   const { instrumentation } = options;
   const { logger, metrics } = instrumentation;
-  const runner = new EcsTaskRunner(ports.ecs, { cluster: ports.settings.launchTarget.cluster });
-  const flowPorts: RecordedLaunchPorts = {
-    runner,
-    workspaceTasks: new WorkspaceTasks(runner, ports.workspaceLeases, ports.clock),
-    workspaceLeases: ports.workspaceLeases,
-    publisher: meteredPublisher(ports, metrics),
-    catalog: ports.catalog,
-    settings: ports.settings,
-    clock: ports.clock,
-    random: ports.random ?? Math.random,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    instrumentation,
-    overlays: ports.overlays,
-    files: ports.workspaceFiles,
-    requests: ports.provisionRequests,
-  };
+  const flowPorts = recordedLaunchPorts(ports, options);
 
   async function handle(
     parsed: ParsedResult<unknown, TemplateAssetsStagedDetail>,

@@ -4,17 +4,15 @@
  * parse so a bad request becomes a rejection and never a retry), then Powertools idempotency keyed
  * on the parsed `requestId`. The flow itself is `provision-flow.ts`.
  */
+
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
-import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { type IdempotentRequest, idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
-import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import type { HandlerPorts } from '#functions/handler-ports.ts';
-import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import { type LaunchingHandlerPorts, recordedLaunchPorts } from '#functions/launch/recorded-launch-ports.ts';
 import { DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 import { type AcceptPorts, acceptProvisionRequest } from './accept-request.ts';
@@ -28,20 +26,7 @@ export type { ProvisionResult } from './provision-flow.ts';
 export { provisionRequestSchema } from './request-schema.ts';
 
 /** What the provision handler is built from. */
-export type ProvisionHandlerPorts = Pick<
-  HandlerPorts,
-  | 'ecs'
-  | 'eventBridge'
-  | 'idempotencyStore'
-  | 'workspaceLeases'
-  | 'provisionRequests'
-  | 'workspaceFiles'
-  | 'catalog'
-  | 'overlays'
-  | 'settings'
-  | 'clock'
-  | 'random'
->;
+export type ProvisionHandlerPorts = LaunchingHandlerPorts;
 
 export interface ProvisionHandlerOptions extends HandlerOptions {
   /** @default { baseDelayMs: 250, maxDelayMs: 8000, safetyMarginMs: 10000 } */
@@ -60,8 +45,6 @@ const keepRawEvent = (request: IdempotentRequest): void => {
   request.internal[RAW_EVENT] = request.event;
 };
 
-const DEFAULT_RETRY: LaunchRetryPolicy = { baseDelayMs: 250, maxDelayMs: 8_000, safetyMarginMs: 10_000 };
-
 /**
  * Creates the `Workspace Provision Requested` handler.
  *
@@ -71,26 +54,9 @@ const DEFAULT_RETRY: LaunchRetryPolicy = { baseDelayMs: 250, maxDelayMs: 8_000, 
 export function createProvisionHandler(ports: ProvisionHandlerPorts, options: ProvisionHandlerOptions) {
   const { instrumentation } = options;
   const { logger, metrics } = instrumentation;
-  const { catalog, clock, settings, workspaceLeases } = ports;
-  const runner = new EcsTaskRunner(ports.ecs, { cluster: settings.launchTarget.cluster });
+  const { catalog, settings } = ports;
   const flowPorts: AcceptPorts = {
-    runner,
-    workspaceTasks: new WorkspaceTasks(runner, workspaceLeases, clock, {
-      ...(options.consistencyWindowMs !== undefined
-        ? { consistencyWindowMs: options.consistencyWindowMs }
-        : {}),
-    }),
-    workspaceLeases,
-    publisher: meteredPublisher(ports, metrics, { maxEntryBytes: options.maxEntryBytes }),
-    catalog,
-    settings,
-    clock,
-    random: ports.random ?? Math.random,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    instrumentation,
-    overlays: ports.overlays,
-    files: ports.workspaceFiles,
-    requests: ports.provisionRequests,
+    ...recordedLaunchPorts(ports, options),
     templateAssetsTimeoutMs:
       (settings.templateAssetsTimeoutSeconds ?? DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS) * 1000,
   };
