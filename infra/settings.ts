@@ -12,7 +12,10 @@ import { bootImageProblem } from '#infra/boot-image.ts';
 import { type IngressSource, parseIngressEntry } from '#infra/ingress.ts';
 import { unknownContextKeyProblems } from '#infra/strict-context.ts';
 import { DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
-import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
+import {
+  DEFAULT_PROVISION_RESERVED_CONCURRENCY,
+  DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS,
+} from '#wiring/names.ts';
 
 /**
  * Deployment settings of the stack, read from CDK context (`cdk.json` "context" or `-c key=value`).
@@ -122,8 +125,7 @@ export interface ProvisionerSettings {
 
 export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
 export const DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD = 5;
-/** How long a templated request waits for its assets: the issue's 5 minutes. */
-export const DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS = 300;
+export { DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS };
 export const TEMPLATE_ASSETS_TIMEOUT_RANGE = { min: 30, max: 3600 } as const;
 /** Zones the created VPC spans. */
 export const CREATED_VPC_ZONES = 2;

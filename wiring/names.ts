@@ -79,3 +79,9 @@ export const CROSS_FUNCTION_ERRORS = {
  * (docs/decisions/011).
  */
 export const DEFAULT_PROVISION_RESERVED_CONCURRENCY = 10;
+
+/**
+ * How long a templated request waits for `Workspace Template Assets Staged` unless the deployment
+ * says otherwise (`templateAssetsTimeoutSeconds`, `--template-assets-timeout`): the issue's 5 minutes.
+ */
+export const DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS = 300;

@@ -1,6 +1,10 @@
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME_PREFIX } from '#wiring/names.ts';
+import {
+  DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME_PREFIX,
+} from '#wiring/names.ts';
 import { EnvironmentError } from './errors.ts';
 
 /**
@@ -10,68 +14,46 @@ import { EnvironmentError } from './errors.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
+/** What the two functions that launch a recorded request read (provision and assets-staged). */
+const LAUNCHING_REQUIRED = [
+  'EVENT_BUS_NAME',
+  'PROVISIONER_SOURCE',
+  'CLUSTER_ARN',
+  'SUBNET_IDS',
+  'SECURITY_GROUP_IDS',
+  'IDEMPOTENCY_TABLE_NAME',
+  'WORKSPACE_FILES_BUCKET',
+] as const;
+const LAUNCHING_OPTIONAL = [
+  'ASSIGN_PUBLIC_IP',
+  'IMAGE_REGISTRY',
+  'IMAGE_TAG',
+  'IMAGE_DIGESTS',
+  'TIER_SIZING',
+  'TASK_DEFINITION_ARNS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_TRACE_ENABLED',
+] as const;
+
 /**
  * The environment variables each function reads: `required` ones fail the cold start when missing,
  * `optional` ones have defaults. The CDK stack sets exactly these; the import test sets exactly these.
  */
 export const FUNCTION_ENVIRONMENT = {
   provision: {
-    required: [
-      'EVENT_BUS_NAME',
-      'PROVISIONER_SOURCE',
-      'CLUSTER_ARN',
-      'SUBNET_IDS',
-      'SECURITY_GROUP_IDS',
-      'IDEMPOTENCY_TABLE_NAME',
-      'WORKSPACE_FILES_BUCKET',
-    ],
-    optional: [
-      'TEMPLATE_ASSETS_TIMEOUT_SECONDS',
-      'ASSIGN_PUBLIC_IP',
-      'IMAGE_REGISTRY',
-      'IMAGE_TAG',
-      'IMAGE_DIGESTS',
-      'TIER_SIZING',
-      'TASK_DEFINITION_ARNS',
-      'POWERTOOLS_SERVICE_NAME',
-      'POWERTOOLS_METRICS_NAMESPACE',
-      'POWERTOOLS_TRACE_ENABLED',
-    ],
+    required: LAUNCHING_REQUIRED,
+    optional: ['TEMPLATE_ASSETS_TIMEOUT_SECONDS', ...LAUNCHING_OPTIONAL],
   },
   overlay: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
-  'assets-staged': {
-    required: [
-      'EVENT_BUS_NAME',
-      'PROVISIONER_SOURCE',
-      'CLUSTER_ARN',
-      'SUBNET_IDS',
-      'SECURITY_GROUP_IDS',
-      'IDEMPOTENCY_TABLE_NAME',
-      'WORKSPACE_FILES_BUCKET',
-    ],
-    optional: [
-      'ASSIGN_PUBLIC_IP',
-      'IMAGE_REGISTRY',
-      'IMAGE_TAG',
-      'IMAGE_DIGESTS',
-      'TIER_SIZING',
-      'TASK_DEFINITION_ARNS',
-      'POWERTOOLS_SERVICE_NAME',
-      'POWERTOOLS_METRICS_NAMESPACE',
-      'POWERTOOLS_TRACE_ENABLED',
-    ],
-  },
+  // It launches as provision does, from the request provision recorded (and its timeout).
+  'assets-staged': { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
   'task-state': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
-    optional: [
-      'WORKSPACE_FILES_BUCKET',
-      'POWERTOOLS_SERVICE_NAME',
-      'POWERTOOLS_METRICS_NAMESPACE',
-      'POWERTOOLS_TRACE_ENABLED',
-    ],
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
   deprovision: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
@@ -79,14 +61,8 @@ export const FUNCTION_ENVIRONMENT = {
   },
   'timeout-sweep': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
-    optional: [
-      // Set by the stack like the other v1.1 functions'; the sweep reads only the recorded deadlines.
-      'WORKSPACE_FILES_BUCKET',
-      'TEMPLATE_ASSETS_TIMEOUT_SECONDS',
-      'POWERTOOLS_SERVICE_NAME',
-      'POWERTOOLS_METRICS_NAMESPACE',
-      'POWERTOOLS_TRACE_ENABLED',
-    ],
+    // It reads only the deadlines provision recorded, never the timeout or the bucket.
+    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
   'failure-reporter': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN'],
@@ -158,7 +134,10 @@ export function readWorkspaceFilesBucket(env: Environment = process.env): string
 
 /** v1.1 `TEMPLATE_ASSETS_TIMEOUT_SECONDS`: 1 to 86,400, default 300. */
 export function readTemplateAssetsTimeoutSeconds(env: Environment = process.env): number {
-  const text = envVar('TEMPLATE_ASSETS_TIMEOUT_SECONDS', { env, default: '300' });
+  const text = envVar('TEMPLATE_ASSETS_TIMEOUT_SECONDS', {
+    env,
+    default: String(DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS),
+  });
   const seconds = Number(text);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
     throw new EnvironmentError(
@@ -184,9 +163,6 @@ export function readLaunchTarget(env: Environment = process.env): LaunchTarget {
     subnets: envList('SUBNET_IDS', env),
     securityGroups: envList('SECURITY_GROUP_IDS', env),
     assignPublicIp,
-    ...(optionalEnvVar('WORKSPACE_FILES_BUCKET', env)
-      ? { workspaceFilesBucket: optionalEnvVar('WORKSPACE_FILES_BUCKET', env) as string }
-      : {}),
   };
 }
 

@@ -11,9 +11,6 @@ export interface HandlerSettings {
   /** Source of everything this project emits. */
   readonly provisionerSource: string;
   readonly launchTarget: LaunchTarget;
-  /** v1.1: how long a request waits for its template assets. @default 300 */
+  /** v1.1: how long a request waits for its template assets. @default DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS */
   readonly templateAssetsTimeoutSeconds?: number;
 }
-
-/** v1.1: the default of {@link HandlerSettings.templateAssetsTimeoutSeconds}. */
-export const DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS = 300;
