@@ -26,7 +26,7 @@ import type {
   ProvisionRequestStore,
   ProvisionRequestUpdate,
 } from '#ports/provision-request-store.ts';
-import { TABLE_KEY, TABLE_TTL } from './dynamodb-stores.ts';
+import { isConditionFailure, TABLE_KEY, TABLE_TTL } from './dynamodb-stores.ts';
 
 export const PROVISION_REQUEST_PREFIX = 'provision-request#';
 export const PROVISION_REQUEST_TASK_PREFIX = 'provision-request-task#';
@@ -42,11 +42,6 @@ const MINUTE_MS = 60_000;
 
 const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
-
-const isConditionFailure = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { name?: unknown }).name === 'ConditionalCheckFailedException';
 
 export interface DynamoDbProvisionRequestStoreOptions {
   readonly tableName: string;

@@ -30,7 +30,8 @@ const TASK_VERSION_TTL_SECONDS = 7 * 24 * 3600;
 /** The launch record only bridges ListTasks' eventual consistency; a day is plenty. */
 const LAUNCH_RECORD_TTL_SECONDS = 24 * 3600;
 
-const isConditionFailure = (error: unknown): boolean =>
+/** True for DynamoDB's answer to a conditional write whose condition did not hold. */
+export const isConditionFailure = (error: unknown): boolean =>
   typeof error === 'object' &&
   error !== null &&
   (error as { name?: unknown }).name === 'ConditionalCheckFailedException';

@@ -5,10 +5,6 @@ import type { DomainEvent } from './overlay.ts';
 import { startFailureOf } from './start-failure.ts';
 import { neverRan, stopCauseOf } from './stop-cause.ts';
 
-// Their home used to be this file; re-exported so that importers of the old place keep working.
-export { NEVER_RAN_REASON } from './start-failure.ts';
-export { neverRan } from './stop-cause.ts';
-
 /** Who a task belongs to, read from the task's own event. */
 export interface TaskIdentity {
   readonly workspaceId: string;
@@ -67,11 +63,6 @@ function imageDigestOf(detail: EcsTaskStateChangeDetail): { imageDigest?: string
   return digest ? { imageDigest: digest } : {};
 }
 
-/** True when a STOPPED task never ran; see {@link neverRan}. */
-export function failedToStart(detail: EcsTaskStateChangeDetail): boolean {
-  return neverRan(detail);
-}
-
 /**
  * Maps an ECS task state change to the workspace event it means, given the last version seen for
  * the task. ECS delivers these at least once and out of order; `detail.version` rises with every
@@ -102,7 +93,7 @@ export function decideTaskState(
     return { version: detail.version, event: { detailType: DETAIL_TYPES.running, detail: { ...running } } };
   }
   if (detail.lastStatus === 'STOPPED') {
-    if (failedToStart(detail)) {
+    if (neverRan(detail)) {
       const { code, reason, retryable } = startFailureOf(detail);
       const failed: ProvisionFailedDetail = {
         workspaceId: identity.workspaceId,

@@ -24,6 +24,7 @@ import { createProvisionHandler } from './create-handler.ts';
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('provision'));
 const tableName = readIdempotencyTableName();
 const dynamoDb = dynamoDbClient(instrumentation.tracer);
+const table = documentClientOf(dynamoDb);
 const bucket = readWorkspaceFilesBucket();
 
 export const handler = createProvisionHandler(
@@ -31,11 +32,11 @@ export const handler = createProvisionHandler(
     ecs: ecsClient(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
-    workspaceLeases: new DynamoDbWorkspaceLeaseStore(documentClientOf(dynamoDb), {
+    workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, {
       tableName,
       clock: systemClock,
     }),
-    provisionRequests: new DynamoDbProvisionRequestStore(documentClientOf(dynamoDb), {
+    provisionRequests: new DynamoDbProvisionRequestStore(table, {
       tableName,
       clock: systemClock,
     }),

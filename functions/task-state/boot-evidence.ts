@@ -76,6 +76,9 @@ export async function reportBootEvidence(
   if (!bootSucceeded(detail)) return false;
   const record = await requestOfTask(detail, ports.requests);
   if (!record?.manifest) return false;
+  // Every later state change of the task shows the boot step exited too: reported already, and the
+  // record says so, so no claim is tried.
+  if (record.overlayReportedTaskArn === detail.taskArn) return false;
   const { request } = record;
   if (!(await ports.requests.claimOverlayReport(request.requestId, detail.taskArn))) return false;
   const applied: ConfigOverlayAppliedDetail = {
