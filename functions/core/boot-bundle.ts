@@ -76,7 +76,7 @@ export function encodeBootBundle(files: readonly BootFile[], comment?: string): 
   let total = 0;
   for (const file of files) {
     const problem = bootPathProblem(file.path);
-    if (problem) throw new BootBundleError(problem);
+    if (problem) throw new BootBundleError(problem, 'refused-path');
     if (seen.has(file.path)) throw new BootBundleError(`path "${file.path}" appears twice`);
     seen.add(file.path);
     total += file.content.length;
@@ -129,14 +129,22 @@ export function parseEnvFile(text: string): Map<string, string> {
  *   match its SHA-256 (the boot step then exits non-zero and the task does not start).
  */
 export function decodeBootBundle(text: string): BootFile[] {
-  const variables = parseEnvFile(text);
+  return decodeBootVariables(parseEnvFile(text));
+}
+
+/**
+ * Decodes a boot bundle from the variables it became in the boot container's environment.
+ *
+ * @throws BootBundleError as {@link decodeBootBundle} does.
+ */
+export function decodeBootVariables(variables: ReadonlyMap<string, string>): BootFile[] {
   const count = Number(variables.get('BOOT_FILE_COUNT') ?? '0');
   if (!Number.isInteger(count) || count < 0) throw new BootBundleError('BOOT_FILE_COUNT is not a count');
   const files: BootFile[] = [];
   for (let index = 0; index < count; index += 1) {
     const path = variables.get(`BOOT_FILE_${index}_PATH`) ?? '';
     const problem = bootPathProblem(path);
-    if (problem) throw new BootBundleError(problem);
+    if (problem) throw new BootBundleError(problem, 'refused-path');
     const chunks = Number(variables.get(`BOOT_FILE_${index}_CHUNKS`) ?? 'NaN');
     if (!Number.isInteger(chunks) || chunks < 0) {
       throw new BootBundleError(`BOOT_FILE_${index}_CHUNKS is not a count`);
@@ -147,7 +155,7 @@ export function decodeBootBundle(text: string): BootFile[] {
     }
     const content = Buffer.from(encoded, 'base64');
     if (sha256Hex(content) !== variables.get(`BOOT_FILE_${index}_SHA256`)) {
-      throw new BootBundleError(`${path} does not match its sha256`);
+      throw new BootBundleError(`${path} does not match its sha256`, 'hash-mismatch');
     }
     files.push({ path, content });
   }

@@ -20,10 +20,15 @@ export class LaunchPlanError extends CoreError {
   }
 }
 
+/** Why files cannot travel as a boot bundle; the boot step exits with a code per reason. */
+export type BootBundleProblem = 'refused-path' | 'hash-mismatch' | 'malformed';
+
 /** Files that cannot travel as a boot bundle (an unsafe path, too many, too large, a bad hash). */
 export class BootBundleError extends CoreError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly problem: BootBundleProblem;
+  constructor(message: string, problem: BootBundleProblem = 'malformed', options?: ErrorOptions) {
     super(message, options);
     this.name = 'BootBundleError';
+    this.problem = problem;
   }
 }

@@ -26,8 +26,18 @@ export function secretsKey(scope: SecretScope, orgId: string, workspaceId: strin
     case 'platform':
       return `orgs/${orgId}/secrets/platform.env`;
     case 'workspace':
-      return `orgs/${orgId}/workspaces/${workspaceId}/secrets.env`;
+      return `${workspaceSecretsPrefix(orgId)}${workspaceId}/secrets.env`;
   }
+}
+
+/** Where an org's workspace secrets files are: every key {@link parseWorkspaceSecretsKey} reads. */
+export const workspaceSecretsPrefix = (orgId: string): string => `orgs/${orgId}/workspaces/`;
+
+/** The workspace of an org's workspace secrets key, or undefined for any other key. */
+export function parseWorkspaceSecretsKey(orgId: string, key: string): string | undefined {
+  const prefix = workspaceSecretsPrefix(orgId);
+  if (!key.startsWith(prefix)) return undefined;
+  return /^([^/]+)\/secrets\.env$/.exec(key.slice(prefix.length))?.[1];
 }
 
 /**

@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { orgIdField, workspaceIdField } from '#contracts/fields.ts';
 import { DEFAULT_WORKSPACE_FILES_BUCKET, type SecretScope } from '#contracts/names.ts';
-import { s3Uri, secretsKey } from '#core/workspace-files.ts';
+import {
+  parseWorkspaceSecretsKey,
+  s3Uri,
+  secretsKey,
+  workspaceSecretsPrefix,
+} from '#core/workspace-files.ts';
 import { envFileLines, envFileNames, formatEnvFile, parseEnvFile, readSecretPairs } from './env-file.ts';
 import { CliError, UsageError } from './errors.ts';
 
@@ -177,7 +182,7 @@ export async function listSecrets(s3: S3Client, io: Output, values: SecretsFlags
 
 /** The workspaces of an org that have a secrets file. */
 async function workspacesWithSecrets(s3: S3Client, bucket: string, orgId: string): Promise<string[]> {
-  const prefix = `orgs/${orgId}/workspaces/`;
+  const prefix = workspaceSecretsPrefix(orgId);
   const ids: string[] = [];
   let token: string | undefined;
   do {
@@ -185,8 +190,8 @@ async function workspacesWithSecrets(s3: S3Client, bucket: string, orgId: string
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const object of page.Contents ?? []) {
-      const match = /^([^/]+)\/secrets\.env$/.exec((object.Key ?? '').slice(prefix.length));
-      if (match?.[1]) ids.push(match[1]);
+      const workspaceId = parseWorkspaceSecretsKey(orgId, object.Key ?? '');
+      if (workspaceId) ids.push(workspaceId);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
