@@ -83,13 +83,18 @@ export async function launchRecordedRequest(
       ports,
     );
   }
-  // The existence checks and the bundle's write run together: a bundle written for a request that
-  // then fails launches nothing (it is read only by a task given it) and expires with boot/.
+  // The existence checks, the bundle's write and the record of what the bundle holds run together:
+  // a bundle written for a request that then fails launches nothing (it is read only by a task
+  // given it) and expires with boot/, and a failed record's manifest is never read.
   const [present] = await Promise.all([
     Promise.all(
       plan.secrets.map((scope) => ports.files.exists(secretsKey(scope, request.orgId, request.workspaceId))),
     ),
     ports.files.put(plan.bootBundleKey, rendered.bundle),
+    ports.requests.transition(request.requestId, ['launching'], 'launching', {
+      manifest: rendered.manifest,
+      effectiveConfig: rendered.effectiveConfig,
+    }),
   ]);
   const missingScope = plan.secrets.find((_, index) => !present[index]);
   if (missingScope) {
@@ -99,10 +104,6 @@ export async function launchRecordedRequest(
       ports,
     );
   }
-  await ports.requests.transition(request.requestId, ['launching'], 'launching', {
-    manifest: rendered.manifest,
-    effectiveConfig: rendered.effectiveConfig,
-  });
   logger.info('prepared the boot bundle', { files: rendered.manifest.length, secrets: plan.secrets });
   // Task Launched names the template staged, the kind's forced one included.
   const launching = record.template ? { ...request, template: record.template } : request;

@@ -68,13 +68,27 @@ async function requestOfTask(
   return record.status === 'launching' || record.status === 'launched' ? record : undefined;
 }
 
-/** Publishes Overlay Applied for the task when its boot step exited 0; answers whether it did. */
+/**
+ * The recorded request whose overlay the state change is evidence of: only when it shows the boot
+ * step exited 0. Read apart from {@link reportBootEvidence} so the flow can read it together with
+ * the task's version.
+ */
+export async function bootEvidenceOf(
+  detail: EcsTaskStateChangeDetail,
+  requests: ProvisionRequestStore,
+): Promise<ProvisionRequestRecord | undefined> {
+  return bootSucceeded(detail) ? requestOfTask(detail, requests) : undefined;
+}
+
+/**
+ * Publishes Overlay Applied for the task, given what {@link bootEvidenceOf} read for it; answers
+ * whether it did.
+ */
 export async function reportBootEvidence(
   detail: EcsTaskStateChangeDetail,
+  record: ProvisionRequestRecord | undefined,
   ports: BootEvidencePorts,
 ): Promise<boolean> {
-  if (!bootSucceeded(detail)) return false;
-  const record = await requestOfTask(detail, ports.requests);
   if (!record?.manifest) return false;
   // Every later state change of the task shows the boot step exited too: reported already, and the
   // record says so, so no claim is tried.

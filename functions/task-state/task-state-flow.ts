@@ -24,7 +24,7 @@ import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import { METRIC } from '#wiring/names.ts';
-import { reportBootEvidence } from './boot-evidence.ts';
+import { bootEvidenceOf, bootSucceeded, reportBootEvidence } from './boot-evidence.ts';
 
 /** What the task-state flow runs on. */
 export interface TaskStatePorts {
@@ -51,7 +51,7 @@ export type TaskStateResult =
 /** Time kept back from the invocation's budget when waiting for a task's lease. */
 const SAFETY_MARGIN_MS = 2_000;
 /** Emitting takes milliseconds, so a held task lease is polled quickly. */
-const TASK_LEASE_BACKOFF = { baseDelayMs: 10, maxDelayMs: 250 } as const;
+const TASK_LEASE_BACKOFF = { baseDelayMs: 1, maxDelayMs: 20 } as const;
 
 /** Lease key of one task, apart from the workspace leases provision and deprovision take. */
 const taskLeaseKey = (taskArn: string): string => `task:${taskArn}`;
@@ -90,6 +90,10 @@ export async function onTaskStateChange(
   const { logger, metrics } = ports.instrumentation;
   const family = familyOf(detail);
   if (family !== undefined && !ports.families.has(family)) return ignoreTaskState('foreign-family', ports);
+  // A change that can emit nothing (PROVISIONING, PENDING before the boot step exits) only moves
+  // the version forward, which the store's conditional write orders by itself: no lease, so it
+  // never makes the task's Running wait behind it.
+  if (!mayEmit(detail)) return advanceOnly(detail, ports);
   const lease = {
     clock: ports.clock,
     random: ports.random,
@@ -104,20 +108,42 @@ export async function onTaskStateChange(
   );
 }
 
+/** True when the change could emit a workspace event, whatever version the task is at. */
+export function mayEmit(detail: EcsTaskStateChangeDetail): boolean {
+  return decideTaskState(detail, undefined).event !== undefined || bootSucceeded(detail);
+}
+
+/** A change that emits nothing: the task's version moves to it unless it is stale. */
+async function advanceOnly(
+  detail: EcsTaskStateChangeDetail,
+  ports: TaskStatePorts,
+): Promise<TaskStateResult> {
+  const { taskVersions } = ports;
+  const decision = decideTaskState(detail, await taskVersions.get(detail.taskArn));
+  if (decision.version === undefined || !(await taskVersions.advance(detail.taskArn, decision.version)))
+    return ignoreTaskState('stale-or-duplicate', ports);
+  countMetric(ports.instrumentation.metrics, METRIC.taskStateAdvanced);
+  return { outcome: 'advanced', version: decision.version };
+}
+
 async function claimAndEmit(
   detail: EcsTaskStateChangeDetail,
   ports: TaskStatePorts,
 ): Promise<TaskStateResult> {
   const { taskVersions } = ports;
   const { logger, metrics } = ports.instrumentation;
-  const lastVersion = await taskVersions.get(detail.taskArn);
+  // Both reads at once: the boot step's evidence is on every change after it exited, Running's too.
+  const [lastVersion, bootRecord] = await Promise.all([
+    taskVersions.get(detail.taskArn),
+    bootEvidenceOf(detail, ports.requests),
+  ]);
   const decision = decideTaskState(detail, lastVersion);
   if (decision.version === undefined) {
     logger.debug('stale or duplicate task state change', { lastVersion });
     return ignoreTaskState('stale-or-duplicate', ports);
   }
   // Overlay Applied before this task's Running: the boot step exits before the workspace starts.
-  await reportBootEvidence(detail, ports);
+  await reportBootEvidence(detail, bootRecord, ports);
   if (!decision.event) {
     if (!(await taskVersions.advance(detail.taskArn, decision.version)))
       return ignoreTaskState('stale-or-duplicate', ports);

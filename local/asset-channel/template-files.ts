@@ -3,7 +3,7 @@
  * its path relative to that folder (`config.yaml`, `prompts/concierge.md`). The stand-in reads
  * `config/templates/<template>/`; `workspaces assets stage --from DIR` reads any folder.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UnknownTemplateError } from './errors.ts';
@@ -31,7 +31,7 @@ export async function templateDirectory(template: string, root: string = TEMPLAT
     throw new UnknownTemplateError(template, `"${template}" is not a template name (a-z, 0-9 and -)`);
   }
   const directory = join(root, template);
-  const found = await stat(directory).catch(() => undefined);
+  const found = statSync(directory, { throwIfNoEntry: false });
   if (!found?.isDirectory()) {
     throw new UnknownTemplateError(template, `no template "${template}": ${directory} is not a folder`);
   }
@@ -41,16 +41,16 @@ export async function templateDirectory(template: string, root: string = TEMPLAT
 /**
  * Every regular file under `directory`, sorted by path. Links and other special files are left out,
  * so a template cannot stage a file from outside its folder.
+ *
+ * Read synchronously: a template is what one boot bundle holds (at most 100 files, 512 KiB), read
+ * in a fraction of a millisecond, where a stat, a listing and a read per file through libuv's pool
+ * cost about 1.7 ms of each platform request's flow latency on the local stack.
  */
 export async function readTemplateFiles(directory: string): Promise<TemplateFile[]> {
-  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
-  const files = entries
+  const entries = readdirSync(directory, { recursive: true, withFileTypes: true });
+  return entries
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-  return Promise.all(
-    files.map(async function readOne(path): Promise<TemplateFile> {
-      return { path: relative(directory, path).split(sep).join('/'), content: await readFile(path) };
-    }),
-  );
+    .sort()
+    .map((path) => ({ path: relative(directory, path).split(sep).join('/'), content: readFileSync(path) }));
 }

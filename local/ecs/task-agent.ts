@@ -108,7 +108,7 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
       });
       return undefined;
     }
-    return prepared.launch;
+    return { ...prepared.launch, pending: true };
   }
 
   return {

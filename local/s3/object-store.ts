@@ -95,8 +95,14 @@ export function createS3ObjectStore(database: LocalDatabase): S3ObjectStore {
   const selectHead = db.prepare(`SELECT ${HEAD_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?`);
   const remove = db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ?');
   // SQLite compares TEXT bytewise (BINARY collation) on UTF-8, which is the order S3 lists keys in.
-  const selectAfter = db.prepare(
-    `SELECT ${HEAD_COLUMNS} FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ? ORDER BY key`,
+  // One lower bound per query, so the primary key's range starts there: given both `key > after` and
+  // `key >= prefix`, SQLite seeks by one and filters by the other, which read every key of the
+  // bucket from the start on each page of a listing.
+  const selectFromPrefix = db.prepare(
+    `SELECT ${HEAD_COLUMNS} FROM s3_objects WHERE bucket = ? AND key >= ? ORDER BY key`,
+  );
+  const selectAfterKey = db.prepare(
+    `SELECT ${HEAD_COLUMNS} FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key`,
   );
 
   return {
@@ -128,7 +134,12 @@ export function createS3ObjectStore(database: LocalDatabase): S3ObjectStore {
       return Number(remove.run(bucket, key).changes) > 0;
     },
     *keysAfter(bucket, prefix, after) {
-      for (const row of selectAfter.iterate(bucket, after, prefix) as Iterable<HeadRow>) {
+      // Keys sort bytewise, so after `after` when it sorts past the prefix, else from the prefix.
+      const rows =
+        Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0
+          ? selectAfterKey.iterate(bucket, after)
+          : selectFromPrefix.iterate(bucket, prefix);
+      for (const row of rows as Iterable<HeadRow>) {
         if (!row.key.startsWith(prefix)) return;
         yield headOf(row);
       }

@@ -50,7 +50,9 @@ export function createSimulatedDriver(context: TaskDriverContext): TaskDriver {
 
   return {
     name: 'simulated',
-    start: (task) => toPending(task.taskArn),
+    // One step per state: a task the agent moved to PENDING already has one step left.
+    start: (task, _definition, launch) =>
+      launch?.pending ? toRunning(task.taskArn) : toPending(task.taskArn),
     stop,
     adopt(task) {
       if (task.desiredStatus === 'STOPPED') stop(task);

@@ -25,6 +25,8 @@ export interface TaskLaunch {
   readonly configsDirectory?: string;
   /** Where the volume is mounted in the container (`/configs`). */
   readonly configsMountPath?: string;
+  /** The agent moved the task to PENDING already (it had env files to download or a boot step). */
+  readonly pending?: boolean;
 }
 
 /** A launch with nothing prepared: no env files, no boot step. */

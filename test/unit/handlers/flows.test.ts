@@ -185,6 +185,31 @@ describe('onTaskStateChange', () => {
     expect(flow.published.map((event) => event.detailType)).toEqual([DETAIL_TYPES.running]);
   });
 
+  it('moves the version of a change that can emit nothing without the task lease, and never backwards', async () => {
+    const flow = ports();
+    // Another delivery of the task holds its lease: a PENDING change need not wait for it.
+    await flow.workspaceLeases.acquire(`task:${taskArnOf('t-1')}`, 'another-delivery', 60_000);
+
+    const pending = await onTaskStateChange(change('PENDING', 2), flow, { remainingMs: 60_000 });
+    const older = await onTaskStateChange(change('PROVISIONING', 1), flow, { remainingMs: 60_000 });
+
+    expect(pending).toEqual({ outcome: 'advanced', version: 2 });
+    expect(older).toEqual({ outcome: 'ignored', reason: 'stale-or-duplicate' });
+    expect(await flow.taskVersions.get(taskArnOf('t-1'))).toBe(2);
+    expect(flow.published).toEqual([]);
+  });
+
+  it('waits for the task lease before a change that emits', async () => {
+    const flow = ports();
+    await flow.workspaceLeases.acquire(`task:${taskArnOf('t-1')}`, 'another-delivery', 60_000);
+
+    // With the lease held past its budget, a Running waits and then gives up (the platform retries).
+    await expect(onTaskStateChange(change('RUNNING', 3), flow, { remainingMs: 2_500 })).rejects.toThrow(
+      /busy/,
+    );
+    expect(flow.published).toEqual([]);
+  });
+
   it('ignores a task of a family that is not ours', async () => {
     const flow = ports(['workspace-other']);
 

@@ -76,6 +76,7 @@ describe('the ECS agent on adopt', () => {
         environmentFileVariables: { TOKEN_NAME_ONLY: 'v' },
         configsDirectory: directory,
         configsMountPath: '/configs',
+        pending: true,
       },
     ]);
     expect(readFileSync(join(directory, 'config.yaml'), 'utf8')).toBe('written before the restart\n');
