@@ -85,3 +85,14 @@ export const DEFAULT_PROVISION_RESERVED_CONCURRENCY = 10;
  * says otherwise (`templateAssetsTimeoutSeconds`, `--template-assets-timeout`): the issue's 5 minutes.
  */
 export const DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS = 300;
+
+/**
+ * v1.2 recovery (decision 019): a crash loop is cut after this many recoveries within the window
+ * (the issue's 5 in 30 minutes); a recovery waits `base * 2^(attempt - 1)` seconds, at most
+ * {@link MAX_RECOVERY_BACKOFF_SECONDS}. Deploy options `recoveryAttempts`, `recoveryWindowSeconds`,
+ * `recoveryBackoffSeconds`; `--recovery-*` locally.
+ */
+export const DEFAULT_RECOVERY_ATTEMPTS = 5;
+export const DEFAULT_RECOVERY_WINDOW_SECONDS = 1800;
+export const DEFAULT_RECOVERY_BACKOFF_SECONDS = 10;
+export const MAX_RECOVERY_BACKOFF_SECONDS = 120;

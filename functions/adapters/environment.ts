@@ -1,7 +1,11 @@
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import {
+  DEFAULT_RECOVERY_ATTEMPTS,
+  DEFAULT_RECOVERY_BACKOFF_SECONDS,
+  DEFAULT_RECOVERY_WINDOW_SECONDS,
   DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS,
+  MAX_RECOVERY_BACKOFF_SECONDS,
   METRICS_NAMESPACE,
   SERVICE_NAME_PREFIX,
 } from '#wiring/names.ts';
@@ -53,8 +57,18 @@ export const FUNCTION_ENVIRONMENT = {
   'assets-staged': { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
   'task-state': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
-    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+    // v1.2: it decides recoveries, by the crash-loop cap and backoff of the deployment.
+    optional: [
+      'RECOVERY_ATTEMPTS',
+      'RECOVERY_WINDOW_SECONDS',
+      'RECOVERY_BACKOFF_SECONDS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
   },
+  // v1.2: it relaunches recorded requests as provision launches them.
+  lifecycle: { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
   deprovision: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
@@ -145,6 +159,27 @@ export function readTemplateAssetsTimeoutSeconds(env: Environment = process.env)
     );
   }
   return seconds;
+}
+
+/**
+ * v1.2 `RECOVERY_ATTEMPTS` (1 to 100, default 5), `RECOVERY_WINDOW_SECONDS` (1 to 86,400, default
+ * 1800) and `RECOVERY_BACKOFF_SECONDS` (0 to 120, default 10).
+ */
+export function readRecoverySettings(
+  env: Environment = process.env,
+): Required<Pick<HandlerSettings, 'recoveryAttempts' | 'recoveryWindowSeconds' | 'recoveryBackoffSeconds'>> {
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const value = Number(envVar(name, { env, default: String(fallback) }));
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new EnvironmentError(`Environment variable ${name} must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+  return {
+    recoveryAttempts: whole('RECOVERY_ATTEMPTS', DEFAULT_RECOVERY_ATTEMPTS, 1, 100),
+    recoveryWindowSeconds: whole('RECOVERY_WINDOW_SECONDS', DEFAULT_RECOVERY_WINDOW_SECONDS, 1, 86_400),
+    recoveryBackoffSeconds: whole('RECOVERY_BACKOFF_SECONDS', DEFAULT_RECOVERY_BACKOFF_SECONDS, 0, MAX_RECOVERY_BACKOFF_SECONDS),
+  };
 }
 
 /** `CLUSTER_ARN` only: for the functions that read or stop tasks but never launch them. */

@@ -13,7 +13,7 @@ import { SharedIdempotencyStoreError } from './errors.ts';
 export const IDEMPOTENCY_EXPIRY_SECONDS = (24 + 6) * 3600;
 
 /** The idempotent operations; each is a key prefix in the shared table and needs its own layer. */
-export type IdempotencyScope = 'provision' | 'overlay' | 'deprovision' | 'assets-staged';
+export type IdempotencyScope = 'provision' | 'overlay' | 'deprovision' | 'assets-staged' | 'lifecycle';
 
 const scopeOfStore = new WeakMap<BasePersistenceLayer, IdempotencyScope>();
 

@@ -16,6 +16,8 @@ import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { TaskRunner } from '#ports/task-runner.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
+import { recordDeprovisioned } from '#functions/launch/workspace-record-writes.ts';
 import { METRIC } from '#wiring/names.ts';
 
 /** What the deprovision flow runs on. */
@@ -29,6 +31,8 @@ export interface DeprovisionPorts {
   /** Time kept back from the remaining time when waiting for the workspace lease. */
   readonly safetyMarginMs: number;
   readonly instrumentation: FlowInstrumentation;
+  /** v1.2: the workspace records; a deprovision ends the workspace's (and any recovery under way). */
+  readonly workspaceRecords: WorkspaceRecordStore;
 }
 
 export type DeprovisionResult =
@@ -56,6 +60,8 @@ export async function deprovisionWorkspace(
   };
   const owner = `deprovision:${request.requestId}`;
   return withWorkspaceLease(ports.workspaceLeases, request.workspaceId, owner, lease, async () => {
+    // First: a recovery waiting out its backoff then finds the workspace gone and launches nothing.
+    await recordDeprovisioned(request.workspaceId, ports);
     const live = await ports.workspaceTasks.live(request.workspaceId);
     const taskArns: string[] = [];
     for (const task of live) {

@@ -20,12 +20,16 @@ import {
 import { fail } from '#functions/provision/report-outcome.ts';
 import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { WorkspaceFiles } from '#ports/workspace-files.ts';
+import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
+import { recordFailed, recordProvisioning, recordTask } from './workspace-record-writes.ts';
 
 /** What a recorded request's launch runs on: the provision flow's ports and the v1.1 ones. */
 export interface RecordedLaunchPorts extends ProvisionPorts {
   readonly overlays: OverlayTable;
   readonly files: WorkspaceFiles;
   readonly requests: ProvisionRequestStore;
+  /** v1.2: the workspace records (`workspace-record-writes.ts`). */
+  readonly workspaceRecords: WorkspaceRecordStore;
 }
 
 /** Reason texts: ids and paths only, never a file's content or a secret. */
@@ -107,10 +111,23 @@ export async function launchRecordedRequest(
   logger.info('prepared the boot bundle', { files: rendered.manifest.length, secrets: plan.secrets });
   // Task Launched names the template staged, the kind's forced one included.
   const launching = record.template ? { ...request, template: record.template } : request;
-  const result = await provisionWorkspace({ request: launching, plan }, ports, budget, async (taskArn) => {
-    await ports.requests.transition(request.requestId, ['launching', 'launched'], 'launched', { taskArn });
-  });
-  if (result.outcome === 'failed')
-    await ports.requests.transition(request.requestId, ['launching'], 'failed');
+  const result = await provisionWorkspace(
+    { request: launching, plan },
+    ports,
+    budget,
+    async (taskArn) => {
+      await Promise.all([
+        ports.requests.transition(request.requestId, ['launching', 'launched'], 'launched', { taskArn }),
+        recordTask(request.workspaceId, request.requestId, taskArn, ports),
+      ]);
+    },
+    () => recordProvisioning(request, ports),
+  );
+  if (result.outcome === 'failed') {
+    await Promise.all([
+      ports.requests.transition(request.requestId, ['launching'], 'failed'),
+      recordFailed(request.workspaceId, request.requestId, ports),
+    ]);
+  }
   return result;
 }

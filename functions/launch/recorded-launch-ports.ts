@@ -19,6 +19,7 @@ export type LaunchingHandlerPorts = Pick<
   | 'idempotencyStore'
   | 'workspaceLeases'
   | 'provisionRequests'
+  | 'workspaceRecords'
   | 'workspaceFiles'
   | 'catalog'
   | 'overlays'
@@ -69,5 +70,6 @@ export function recordedLaunchPorts(
     overlays: ports.overlays,
     files: ports.workspaceFiles,
     requests: ports.provisionRequests,
+    workspaceRecords: ports.workspaceRecords,
   };
 }

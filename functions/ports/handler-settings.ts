@@ -13,4 +13,10 @@ export interface HandlerSettings {
   readonly launchTarget: LaunchTarget;
   /** v1.1: how long a request waits for its template assets. @default DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS */
   readonly templateAssetsTimeoutSeconds?: number;
+  /** v1.2: recoveries allowed within the window before a crash loop is abandoned. @default DEFAULT_RECOVERY_ATTEMPTS */
+  readonly recoveryAttempts?: number;
+  /** v1.2: the crash-loop window. @default DEFAULT_RECOVERY_WINDOW_SECONDS */
+  readonly recoveryWindowSeconds?: number;
+  /** v1.2: the first recovery's backoff, doubled for each later one. @default DEFAULT_RECOVERY_BACKOFF_SECONDS */
+  readonly recoveryBackoffSeconds?: number;
 }

@@ -38,6 +38,9 @@ export interface InvocationBudget {
  */
 export type OnTaskOfRequest = (taskArn: string) => Promise<void>;
 
+/** v1.2: what a caller records once the flow has found no live task and is about to launch. */
+export type BeforeLaunch = () => Promise<void>;
+
 /** What a provision request came to; stored as the idempotency record's response. */
 export type ProvisionResult =
   | { readonly outcome: 'rejected'; readonly errors: number }
@@ -63,6 +66,7 @@ export async function provisionWorkspace(
   ports: ProvisionPorts,
   budget: InvocationBudget,
   onTask?: OnTaskOfRequest,
+  beforeLaunch?: BeforeLaunch,
 ): Promise<ProvisionResult> {
   const { clock, workspaceLeases } = ports;
   const { logger, metrics } = ports.instrumentation;
@@ -82,6 +86,7 @@ export async function provisionWorkspace(
       return reportExisting(request, plan, existing, ports);
     }
 
+    await beforeLaunch?.();
     const outcome = await launchWithRetries(plan, budgetEnd, ports);
     if (outcome.kind === 'final') return fail(request, outcome, ports);
 

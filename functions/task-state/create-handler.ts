@@ -13,6 +13,8 @@ import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
 import type { HandlerPorts, PublishingSettings } from '#functions/handler-ports.ts';
 import { fieldErrorsOf } from '#policies/request-rejection.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import { recoverySettingsOf } from './workspace-lifecycle.ts';
 import {
   ignoreTaskState,
   onTaskStateChange,
@@ -29,12 +31,14 @@ export type TaskStateHandlerPorts = Pick<
   | 'taskVersions'
   | 'workspaceLeases'
   | 'provisionRequests'
+  | 'workspaceRecords'
   | 'catalog'
   | 'overlays'
   | 'clock'
   | 'random'
 > & {
-  readonly settings: PublishingSettings;
+  readonly settings: PublishingSettings &
+    Pick<HandlerSettings, 'recoveryAttempts' | 'recoveryWindowSeconds' | 'recoveryBackoffSeconds'>;
 };
 
 /** Creates the `ECS Task State Change` handler. */
@@ -51,6 +55,8 @@ export function createTaskStateHandler(ports: TaskStateHandlerPorts, options: Ha
     instrumentation,
     requests: ports.provisionRequests,
     overlays: ports.overlays,
+    workspaceRecords: ports.workspaceRecords,
+    recovery: recoverySettingsOf(ports.settings),
     containerPorts: new Map(
       Object.values(ports.catalog.runtimes).map((runtime) => [runtime.name, runtime.containerPort]),
     ),

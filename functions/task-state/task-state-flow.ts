@@ -23,8 +23,10 @@ import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import { METRIC } from '#wiring/names.ts';
 import { bootEvidenceOf, bootSucceeded, reportBootEvidence } from './boot-evidence.ts';
+import { followWorkspaceEvent, type RecoverySettings } from './workspace-lifecycle.ts';
 
 /** What the task-state flow runs on. */
 export interface TaskStatePorts {
@@ -41,6 +43,10 @@ export interface TaskStatePorts {
   readonly overlays: OverlayTable;
   /** v1.1: each runtime's container port, for the Running event's address. */
   readonly containerPorts: ReadonlyMap<string, number>;
+  /** v1.2: the workspace records, which follow the task's events (`workspace-lifecycle.ts`). */
+  readonly workspaceRecords: WorkspaceRecordStore;
+  /** v1.2: the crash-loop cap and the recovery backoff. */
+  readonly recovery: RecoverySettings;
 }
 
 export type TaskStateResult =
@@ -152,7 +158,9 @@ async function claimAndEmit(
   }
   // Emit first, then record the version: a crash in between re-emits on the platform's retry (a
   // duplicate consumers dedupe by version) instead of losing the event for good.
-  await ports.publisher.publish([withAddress(decision.event, detail, ports)]);
+  const event = withAddress(decision.event, detail, ports);
+  await ports.publisher.publish([event]);
+  await followWorkspaceEvent(event, detail, ports);
   // The conditional write still guards against a lease that expired under a stalled invocation.
   await taskVersions.advance(detail.taskArn, decision.version);
   countMetric(metrics, METRIC.taskStateEmitted);

@@ -1,0 +1,90 @@
+/**
+ * v1.2: the workspace record's writes by provision and deprovision (decision 019). A launch records
+ * the workspace `provisioning` with its request before RunTask (so task-state can take the new
+ * task's Running for it even before the task is named), then names the task; a launch that fails
+ * for good leaves it `failed`; a deprovision leaves it `deprovisioned`, which ends any recovery
+ * waiting out its backoff and makes the reconciliation stop any task still running for it. Each
+ * runs under the workspace's lease; task-state's writes are conditional on the generation.
+ */
+import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
+
+/** What the writes run on. */
+export interface WorkspaceRecordWritePorts {
+  readonly workspaceRecords: WorkspaceRecordStore;
+  readonly clock: Clock;
+}
+
+/** A conditional write lost to task-state's: re-read and try again, a few times. */
+const WRITE_ATTEMPTS = 3;
+
+async function update(
+  workspaceId: string,
+  ports: WorkspaceRecordWritePorts,
+  change: (record: WorkspaceRecord) => WorkspaceRecord | undefined,
+): Promise<void> {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const record = await ports.workspaceRecords.get(workspaceId);
+    if (!record) return;
+    const next = change(record);
+    if (!next || (await ports.workspaceRecords.put(next, record.generation))) return;
+  }
+}
+
+/** Before RunTask: the workspace is `provisioning` this request, with no task yet. */
+export async function recordProvisioning(
+  request: ProvisionRequestedDetail,
+  ports: WorkspaceRecordWritePorts,
+): Promise<void> {
+  const existing = await ports.workspaceRecords.get(request.workspaceId);
+  const record: WorkspaceRecord = {
+    workspaceId: request.workspaceId,
+    orgId: request.orgId,
+    kind: request.kind,
+    runtime: request.runtime,
+    request,
+    state: 'provisioning',
+    since: ports.clock.now(),
+    // A crash loop is the same workspace's, whichever request launched it.
+    recoveries: existing?.recoveries ?? [],
+    generation: (existing?.generation ?? 0) + 1,
+  };
+  await ports.workspaceRecords.put(record, existing?.generation);
+}
+
+/** After RunTask: the record names the task, unless task-state got there first. */
+export async function recordTask(
+  workspaceId: string,
+  requestId: string,
+  taskArn: string,
+  ports: WorkspaceRecordWritePorts,
+): Promise<void> {
+  await update(workspaceId, ports, (record) =>
+    record.request.requestId === requestId && record.taskArn === undefined
+      ? { ...record, taskArn, generation: record.generation + 1 }
+      : undefined,
+  );
+}
+
+/** A launch that failed for good. */
+export async function recordFailed(
+  workspaceId: string,
+  requestId: string,
+  ports: WorkspaceRecordWritePorts,
+): Promise<void> {
+  await update(workspaceId, ports, (record) =>
+    record.request.requestId === requestId && record.state === 'provisioning'
+      ? { ...record, state: 'failed', since: ports.clock.now(), generation: record.generation + 1 }
+      : undefined,
+  );
+}
+
+/** A deprovision: whatever the workspace was doing, it is over. */
+export async function recordDeprovisioned(workspaceId: string, ports: WorkspaceRecordWritePorts): Promise<void> {
+  await update(workspaceId, ports, (record) => {
+    if (record.state === 'deprovisioned') return undefined;
+    const { pendingRecovery: _cancelled, taskArn: _stopped, url: _gone, ...rest } = record;
+    return { ...rest, state: 'deprovisioned', since: ports.clock.now(), generation: record.generation + 1 };
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The four events the lifecycle function is routed (v1.2): each rule's event parsed by its own
+ * contract, told apart by detail-type, with the key its idempotency record is kept under. A
+ * restart is idempotent per `requestId`; a recovery per workspace, attempt and task; a retirement
+ * notice per AWS Health event; a status request per `requestId`.
+ */
+import * as z from 'zod';
+import { eventBridgeEventOf } from '#contracts/envelope.ts';
+import { RestartRequestedDetail, StatusRequestedDetail } from '#contracts/inbound.ts';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { RecoveringDetail } from '#contracts/outbound.ts';
+import { HealthEventDetail, retiringTaskArns } from '#core/health-event.ts';
+
+/** One parsed lifecycle event. */
+export type LifecycleEvent =
+  | { readonly kind: 'restart'; readonly detail: RestartRequestedDetail; readonly idempotencyKey: string }
+  | { readonly kind: 'status'; readonly detail: StatusRequestedDetail; readonly idempotencyKey: string }
+  | { readonly kind: 'recovering'; readonly detail: RecoveringDetail; readonly idempotencyKey: string }
+  | { readonly kind: 'retirement'; readonly taskArns: readonly string[]; readonly idempotencyKey: string };
+
+const restart = eventBridgeEventOf(RestartRequestedDetail).transform(
+  (event): LifecycleEvent => ({
+    kind: 'restart',
+    detail: event.detail,
+    idempotencyKey: `restart:${event.detail.requestId}`,
+  }),
+);
+const status = eventBridgeEventOf(StatusRequestedDetail).transform(
+  (event): LifecycleEvent => ({
+    kind: 'status',
+    detail: event.detail,
+    idempotencyKey: `status:${event.detail.requestId}`,
+  }),
+);
+const recovering = eventBridgeEventOf(RecoveringDetail).transform(
+  (event): LifecycleEvent => ({
+    kind: 'recovering',
+    detail: event.detail,
+    idempotencyKey: `recovering:${event.detail.workspaceId}:${event.detail.attempt}:${event.detail.previousTaskArn ?? ''}`,
+  }),
+);
+const retirement = eventBridgeEventOf(HealthEventDetail).transform(
+  (event): LifecycleEvent => ({
+    kind: 'retirement',
+    taskArns: retiringTaskArns(event.detail),
+    idempotencyKey: `retirement:${event.id}`,
+  }),
+);
+
+/** The schema for an event's detail-type; undefined for one no lifecycle rule routes. */
+export function lifecycleSchemaFor(detailType: unknown): z.ZodType<LifecycleEvent> | undefined {
+  switch (detailType) {
+    case DETAIL_TYPES.restartRequested:
+      return restart;
+    case DETAIL_TYPES.statusRequested:
+      return status;
+    case DETAIL_TYPES.recovering:
+      return recovering;
+    case HEALTH_DETAIL_TYPE:
+      return retirement;
+    default:
+      return undefined;
+  }
+}
+
+/** AWS Health's detail-type on EventBridge. */
+export const HEALTH_DETAIL_TYPE = 'AWS Health Event';
+
+/** The parsed event, or the issues that kept it from parsing. */
+export function parseLifecycleEvent(
+  event: unknown,
+): { readonly success: true; readonly data: LifecycleEvent } | { readonly success: false; readonly error: z.ZodError | string } {
+  const detailType = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
+  const schema = lifecycleSchemaFor(detailType);
+  if (!schema) return { success: false, error: `no lifecycle rule routes detail-type ${JSON.stringify(detailType)}` };
+  const parsed = schema.safeParse(event);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error };
+}

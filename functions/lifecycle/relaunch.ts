@@ -1,0 +1,156 @@
+/**
+ * A workspace's task replaced by a new one from the same request: what restart, recovery, a
+ * scheduled retirement and the reconciliation of a lost task all come to (decision 019). Under the
+ * workspace's lease (so a provision, a deprovision or another relaunch never interleaves with it):
+ * the provisioner's own workspace record decides whether the relaunch still stands; the record
+ * then stops naming the old task, the old task is stopped (its `Workspace Stopped` says
+ * `requested`), the boot bundle is written again (so it does not expire under a workspace that
+ * lives longer than a week), and RunTask launches the same plan with a client token of this
+ * relaunch. The new task is recorded in the workspace record and the request record, and
+ * `Workspace Task Launched` goes out; Overlay Applied and Running follow from task-state exactly as
+ * for a first launch. At most one live task at every moment: the old one is stopped first.
+ */
+import { countMetric } from '#adapters/instrumentation.ts';
+import type { Catalog } from '#config/catalog.ts';
+import { DETAIL_TYPES } from '#contracts/names.ts';
+import { clientTokenFor, type LaunchPlan, planLaunch } from '#core/plan-launch.ts';
+import { type LaunchPorts, launchWithRetries, type SettledOutcome } from '#functions/provision/launch-with-retries.ts';
+import { launchedDetail } from '#functions/provision/launched-detail.ts';
+import { withWorkspaceLease } from '#policies/workspace-lease.ts';
+import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import type { EventPublisher } from '#ports/event-publisher.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
+import type { WorkspaceFiles } from '#ports/workspace-files.ts';
+import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import type { WorkspaceRecord, WorkspaceRecordStore, WorkspaceState } from '#ports/workspace-record-store.ts';
+import { METRIC } from '#wiring/names.ts';
+
+/** What a relaunch runs on. */
+export interface RelaunchPorts extends LaunchPorts {
+  readonly workspaceTasks: Pick<WorkspaceTasks, 'live'>;
+  readonly workspaceLeases: WorkspaceLeaseStore;
+  readonly publisher: EventPublisher;
+  readonly catalog: Catalog;
+  readonly settings: Pick<HandlerSettings, 'launchTarget'>;
+  readonly files: WorkspaceFiles;
+  readonly requests: ProvisionRequestStore;
+  readonly workspaceRecords: WorkspaceRecordStore;
+}
+
+/** One relaunch: who asks, and what must still hold of the record when it runs. */
+export interface Relaunch {
+  readonly workspaceId: string;
+  /** Unique to this relaunch (a restart's requestId, `recovery-<attempt>-<generation>`): the client token. */
+  readonly launchId: string;
+  /** StopTask's reason for the task it replaces (`core/stop-reasons.ts`). */
+  readonly stopReason: string;
+  /** Checked on the record under the lease; the reason it no longer stands, or undefined. */
+  readonly stillStands: (record: WorkspaceRecord) => string | undefined;
+  /** The state the record shows until the new task runs. */
+  readonly state: Extract<WorkspaceState, 'provisioning' | 'recovering'>;
+}
+
+export type RelaunchResult =
+  | { readonly outcome: 'relaunched'; readonly taskArn: string; readonly stopped: readonly string[] }
+  | { readonly outcome: 'skipped'; readonly reason: string }
+  | { readonly outcome: 'failed'; readonly code: string; readonly reason: string };
+
+/** Extra life of a lease past the invocation's own deadline, should the invocation die holding it. */
+const LEASE_GRACE_MS = 5_000;
+
+/** The plan of a relaunch: the request's plan, with a client token of its own. */
+export function relaunchPlan(record: WorkspaceRecord, launchId: string, ports: Pick<RelaunchPorts, 'catalog' | 'settings'>): LaunchPlan {
+  const plan = planLaunch(record.request, ports.catalog, ports.settings.launchTarget);
+  const token = `${record.request.requestId}\u0000${launchId}`;
+  return {
+    ...plan,
+    // launchWithRetries derives the tokens of later attempts from the plan's requestId.
+    requestId: token,
+    runTaskInput: { ...plan.runTaskInput, clientToken: clientTokenFor(record.workspaceId, token) },
+  };
+}
+
+/**
+ * Replaces the workspace's task; see the file's summary.
+ *
+ * @throws WorkspaceBusyError, LaunchRetriesSpentError (retryable: the platform retries the event).
+ */
+export async function relaunchWorkspace(
+  relaunch: Relaunch,
+  ports: RelaunchPorts,
+  budget: { readonly remainingMs: number },
+): Promise<RelaunchResult> {
+  const { clock, workspaceRecords } = ports;
+  const { logger, metrics } = ports.instrumentation;
+  const budgetEnd = clock.now() + budget.remainingMs - ports.retry.safetyMarginMs;
+  const lease = {
+    clock,
+    random: ports.random,
+    deadline: budgetEnd,
+    ttlMs: budget.remainingMs + LEASE_GRACE_MS,
+    onWait: () => countMetric(metrics, METRIC.leaseWaited),
+    onReleaseFailed: (error: Error) => logger.warn('could not release the workspace lease', { error }),
+  };
+  const owner = `relaunch:${relaunch.launchId}`;
+  return withWorkspaceLease(ports.workspaceLeases, relaunch.workspaceId, owner, lease, async () => {
+    const record = await workspaceRecords.get(relaunch.workspaceId);
+    const reason = record ? relaunch.stillStands(record) : 'the workspace has no record';
+    if (!record || reason) return { outcome: 'skipped', reason: reason ?? 'the workspace has no record' };
+
+    // The record stops naming the old task first, so its Stopped is not taken for a crash.
+    const { taskArn: _previous, url: _url, pendingRecovery: _taken, ...rest } = record;
+    const handedOver: WorkspaceRecord = {
+      ...rest,
+      state: relaunch.state,
+      since: clock.now(),
+      generation: record.generation + 1,
+    };
+    if (!(await workspaceRecords.put(handedOver, record.generation))) {
+      return { outcome: 'skipped', reason: 'the workspace record changed under the relaunch' };
+    }
+    const stopped: string[] = [];
+    for (const task of await ports.workspaceTasks.live(relaunch.workspaceId)) {
+      await ports.runner.stopTask(task.taskArn, relaunch.stopReason);
+      stopped.push(task.taskArn);
+    }
+
+    const plan = relaunchPlan(record, relaunch.launchId, ports);
+    // Written again under the same key: read once at each task start, it expires a week after its
+    // last write, and a relaunch must never find it gone.
+    let bundle: Buffer;
+    try {
+      bundle = await ports.files.get(plan.bootBundleKey);
+    } catch (error) {
+      logger.error('the boot bundle of the workspace cannot be read', { error });
+      await workspaceRecords.put({ ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 }, handedOver.generation);
+      return { outcome: 'failed', code: 'BOOT_BUNDLE_UNAVAILABLE', reason: 'the boot bundle of the workspace cannot be read' };
+    }
+    await ports.files.put(plan.bootBundleKey, bundle);
+
+    const outcome: SettledOutcome = await launchWithRetries(plan, budgetEnd, ports);
+    if (outcome.kind === 'final') {
+      await workspaceRecords.put({ ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 }, handedOver.generation);
+      return { outcome: 'failed', code: outcome.code, reason: outcome.reason };
+    }
+    const requestId = record.request.requestId;
+    const [, stored] = await Promise.all([
+      ports.workspaceLeases.recordLaunch({ workspaceId: record.workspaceId, requestId, taskArn: outcome.taskArn, launchedAt: clock.now() }),
+      ports.requests.get(requestId),
+      workspaceRecords.put({ ...handedOver, taskArn: outcome.taskArn, generation: handedOver.generation + 1 }, handedOver.generation),
+    ]);
+    // Overlay Applied for the new task is reported from the request record: it names the new task.
+    if (!(await ports.requests.transition(requestId, ['launched', 'launching'], 'launched', { taskArn: outcome.taskArn }))) {
+      logger.warn('the request record of the workspace is gone; Overlay Applied will not follow', { requestId });
+    }
+    const template = stored?.template ?? record.request.template;
+    const detail = launchedDetail({ ...record.request, ...(template ? { template } : {}) }, plan, outcome, {
+      catalog: ports.catalog,
+      cluster: ports.settings.launchTarget.cluster,
+    });
+    await ports.publisher.publish([{ detailType: DETAIL_TYPES.taskLaunched, detail: { ...detail } }]);
+    countMetric(metrics, METRIC.taskLaunched);
+    logger.info('relaunched the workspace', { taskArn: outcome.taskArn, stopped });
+    return { outcome: 'relaunched', taskArn: outcome.taskArn, stopped };
+  });
+}
