@@ -8,7 +8,11 @@ import {
   deprovisionRequestedPattern,
   type EventPattern,
   ecsTaskStateChangePattern,
+  healthTaskRetirementPattern,
   provisionRequestedPattern,
+  recoveringPattern,
+  restartRequestedPattern,
+  statusRequestedPattern,
   taskLaunchedPattern,
   templateAssetsStagedPattern,
 } from '#contracts/patterns.ts';
@@ -63,6 +67,10 @@ export const FLOW_TARGETS = {
   TaskLaunched: 'overlay',
   EcsTaskStateChange: 'task-state',
   DeprovisionRequested: 'deprovision',
+  RestartRequested: 'lifecycle',
+  StatusRequested: 'lifecycle',
+  WorkspaceRecovering: 'lifecycle',
+  HealthTaskRetirement: 'lifecycle',
 } as const satisfies Record<string, FunctionName>;
 export type FlowId = keyof typeof FLOW_TARGETS;
 
@@ -107,6 +115,38 @@ export function flowsFor(settings: FlowSettings): Flow[] {
       description: 'Workspace Deprovision Requested -> deprovision',
       pattern: deprovisionRequestedPattern(settings.requestSources),
       target: FLOW_TARGETS.DeprovisionRequested,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'RestartRequested' satisfies FlowId,
+      eventBus: 'provisioner',
+      description: 'Workspace Restart Requested -> lifecycle (v1.2)',
+      pattern: restartRequestedPattern(settings.requestSources),
+      target: FLOW_TARGETS.RestartRequested,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'StatusRequested' satisfies FlowId,
+      eventBus: 'provisioner',
+      description: 'Workspace Status Requested -> lifecycle (v1.2)',
+      pattern: statusRequestedPattern(settings.requestSources),
+      target: FLOW_TARGETS.StatusRequested,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'WorkspaceRecovering' satisfies FlowId,
+      eventBus: 'provisioner',
+      description: 'Workspace Recovering -> lifecycle: the relaunch after the backoff (v1.2)',
+      pattern: recoveringPattern(settings.provisionerSource),
+      target: FLOW_TARGETS.WorkspaceRecovering,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'HealthTaskRetirement' satisfies FlowId,
+      eventBus: 'default',
+      description: 'aws.health AWS_ECS_TASK_PATCHING_RETIREMENT -> lifecycle: replace the tasks ahead of time (v1.2)',
+      pattern: healthTaskRetirementPattern(),
+      target: FLOW_TARGETS.HealthTaskRetirement,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
   ];

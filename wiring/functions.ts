@@ -14,6 +14,8 @@ export const FUNCTION_NAMES = [
   'failure-reporter',
   /** v1.1 */
   'assets-staged',
+  /** v1.2 */
+  'lifecycle',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -36,7 +38,7 @@ export interface FunctionSpec {
 
 const entry = (name: FunctionName) => `functions/${name}/handler.ts`;
 
-/** The seven functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
+/** The eight functions. Timeouts leave the provision handler room to retry RunTask in-invocation. */
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   provision: {
     name: 'provision',
@@ -112,6 +114,18 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     asyncRetryAttempts: 2,
     asyncMaxEventAgeSeconds: 6 * 3600,
     onFailure: 'failure-reporter',
+    deadLetterQueue: true,
+  },
+  lifecycle: {
+    name: 'lifecycle',
+    entry: entry('lifecycle'),
+    description:
+      'Restarts, recovers and retires workspace tasks and answers status requests (v1.2), from the workspace records',
+    // A recovery waits out its backoff (at most 120 s) in the invocation before it relaunches.
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    asyncRetryAttempts: 2,
+    asyncMaxEventAgeSeconds: 6 * 3600,
     deadLetterQueue: true,
   },
 };
