@@ -75,8 +75,15 @@ export const FUNCTION_ENVIRONMENT = {
   },
   'timeout-sweep': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
-    // It reads only the deadlines provision recorded, never the timeout or the bucket.
-    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+    // It reads only the deadlines provision recorded, never the timeout or the bucket; v1.2: the
+    // reconciliation recovers lost workspaces under the deployment's crash-loop cap.
+    optional: [
+      'RECOVERY_ATTEMPTS',
+      'RECOVERY_WINDOW_SECONDS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
   },
   'failure-reporter': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN'],

@@ -9,7 +9,12 @@
  */
 
 /** Why the provisioner itself stopped a task. */
-export type ProvisionerStop = 'deprovision' | 'restart' | 'failed-launch-clean-up' | 'provision-timeout';
+export type ProvisionerStop =
+  | 'deprovision'
+  | 'restart'
+  | 'failed-launch-clean-up'
+  | 'provision-timeout'
+  | 'reconcile';
 
 /** A reason with the request id in it: the text before the id and the text after it. */
 interface ReasonAroundRequestId {
@@ -18,7 +23,7 @@ interface ReasonAroundRequestId {
 }
 
 const AROUND_REQUEST_ID: Readonly<
-  Record<Exclude<ProvisionerStop, 'provision-timeout'>, ReasonAroundRequestId>
+  Record<Exclude<ProvisionerStop, 'provision-timeout' | 'reconcile'>, ReasonAroundRequestId>
 > = {
   deprovision: { before: 'Workspace deprovisioned (request ', after: ')' },
   restart: { before: 'Workspace restarted (request ', after: ')' },
@@ -30,6 +35,13 @@ const AROUND_REQUEST_ID: Readonly<
 
 /** The timeout sweep's reason for a task that did not reach RUNNING in time. */
 export const PROVISION_TIMEOUT_STOP_REASON = 'Workspace did not reach RUNNING within its provision timeout';
+
+/**
+ * v1.2: the reconciliation sweep's reason for a task running for a workspace that is deprovisioned,
+ * or that the provisioner never launched under its tags.
+ */
+export const RECONCILE_STOP_REASON =
+  'Workspace task stopped by the reconciliation: its workspace is deprovisioned or the provisioner did not launch it';
 
 const withRequestId = (stop: keyof typeof AROUND_REQUEST_ID, requestId: string): string =>
   `${AROUND_REQUEST_ID[stop].before}${requestId}${AROUND_REQUEST_ID[stop].after}`;
@@ -54,6 +66,7 @@ export const failedLaunchCleanUpStopReason = (requestId: string): string =>
 export function provisionerStopOf(stoppedReason: string | undefined): ProvisionerStop | undefined {
   if (stoppedReason === undefined) return undefined;
   if (stoppedReason === PROVISION_TIMEOUT_STOP_REASON) return 'provision-timeout';
+  if (stoppedReason === RECONCILE_STOP_REASON) return 'reconcile';
   for (const [stop, { before, after }] of Object.entries(AROUND_REQUEST_ID)) {
     const longEnough = stoppedReason.length > before.length + after.length;
     if (longEnough && stoppedReason.startsWith(before) && stoppedReason.endsWith(after)) {

@@ -28,7 +28,7 @@ export type { DeprovisionResult } from './deprovision-flow.ts';
 /** What the deprovision handler is built from. Only the cluster of the launch target is read. */
 export type DeprovisionHandlerPorts = Pick<
   HandlerPorts,
-  'ecs' | 'eventBridge' | 'idempotencyStore' | 'workspaceLeases' | 'clock' | 'random'
+  'ecs' | 'eventBridge' | 'idempotencyStore' | 'workspaceLeases' | 'workspaceRecords' | 'clock' | 'random'
 > & {
   readonly settings: ClusterSettings;
 };
@@ -56,6 +56,7 @@ export function createDeprovisionHandler(ports: DeprovisionHandlerPorts, options
     random: ports.random ?? Math.random,
     safetyMarginMs: options.safetyMarginMs ?? 10_000,
     instrumentation,
+    workspaceRecords: ports.workspaceRecords,
   };
 
   async function deprovision(parsed: ParsedResult<unknown, DeprovisionRequestedDetail>, context: Context) {

@@ -7,6 +7,8 @@ import { instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
 import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts';
+import { recoverySettingsOf } from '#functions/task-state/workspace-lifecycle.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { sweepOverdueTasks, type TimeoutSweepPorts, type TimeoutSweepResult } from './timeout-sweep-flow.ts';
 
 export { isOverdue } from './overdue-tasks.ts';
@@ -15,9 +17,10 @@ export type { TimeoutSweepResult } from './timeout-sweep-flow.ts';
 /** What the timeout sweep is built from. Only the cluster of the launch target is read. */
 export type TimeoutSweepHandlerPorts = Pick<
   HandlerPorts,
-  'ecs' | 'eventBridge' | 'catalog' | 'provisionRequests' | 'clock' | 'random'
+  'ecs' | 'eventBridge' | 'catalog' | 'provisionRequests' | 'workspaceRecords' | 'clock' | 'random'
 > & {
-  readonly settings: ClusterSettings;
+  readonly settings: ClusterSettings &
+    Pick<HandlerSettings, 'recoveryAttempts' | 'recoveryWindowSeconds' | 'recoveryBackoffSeconds'>;
 };
 
 /** Creates the scheduled timeout sweep. */
@@ -32,6 +35,8 @@ export function createTimeoutSweepHandler(ports: TimeoutSweepHandlerPorts, optio
     clock: ports.clock,
     instrumentation,
     requests: ports.provisionRequests,
+    workspaceRecords: ports.workspaceRecords,
+    recovery: recoverySettingsOf(ports.settings),
   };
   return instrumentedHandler(instrumentation).handler<unknown, TimeoutSweepResult>(() =>
     sweepOverdueTasks(flowPorts),

@@ -20,6 +20,9 @@ import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskRunner, TaskSummary } from '#ports/task-runner.ts';
 import { METRIC } from '#wiring/names.ts';
 import { failOverdueRequests } from './overdue-requests.ts';
+import { type ReconcileResult, reconcileWorkspaces } from './reconcile-workspaces.ts';
+import type { RecoverySettings } from '#functions/task-state/workspace-lifecycle.ts';
+import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import { isOverdue, timeoutReportOf, workspaceOf } from './overdue-tasks.ts';
 
 /** What the sweep runs on. */
@@ -32,6 +35,9 @@ export interface TimeoutSweepPorts {
   readonly instrumentation: FlowInstrumentation;
   /** v1.1: the recorded requests, some awaiting their template assets. */
   readonly requests: ProvisionRequestStore;
+  /** v1.2: the workspace records the reconciliation compares with what ECS runs. */
+  readonly workspaceRecords: WorkspaceRecordStore;
+  readonly recovery: RecoverySettings;
 }
 
 export interface TimeoutSweepResult {
@@ -44,6 +50,8 @@ export interface TimeoutSweepResult {
   readonly stopFailed: readonly string[];
   /** v1.1: requests failed with TEMPLATE_ASSETS_TIMEOUT. */
   readonly assetsTimedOut: readonly string[];
+  /** v1.2: what the reconciliation found and did. */
+  readonly reconciled: ReconcileResult;
 }
 
 /** One sweep: report then stop every overdue task of our families. */
@@ -100,5 +108,9 @@ export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<Timeo
   countMetric(metrics, METRIC.tasksSwept, tasks.length);
   if (timedOut.length > 0 || stopFailed.length > 0)
     logger.info('swept overdue tasks', { checked: tasks.length, timedOut, stopFailed });
-  return { outcome: 'swept', checked: tasks.length, timedOut, stopFailed, assetsTimedOut };
+  const reconciled = await reconcileWorkspaces(
+    tasks.filter((task) => !overdue.includes(task)),
+    ports,
+  );
+  return { outcome: 'swept', checked: tasks.length, timedOut, stopFailed, assetsTimedOut, reconciled };
 }
