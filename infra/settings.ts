@@ -14,7 +14,11 @@ import { unknownContextKeyProblems } from '#infra/strict-context.ts';
 import { DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
 import {
   DEFAULT_PROVISION_RESERVED_CONCURRENCY,
+  DEFAULT_RECOVERY_ATTEMPTS,
+  DEFAULT_RECOVERY_BACKOFF_SECONDS,
+  DEFAULT_RECOVERY_WINDOW_SECONDS,
   DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS,
+  MAX_RECOVERY_BACKOFF_SECONDS,
 } from '#wiring/names.ts';
 
 /**
@@ -54,6 +58,9 @@ export const CONTEXT_OPTIONS = {
   workspaceFilesKeyArn: 'KMS key of the existing workspace files bucket, so the stack grants its use.',
   bootImage: "The boot step's image, pinned by digest (`<repository>@sha256:…`).",
   templateAssetsTimeoutSeconds: 'How long a templated request waits for Template Assets Staged, 30 to 3600.',
+  recoveryAttempts: 'Recoveries of a workspace within the recovery window before its crash loop is abandoned, 1 to 100.',
+  recoveryWindowSeconds: 'The crash-loop window of recoveryAttempts, in seconds, 60 to 86400.',
+  recoveryBackoffSeconds: "The first recovery's backoff in seconds (doubled for each later one, at most 120), 0 to 120.",
   workspaceIngress:
     "Who may reach a workspace's port: security group ids, CIDRs and prefix list ids, comma-separated.",
 } as const;
@@ -121,6 +128,12 @@ export interface ProvisionerSettings {
   readonly templateAssetsTimeoutSeconds: number;
   /** Who may reach the workspaces' ports. @default none: nothing inbound */
   readonly workspaceIngress: readonly IngressSource[];
+  /** v1.2: recoveries within the window before a crash loop is abandoned. @default DEFAULT_RECOVERY_ATTEMPTS */
+  readonly recoveryAttempts: number;
+  /** v1.2 @default DEFAULT_RECOVERY_WINDOW_SECONDS */
+  readonly recoveryWindowSeconds: number;
+  /** v1.2 @default DEFAULT_RECOVERY_BACKOFF_SECONDS */
+  readonly recoveryBackoffSeconds: number;
 }
 
 export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
@@ -378,6 +391,11 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
       TEMPLATE_ASSETS_TIMEOUT_RANGE.min,
       TEMPLATE_ASSETS_TIMEOUT_RANGE.max,
     ) ?? DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS;
+  const recoveryAttempts = read.integer('recoveryAttempts', 1, 100) ?? DEFAULT_RECOVERY_ATTEMPTS;
+  const recoveryWindowSeconds =
+    read.integer('recoveryWindowSeconds', 60, 86_400) ?? DEFAULT_RECOVERY_WINDOW_SECONDS;
+  const recoveryBackoffSeconds =
+    read.integer('recoveryBackoffSeconds', 0, MAX_RECOVERY_BACKOFF_SECONDS) ?? DEFAULT_RECOVERY_BACKOFF_SECONDS;
   const workspaceIngress = readWorkspaceIngress(read);
   if (workspaceIngress.length > 0 && securityGroupIds) {
     read.fail(
@@ -443,6 +461,9 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     bootImage: bootImageRaw ?? DEFAULT_BOOT_IMAGE,
     templateAssetsTimeoutSeconds,
     workspaceIngress,
+    recoveryAttempts,
+    recoveryWindowSeconds,
+    recoveryBackoffSeconds,
   };
 }
 

@@ -50,6 +50,9 @@ export const WORKSPACE_FILES_ACCESS: Readonly<Record<WorkspaceFilesPrincipal, Wo
     get: [under(STAGED_PREFIX)],
     put: [under(BOOT_PREFIX)],
   },
+  // v1.2: a relaunch writes the workspace's boot bundle again (read, then put), so it never expires
+  // under a workspace that outlives it; it reads no secrets and no staged files.
+  lifecycle: { get: [under(BOOT_PREFIX)], put: [under(BOOT_PREFIX)] },
   overlay: {},
   'task-state': {},
   deprovision: {},

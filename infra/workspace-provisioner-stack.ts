@@ -125,6 +125,9 @@ export class WorkspaceProvisionerStack extends Stack {
       IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.table.tableName,
       WORKSPACE_FILES_BUCKET: this.workspaceFiles.bucketName,
       TEMPLATE_ASSETS_TIMEOUT_SECONDS: String(settings.templateAssetsTimeoutSeconds),
+      RECOVERY_ATTEMPTS: String(settings.recoveryAttempts),
+      RECOVERY_WINDOW_SECONDS: String(settings.recoveryWindowSeconds),
+      RECOVERY_BACKOFF_SECONDS: String(settings.recoveryBackoffSeconds),
     };
     this.functionEnvironment = environment;
 
@@ -146,6 +149,7 @@ export class WorkspaceProvisionerStack extends Stack {
       this.eventBus.grantPutEventsAs(grantee, settings.provisionerSource);
     const records = (grantee: IGrantable) => this.idempotencyTable.grantRecordAccess(grantee);
     const batchReadRecords = (grantee: IGrantable) => this.idempotencyTable.grantBatchRead(grantee);
+    const queryLiveWorkspaces = (grantee: IGrantable) => this.idempotencyTable.grantQueryLiveWorkspaces(grantee);
     const runTask = (grantee: IGrantable) => this.taskDefinitions.grantRunTask(grantee);
     const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
     const describeTasks = (grantee: IGrantable) => this.workspaceCluster.grantDescribeTasks(grantee);
@@ -158,10 +162,15 @@ export class WorkspaceProvisionerStack extends Stack {
       'assets-staged': [runTask, readTasks, putEvents, records, files('assets-staged')],
       // It checks a launched event against ECS (DescribeTasks of the one task named) before it acts.
       overlay: [describeTasks, putEvents, records],
+      // v1.2: it records each workspace's state and decides recoveries in the workspace records.
       'task-state': [putEvents, records],
       deprovision: [readTasks, stopTasks, putEvents, records],
-      // v1.1: it also fails recorded requests whose template assets never came.
-      'timeout-sweep': [readTasks, stopTasks, putEvents, records, batchReadRecords],
+      // v1.1: it also fails recorded requests whose template assets never came; v1.2: it
+      // reconciles the workspace records (their live-workspaces index) with the running tasks.
+      'timeout-sweep': [readTasks, stopTasks, putEvents, records, batchReadRecords, queryLiveWorkspaces],
+      // v1.2: restart, recovery and retirement relaunch as provision launches, after stopping the
+      // old task; status reads a task.
+      lifecycle: [runTask, readTasks, stopTasks, putEvents, records, files('lifecycle')],
       // It stops a task its failed request did start before reporting Failed.
       'failure-reporter': [putEvents, readTasks, stopTasks],
     };

@@ -52,4 +52,13 @@ export class IdempotencyTable extends Construct {
       resourceArns: [this.table.tableArn],
     });
   }
+
+  /** v1.2: Query on the live-workspaces index only (the reconciliation's list of live workspaces). */
+  grantQueryLiveWorkspaces(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.tableArn}/index/${LIVE_WORKSPACES_INDEX}`],
+    });
+  }
 }

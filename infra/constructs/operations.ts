@@ -170,6 +170,32 @@ export class Operations extends Construct {
       description: `${threshold} or more Workspace Provision Failed, Deprovision Failed or Config Overlay Failed events in 5 minutes. Look at their codes: capacity, throttling, launch or start failures, timeouts, stops or overlays that outlasted their retries.`,
     });
 
+    // v1.2: a crash loop the provisioner gave up on (task-state counts it), and anything the
+    // reconciliation had to set right (the sweep counts it): each one is worth a look.
+    const serviceMetric = (service: string, metricName: string) =>
+      new Metric({ namespace, metricName, dimensionsMap: { service }, statistic: 'Sum', period: PERIOD });
+    this.addAlarm('RecoveryAbandoned', {
+      metric: serviceMetric(FUNCTIONS['task-state'].name, METRIC.recoveryAbandoned),
+      threshold: 1,
+      description:
+        'A workspace kept crashing and its recovery was abandoned (Workspace Recovery Abandoned). Look at its Workspace Stopped events: cause and exit code.',
+    });
+    const findings = new MathExpression({
+      expression: 'FILL(orphans, 0) + FILL(lost, 0)',
+      usingMetrics: {
+        orphans: serviceMetric(FUNCTIONS['timeout-sweep'].name, METRIC.reconcileOrphanStopped),
+        lost: serviceMetric(FUNCTIONS['timeout-sweep'].name, METRIC.reconcileLostRecovered),
+      },
+      period: PERIOD,
+      label: 'Reconciliation findings',
+    });
+    this.addAlarm('ReconciliationFindings', {
+      metric: findings,
+      threshold: 1,
+      description:
+        'The reconciliation stopped a task no workspace owns (Workspace Orphan Task Stopped) or recovered a workspace whose task was lost. Either means an event or a step went missing.',
+    });
+
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new TextWidget({

@@ -11,6 +11,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import type { Catalog } from '#config/catalog.ts';
 import { CONTAINER_NAME, DEFAULT_TIER } from '#contracts/names.ts';
+import { WORKSPACE_RESTART_POLICY } from '#wiring/restart-policy.ts';
 import {
   acknowledgeEnvironmentPath,
   acknowledgeShellParameters,
@@ -154,6 +155,10 @@ export class WorkspaceTaskDefinitions extends Construct {
         }),
         stopTimeout: WORKSPACE_STOP_TIMEOUT,
         environment: { ...BOOT_STEP.workspaceEnvironment },
+        // v1.2: a crash inside a healthy task is restarted in place first (wiring/restart-policy.ts).
+        enableRestartPolicy: WORKSPACE_RESTART_POLICY.enabled,
+        restartIgnoredExitCodes: [...WORKSPACE_RESTART_POLICY.ignoredExitCodes],
+        restartAttemptPeriod: Duration.seconds(WORKSPACE_RESTART_POLICY.restartAttemptPeriodSeconds),
       });
       // Writable: the runtime images chown /configs at start before dropping to uid 1000.
       workspace.addMountPoints({
