@@ -16,6 +16,7 @@ import {
 import { createAssetsStagedHandler } from '#functions/assets-staged/create-handler.ts';
 import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
 import { createFailureReporterHandler } from '#functions/failure-reporter/create-handler.ts';
+import { createLifecycleHandler } from '#functions/lifecycle/create-handler.ts';
 import { createOverlayHandler } from '#functions/overlay/create-handler.ts';
 import { createProvisionHandler, type LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
@@ -106,8 +107,12 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
     ...(setup.templateAssetsTimeoutSeconds !== undefined
       ? { templateAssetsTimeoutSeconds: setup.templateAssetsTimeoutSeconds }
       : {}),
+    // v1.2: the crash-loop cap and backoff (`--recovery-*`); the local backoff defaults shorter.
+    recoveryAttempts: setup.recoveryAttempts ?? DEFAULT_RECOVERY_ATTEMPTS,
+    recoveryWindowSeconds: setup.recoveryWindowSeconds ?? DEFAULT_RECOVERY_WINDOW_SECONDS,
+    recoveryBackoffSeconds: setup.recoveryBackoffSeconds ?? LOCAL_RECOVERY_BACKOFF_SECONDS,
   };
-  const { workspaceLeases, taskVersions, provisionRequests } = ports;
+  const { workspaceLeases, taskVersions, provisionRequests, workspaceRecords } = ports;
   const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);
   const common = {
     ecs: ecsClient,
@@ -128,6 +133,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
         idempotencyStore: ports.idempotencyStore(),
         workspaceLeases,
         provisionRequests,
+        workspaceRecords,
         workspaceFiles,
       },
       {
@@ -141,6 +147,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
         idempotencyStore: ports.idempotencyStore(),
         workspaceLeases,
         provisionRequests,
+        workspaceRecords,
         workspaceFiles,
       },
       {
@@ -153,18 +160,29 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
       instrumentation('overlay'),
     ),
     'task-state': createTaskStateHandler(
-      { ...common, taskVersions, workspaceLeases, provisionRequests },
+      { ...common, taskVersions, workspaceLeases, provisionRequests, workspaceRecords },
       instrumentation('task-state'),
     ),
     deprovision: createDeprovisionHandler(
-      { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases },
+      { ...common, idempotencyStore: ports.idempotencyStore(), workspaceLeases, workspaceRecords },
       instrumentation('deprovision'),
     ),
     'timeout-sweep': createTimeoutSweepHandler(
-      { ...common, catalog, provisionRequests },
+      { ...common, catalog, provisionRequests, workspaceRecords },
       instrumentation('timeout-sweep'),
     ),
     'failure-reporter': createFailureReporterHandler(common, instrumentation('failure-reporter')),
+    lifecycle: createLifecycleHandler(
+      {
+        ...common,
+        idempotencyStore: ports.idempotencyStore(),
+        workspaceLeases,
+        provisionRequests,
+        workspaceRecords,
+        workspaceFiles,
+      },
+      instrumentation('lifecycle'),
+    ),
   };
   return {
     handlers,
