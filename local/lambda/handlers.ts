@@ -33,6 +33,13 @@ import type { HandlerPorts } from '#local/ports/remote.ts';
 import { localClusterArn } from '#local/routing/routes.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { FunctionName } from '#wiring/functions.ts';
+import { DEFAULT_RECOVERY_ATTEMPTS, DEFAULT_RECOVERY_WINDOW_SECONDS } from '#wiring/names.ts';
+
+/**
+ * v1.2: the local stack's first recovery backoff when `--recovery-backoff` is not given: shorter
+ * than a deployment's, so a crash on a developer's machine is back in seconds.
+ */
+export const LOCAL_RECOVERY_BACKOFF_SECONDS = 2;
 
 /**
  * What the handlers are built from. Plain data (it crosses to handler threads as `workerData`), so
@@ -53,6 +60,12 @@ export interface HandlerSetup {
   readonly tag?: string;
   /** v1.1: how long a request waits for its template assets (`--template-assets-timeout`). @default 300 */
   readonly templateAssetsTimeoutSeconds?: number;
+  /** v1.2 (`--recovery-attempts`). @default DEFAULT_RECOVERY_ATTEMPTS */
+  readonly recoveryAttempts?: number;
+  /** v1.2 (`--recovery-window`). @default DEFAULT_RECOVERY_WINDOW_SECONDS */
+  readonly recoveryWindowSeconds?: number;
+  /** v1.2 (`--recovery-backoff`). @default LOCAL_RECOVERY_BACKOFF_SECONDS */
+  readonly recoveryBackoffSeconds?: number;
 }
 
 export interface BuiltHandlers {
