@@ -58,6 +58,18 @@ export const METRIC = {
   templateAssetsRequested: 'TemplateAssetsRequested',
   /** v1.1: `Workspace Config Overlay Applied` published on the boot step's exit 0. */
   overlayAppliedOnEvidence: 'OverlayAppliedOnEvidence',
+  /** v1.2: `Workspace Recovering` published (a crash, an OOM kill, the platform, a retirement, a lost task). */
+  workspaceRecovering: 'WorkspaceRecovering',
+  /** v1.2: a crash loop cut (`Workspace Recovery Abandoned`); it raises an alarm. */
+  recoveryAbandoned: 'RecoveryAbandoned',
+  /** v1.2: a workspace restarted on request. */
+  workspaceRestarted: 'WorkspaceRestarted',
+  /** v1.2: a `Workspace Status` answered. */
+  statusAnswered: 'StatusAnswered',
+  /** v1.2: the reconciliation stopped a task no workspace of the provisioner owns; it raises an alarm. */
+  reconcileOrphanStopped: 'ReconcileOrphanStopped',
+  /** v1.2: the reconciliation found a workspace that should run with no task; it raises an alarm. */
+  reconcileLostRecovered: 'ReconcileLostRecovered',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
