@@ -7,7 +7,12 @@
 import { countMetric } from '#adapters/instrumentation.ts';
 import type { RestartRequestedDetail, StatusRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
-import type { RecoveringDetail, RestartFailedDetail, WorkspaceStatusDetail } from '#contracts/outbound.ts';
+import type {
+  RecoveringDetail,
+  RecoveryAbandonedDetail,
+  RestartFailedDetail,
+  WorkspaceStatusDetail,
+} from '#contracts/outbound.ts';
 import { restartStopReason } from '#core/stop-reasons.ts';
 import { statusOf } from '#core/workspace-status.ts';
 import type { WorkspaceRecord } from '#ports/workspace-record-store.ts';
@@ -105,7 +110,7 @@ export async function onRecovering(
     Math.max(0, budget.remainingMs - BACKOFF_SAFETY_MARGIN_MS),
   );
   if (wait > 0) await clock.sleep(wait);
-  return relaunchWorkspace(
+  const result = await relaunchWorkspace(
     {
       workspaceId: recovering.workspaceId,
       launchId: `recovery\u0000${recovering.attempt}\u0000${before.generation}`,
@@ -116,6 +121,27 @@ export async function onRecovering(
     ports,
     { remainingMs: budget.remainingMs - wait },
   );
+  if (result.outcome === 'failed') await abandon(recovering, result, ports);
+  return result;
+}
+
+/** A recovery whose relaunch failed for good: the recovery is over, and says why in the log. */
+async function abandon(
+  recovering: Pick<RecoveringDetail, 'workspaceId' | 'cause' | 'attempt' | 'previousTaskArn' | 'requestId' | 'kind'>,
+  failure: Extract<RelaunchResult, { outcome: 'failed' }>,
+  ports: Pick<RelaunchPorts, 'publisher' | 'instrumentation'>,
+): Promise<void> {
+  const detail: RecoveryAbandonedDetail = {
+    workspaceId: recovering.workspaceId,
+    cause: recovering.cause,
+    attempts: recovering.attempt,
+    ...(recovering.previousTaskArn ? { previousTaskArn: recovering.previousTaskArn } : {}),
+    requestId: recovering.requestId,
+    kind: recovering.kind,
+  };
+  ports.instrumentation.logger.error('the relaunch of a recovery failed for good', { code: failure.code });
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.recoveryAbandoned, detail: { ...detail } }]);
+  countMetric(ports.instrumentation.metrics, METRIC.recoveryAbandoned);
 }
 
 /**
@@ -150,8 +176,7 @@ export async function onTasksRetiring(
     };
     await ports.publisher.publish([{ detailType: DETAIL_TYPES.recovering, detail: { ...detail } }]);
     countMetric(metrics, METRIC.workspaceRecovering);
-    results.push(
-      await relaunchWorkspace(
+    const result = await relaunchWorkspace(
         {
           workspaceId: record.workspaceId,
           launchId: `retirement\u0000${task.taskArn}`,
@@ -162,8 +187,9 @@ export async function onTasksRetiring(
         },
         ports,
         { remainingMs: budget.remainingMs - (clock.now() - started) },
-      ),
     );
+    if (result.outcome === 'failed') await abandon(detail, result, ports);
+    results.push(result);
   }
   return results;
 }
