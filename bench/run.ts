@@ -14,6 +14,7 @@ import {
 import { runFlowLatencyBenchmark } from './flow-latency.ts';
 import { type BenchmarkResult, progress, writeResults } from './lib/report.ts';
 import { runMatcherBenchmark } from './matcher.ts';
+import { runRecoveryBenchmark } from './recovery.ts';
 import { runReorderBenchmark } from './reorder.ts';
 
 type Benchmark = () => Promise<BenchmarkResult>;
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   reorder: runReorderBenchmark,
   injected: runInjectedFaultsBenchmark,
   crash: runCrashBenchmark,
+  recovery: runRecoveryBenchmark,
   burst: runBurstBenchmark,
 };
 
