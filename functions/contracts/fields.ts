@@ -4,6 +4,7 @@ import {
   CODE_INJECTION_ENV_PREFIXES,
   FAILURE_CODES,
   KINDS,
+  RECOVERY_MODES,
   RESERVED_ENV_PREFIXES,
   RUNTIME_NAMES,
   SECRET_ENV_WORDS,
@@ -45,6 +46,22 @@ export const tierField = z
   .max(TIERS[TIERS.length - 1] as number, { error: 'tier must be an integer from 1 to 4' });
 
 export const failureCodeField = z.enum(FAILURE_CODES);
+
+/**
+ * v1.2 `recovery`: whether a workspace that stops by itself is relaunched; the request schema
+ * applies the default (`on-failure`), so a replay is the same request however it is spelled.
+ */
+export const recoveryField = z.enum(RECOVERY_MODES, {
+  error: `recovery must be one of: ${RECOVERY_MODES.join(', ')}`,
+});
+
+/** The longest free-text `reason` a request may give (deprovision since v1, restart since v1.2). */
+export const REQUEST_REASON_MAX_CHARS = 256;
+
+/** A request's optional free-text `reason`, as deprovision has had it since v1. */
+export const requestReasonField = z
+  .string({ error: 'reason must be a string' })
+  .max(REQUEST_REASON_MAX_CHARS, { error: `reason must be at most ${REQUEST_REASON_MAX_CHARS} characters` });
 
 export const ENV_MAX_ENTRIES = 50;
 export const ENV_MAX_TOTAL_BYTES = 4096;

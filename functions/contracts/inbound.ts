@@ -3,14 +3,16 @@ import {
   envField,
   kindField,
   orgIdField,
+  recoveryField,
   requestIdField,
+  requestReasonField,
   runtimeField,
   secretsField,
   templateField,
   tierField,
   workspaceIdField,
 } from './fields.ts';
-import { DEFAULT_KIND, DEFAULT_TIER, PLATFORM_SECRET_SCOPE } from './names.ts';
+import { DEFAULT_KIND, DEFAULT_RECOVERY, DEFAULT_TIER, PLATFORM_SECRET_SCOPE } from './names.ts';
 
 /** v1.1: the message of a `platform` scope on a request of another kind. */
 export const PLATFORM_SECRETS_MESSAGE = `secrets scope "${PLATFORM_SECRET_SCOPE}" (the org-admin credential) is for kind platform only`;
@@ -31,6 +33,8 @@ export const ProvisionRequestedDetail = z
       template: templateField.optional(),
       env: envField.optional(),
       secrets: secretsField.optional(),
+      /** v1.2: relaunch the workspace when it stops by itself (`on-failure`, the default) or not. */
+      recovery: recoveryField.default(DEFAULT_RECOVERY),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
   )
@@ -52,15 +56,18 @@ export const ProvisionRequestedDetail = z
 export type ProvisionRequestedDetail = z.output<typeof ProvisionRequestedDetail>;
 export type ProvisionRequestedInput = z.input<typeof ProvisionRequestedDetail>;
 
+/** Strict objects answer a non-object with one message and keep zod's own for unknown keys. */
+const detailObjectError = {
+  error: (issue: { code?: string }) =>
+    issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object',
+};
+
 /** `detail` of `Workspace Deprovision Requested`. */
 export const DeprovisionRequestedDetail = z.strictObject(
   {
     requestId: requestIdField,
     workspaceId: workspaceIdField,
-    reason: z
-      .string({ error: 'reason must be a string' })
-      .max(256, { error: 'reason must be at most 256 characters' })
-      .optional(),
+    reason: requestReasonField.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
 );
@@ -79,3 +86,28 @@ export const TemplateAssetsStagedDetail = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
 );
 export type TemplateAssetsStagedDetail = z.output<typeof TemplateAssetsStagedDetail>;
+
+/**
+ * v1.2: `detail` of `Workspace Restart Requested`. Idempotent per `requestId`; the workspace is
+ * relaunched with the provision request the provisioner recorded for it, never with anything this
+ * event says.
+ */
+export const RestartRequestedDetail = z.strictObject(
+  {
+    requestId: requestIdField,
+    workspaceId: workspaceIdField,
+    reason: requestReasonField.optional(),
+  },
+  detailObjectError,
+);
+export type RestartRequestedDetail = z.output<typeof RestartRequestedDetail>;
+
+/** v1.2: `detail` of `Workspace Status Requested`, answered by `Workspace Status`. */
+export const StatusRequestedDetail = z.strictObject(
+  {
+    requestId: requestIdField,
+    workspaceId: workspaceIdField,
+  },
+  detailObjectError,
+);
+export type StatusRequestedDetail = z.output<typeof StatusRequestedDetail>;

@@ -17,12 +17,30 @@ export const DEFAULT_CLUSTER_NAME = 'workspaces';
 export const ECS_SOURCE = 'aws.ecs';
 export const ECS_TASK_STATE_CHANGE = 'ECS Task State Change';
 
+/**
+ * v1.2: AWS Health on the default bus. Its `AWS Health Event` for an ECS task retirement carries
+ * `detail.service` `ECS`, `detail.eventTypeCode` `AWS_ECS_TASK_PATCHING_RETIREMENT` and the
+ * standalone tasks' ARNs in `detail.affectedEntities[].entityValue` (the sample event in
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-maintenance.html; the envelope in
+ * https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html).
+ */
+export const HEALTH_SOURCE = 'aws.health';
+export const HEALTH_EVENT = 'AWS Health Event';
+/** `detail.service` of an AWS Health event about ECS. */
+export const HEALTH_ECS_SERVICE = 'ECS';
+/** `detail.eventTypeCode` of a Fargate task retirement notice. */
+export const ECS_TASK_PATCHING_RETIREMENT = 'AWS_ECS_TASK_PATCHING_RETIREMENT';
+
 /** Detail-types of the events upstream systems publish. */
 export const INBOUND_DETAIL_TYPES = {
   provisionRequested: 'Workspace Provision Requested',
   deprovisionRequested: 'Workspace Deprovision Requested',
   /** v1.1: upstream's template asset channel staged the files a request's template needs. */
   templateAssetsStaged: 'Workspace Template Assets Staged',
+  /** v1.2: stop the workspace's task and launch a new one with the request it runs. */
+  restartRequested: 'Workspace Restart Requested',
+  /** v1.2: answered by `Workspace Status`. */
+  statusRequested: 'Workspace Status Requested',
 } as const;
 
 /** Detail-types of the events this project emits (source `platform.provisioner`). */
@@ -38,6 +56,16 @@ export const OUTBOUND_DETAIL_TYPES = {
   deprovisioned: 'Workspace Deprovisioned',
   deprovisionFailed: 'Workspace Deprovision Failed',
   configOverlayFailed: 'Workspace Config Overlay Failed',
+  /** v1.2: a stopped workspace is being relaunched after a backoff. */
+  recovering: 'Workspace Recovering',
+  /** v1.2: the crash-loop limit was reached; nothing more is launched. */
+  recoveryAbandoned: 'Workspace Recovery Abandoned',
+  /** v1.2: the answer to `Workspace Status Requested`. */
+  status: 'Workspace Status',
+  /** v1.2: a restart request that could not be carried out. */
+  restartFailed: 'Workspace Restart Failed',
+  /** v1.2: the reconciliation sweep stopped a task that should not run. */
+  orphanTaskStopped: 'Workspace Orphan Task Stopped',
 } as const;
 
 export const DETAIL_TYPES = { ...INBOUND_DETAIL_TYPES, ...OUTBOUND_DETAIL_TYPES } as const;
@@ -103,6 +131,62 @@ export const STOP_CAUSES = [
   'timed-out',
 ] as const;
 export type StopCause = (typeof STOP_CAUSES)[number];
+
+/**
+ * v1.2: `recovery` of `Workspace Provision Requested`: whether a workspace that stops by itself
+ * (`crashed`, `out-of-memory`, `infrastructure`) is relaunched.
+ */
+export const RECOVERY_MODES = ['on-failure', 'never'] as const;
+export type RecoveryMode = (typeof RECOVERY_MODES)[number];
+export const DEFAULT_RECOVERY: RecoveryMode = 'on-failure';
+
+/**
+ * v1.2: `cause` of `Workspace Recovering` and `Workspace Recovery Abandoned`: the three stop causes
+ * worth recovering from, a Fargate retirement announced ahead of time (`scheduled-retirement`), and
+ * a workspace the reconciliation sweep found without the task it should have (`lost`).
+ */
+export const RECOVERY_CAUSES = [
+  'crashed',
+  'out-of-memory',
+  'infrastructure',
+  'scheduled-retirement',
+  'lost',
+] as const;
+export type RecoveryCause = (typeof RECOVERY_CAUSES)[number];
+
+/**
+ * v1.2: `state` of `Workspace Status`. Every state the provisioner records, plus `unknown` for a
+ * workspace it has no record of.
+ */
+export const WORKSPACE_STATES = [
+  'provisioning',
+  'running',
+  'recovering',
+  'stopped',
+  'deprovisioned',
+  'failed',
+  'unknown',
+] as const;
+export type WorkspaceStatusState = (typeof WORKSPACE_STATES)[number];
+
+/**
+ * v1.2: stable codes of `Workspace Restart Failed`: the provisioner has no record of the workspace,
+ * the workspace was deprovisioned, or the relaunch failed after its retries.
+ */
+export const RESTART_FAILURE_CODES = [
+  'WORKSPACE_UNKNOWN',
+  'WORKSPACE_DEPROVISIONED',
+  'RESTART_FAILED',
+] as const;
+export type RestartFailureCode = (typeof RESTART_FAILURE_CODES)[number];
+
+/**
+ * v1.2: `reason` of `Workspace Orphan Task Stopped`: the task ran for a workspace that was
+ * deprovisioned (or that the provisioner has no record of), or for a live workspace that the
+ * provisioner never launched it for.
+ */
+export const ORPHAN_REASONS = ['deprovisioned', 'not-launched-by-provisioner'] as const;
+export type OrphanReason = (typeof ORPHAN_REASONS)[number];
 
 /** Environment variable names the system sets on every task; a request may not set them. */
 export const SYSTEM_ENV_NAMES = [

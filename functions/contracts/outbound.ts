@@ -8,7 +8,16 @@ import {
   tierField,
   workspaceIdField,
 } from './fields.ts';
-import { DEPROVISION_FAILURE_CODES, OVERLAY_FAILURE_CODES, SECRET_SCOPES, STOP_CAUSES } from './names.ts';
+import {
+  DEPROVISION_FAILURE_CODES,
+  ORPHAN_REASONS,
+  OVERLAY_FAILURE_CODES,
+  RECOVERY_CAUSES,
+  RESTART_FAILURE_CODES,
+  SECRET_SCOPES,
+  STOP_CAUSES,
+  WORKSPACE_STATES,
+} from './names.ts';
 
 /**
  * `detail` schemas of the events this project emits. They list the fields CONTRACT.md promises;
@@ -198,3 +207,76 @@ export const ConfigOverlayFailedDetail = z.object({
   reason: z.string().max(512),
 });
 export type ConfigOverlayFailedDetail = z.infer<typeof ConfigOverlayFailedDetail>;
+
+/**
+ * v1.2: a workspace that stopped by itself (or is about to be retired, or was found without its
+ * task) is relaunched after `backoffSeconds`; Task Launched, Config Overlay Applied and Running
+ * follow as for a first launch.
+ */
+export const RecoveringDetail = z.object({
+  workspaceId: workspaceIdField,
+  cause: z.enum(RECOVERY_CAUSES),
+  /** The n-th recovery within the crash-loop window (1 for a retirement or a lost task, which are not counted). */
+  attempt: z.number().int().min(1),
+  /** The task that stopped (or is being replaced), when there was one. */
+  previousTaskArn: taskArn.optional(),
+  /** The provision request the workspace runs. */
+  requestId: requestIdField,
+  kind: kindField,
+  /** How long the provisioner waits before the relaunch. */
+  backoffSeconds: z.number().nonnegative(),
+});
+export type RecoveringDetail = z.infer<typeof RecoveringDetail>;
+
+/** v1.2: the crash-loop limit was reached; the workspace is left stopped and nothing more is launched. */
+export const RecoveryAbandonedDetail = z.object({
+  workspaceId: workspaceIdField,
+  cause: z.enum(RECOVERY_CAUSES),
+  /** The recoveries made within the window before this stop. */
+  attempts: z.number().int().nonnegative(),
+  previousTaskArn: taskArn.optional(),
+  requestId: requestIdField,
+  kind: kindField,
+});
+export type RecoveryAbandonedDetail = z.infer<typeof RecoveryAbandonedDetail>;
+
+/**
+ * v1.2: the answer to `Workspace Status Requested`, from what the provisioner recorded and what ECS
+ * says; `requestId` is the status request's.
+ */
+export const WorkspaceStatusDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  state: z.enum(WORKSPACE_STATES),
+  taskArn: taskArn.optional(),
+  url: z.string().min(1).max(128).optional(),
+  /**
+   * ISO-8601 UTC time of the last state change, as `Date#toISOString` writes it. A pattern rather
+   * than `format: date-time`, which a strict JSON Schema validator refuses as an unknown format.
+   */
+  since: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/)
+    .optional(),
+  kind: kindField.optional(),
+  runtime: runtimeField.optional(),
+});
+export type WorkspaceStatusDetail = z.infer<typeof WorkspaceStatusDetail>;
+
+/** v1.2: a restart request that could not be carried out; `requestId` is the restart request's. */
+export const RestartFailedDetail = z.object({
+  requestId: requestIdField,
+  workspaceId: workspaceIdField,
+  code: z.enum(RESTART_FAILURE_CODES),
+  /** Generic text: never a raw AWS error body, an account id or an ARN. */
+  reason: z.string().max(512),
+});
+export type RestartFailedDetail = z.infer<typeof RestartFailedDetail>;
+
+/** v1.2: a task the reconciliation sweep stopped because it should not run. */
+export const OrphanTaskStoppedDetail = z.object({
+  workspaceId: workspaceIdField,
+  taskArn,
+  reason: z.enum(ORPHAN_REASONS),
+});
+export type OrphanTaskStoppedDetail = z.infer<typeof OrphanTaskStoppedDetail>;

@@ -1,4 +1,12 @@
-import { DETAIL_TYPES, ECS_SOURCE, ECS_TASK_STATE_CHANGE } from './names.ts';
+import {
+  DETAIL_TYPES,
+  ECS_SOURCE,
+  ECS_TASK_PATCHING_RETIREMENT,
+  ECS_TASK_STATE_CHANGE,
+  HEALTH_ECS_SERVICE,
+  HEALTH_EVENT,
+  HEALTH_SOURCE,
+} from './names.ts';
 
 /**
  * EventBridge patterns of the project's rules. The CDK rules and the local stack's routes are both
@@ -23,6 +31,40 @@ export const deprovisionRequestedPattern = (requestSources: readonly string[]): 
 export const templateAssetsStagedPattern = (requestSources: readonly string[]): EventPattern => ({
   source: [...requestSources],
   'detail-type': [DETAIL_TYPES.templateAssetsStaged],
+});
+
+/** v1.2: `Workspace Restart Requested` from the allowed request sources. */
+export const restartRequestedPattern = (requestSources: readonly string[]): EventPattern => ({
+  source: [...requestSources],
+  'detail-type': [DETAIL_TYPES.restartRequested],
+});
+
+/** v1.2: `Workspace Status Requested` from the allowed request sources. */
+export const statusRequestedPattern = (requestSources: readonly string[]): EventPattern => ({
+  source: [...requestSources],
+  'detail-type': [DETAIL_TYPES.statusRequested],
+});
+
+/** v1.2: our own `Workspace Recovering`, on which the lifecycle function relaunches after the backoff. */
+export const recoveringPattern = (provisionerSource: string): EventPattern => ({
+  source: [provisionerSource],
+  'detail-type': [DETAIL_TYPES.recovering],
+});
+
+/**
+ * v1.2: AWS Health's notice of a Fargate task retirement, on the default bus. The fields matched
+ * are those of AWS's sample event (`detail.service` `ECS`, `detail.eventTypeCode`
+ * `AWS_ECS_TASK_PATCHING_RETIREMENT`:
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-maintenance.html); the affected
+ * tasks are in `detail.affectedEntities`, read by core/health-event.ts.
+ */
+export const healthTaskRetirementPattern = (): EventPattern => ({
+  source: [HEALTH_SOURCE],
+  'detail-type': [HEALTH_EVENT],
+  detail: {
+    service: [HEALTH_ECS_SERVICE],
+    eventTypeCode: [ECS_TASK_PATCHING_RETIREMENT],
+  },
 });
 
 /** Our own `Workspace Task Launched`, which the overlay step reacts to. */

@@ -3,6 +3,8 @@ import { EcsTaskStateChangeDetail } from './ecs.ts';
 import {
   DeprovisionRequestedDetail,
   ProvisionRequestedDetail,
+  RestartRequestedDetail,
+  StatusRequestedDetail,
   TemplateAssetsStagedDetail,
 } from './inbound.ts';
 import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts';
@@ -11,13 +13,18 @@ import {
   ConfigOverlayFailedDetail,
   DeprovisionedDetail,
   DeprovisionFailedDetail,
+  OrphanTaskStoppedDetail,
   PluginInstallRequestedDetail,
   ProvisionFailedDetail,
   ProvisionRejectedDetail,
+  RecoveringDetail,
+  RecoveryAbandonedDetail,
+  RestartFailedDetail,
   RunningDetail,
   StoppedDetail,
   TaskLaunchedDetail,
   TemplateAssetsRequestedDetail,
+  WorkspaceStatusDetail,
 } from './outbound.ts';
 
 /** Every public event's `detail` schema, by detail-type. The JSON Schemas are generated from this. */
@@ -36,6 +43,13 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailType, z.ZodType>> = {
   [DETAIL_TYPES.deprovisioned]: DeprovisionedDetail,
   [DETAIL_TYPES.deprovisionFailed]: DeprovisionFailedDetail,
   [DETAIL_TYPES.configOverlayFailed]: ConfigOverlayFailedDetail,
+  [DETAIL_TYPES.restartRequested]: RestartRequestedDetail,
+  [DETAIL_TYPES.statusRequested]: StatusRequestedDetail,
+  [DETAIL_TYPES.recovering]: RecoveringDetail,
+  [DETAIL_TYPES.recoveryAbandoned]: RecoveryAbandonedDetail,
+  [DETAIL_TYPES.status]: WorkspaceStatusDetail,
+  [DETAIL_TYPES.restartFailed]: RestartFailedDetail,
+  [DETAIL_TYPES.orphanTaskStopped]: OrphanTaskStoppedDetail,
 };
 
 /** The inbound contracts are strict; the JSON Schemas are generated from their input side. */
@@ -43,6 +57,8 @@ export const INBOUND: ReadonlySet<string> = new Set([
   DETAIL_TYPES.provisionRequested,
   DETAIL_TYPES.deprovisionRequested,
   DETAIL_TYPES.templateAssetsStaged,
+  DETAIL_TYPES.restartRequested,
+  DETAIL_TYPES.statusRequested,
 ]);
 
 /** AWS's event, parsed leniently; not one of ours, so no JSON Schema is published for it. */

@@ -32,3 +32,11 @@ export class BootBundleError extends CoreError {
     this.problem = problem;
   }
 }
+
+/** v1.2: recovery settings no policy can follow (a negative attempt limit, an empty window). */
+export class RecoveryPolicyError extends CoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RecoveryPolicyError';
+  }
+}

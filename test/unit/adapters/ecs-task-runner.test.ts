@@ -19,7 +19,15 @@ import {
 } from '../handlers/harness.ts';
 
 const plan = planLaunch(
-  { requestId: 'req-1', workspaceId: 'ws-1', orgId: 'org-1', runtime: 'codex', kind: 'workspace', tier: 2 },
+  {
+    requestId: 'req-1',
+    workspaceId: 'ws-1',
+    orgId: 'org-1',
+    runtime: 'codex',
+    kind: 'workspace',
+    tier: 2,
+    recovery: 'on-failure',
+  },
   testCatalog(),
   SETTINGS.launchTarget,
 );

@@ -32,6 +32,8 @@ describe('provisionEntry', () => {
       runtime: 'claude-code',
       kind: 'platform',
       tier: 2,
+      // v1.2: the contract's default recovery is filled in like kind and tier.
+      recovery: 'on-failure',
     });
     expect(detail.kind).toBe('platform');
   });

@@ -4,7 +4,17 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_NAMES } from '#contracts/fields.ts';
 import { detailJsonSchemas } from '#contracts/json-schema.ts';
-import { DETAIL_TYPES, FAILURE_CODES, KINDS, kebabDetailType } from '#contracts/names.ts';
+import {
+  DETAIL_TYPES,
+  FAILURE_CODES,
+  KINDS,
+  kebabDetailType,
+  ORPHAN_REASONS,
+  RECOVERY_CAUSES,
+  RECOVERY_MODES,
+  RESTART_FAILURE_CODES,
+  WORKSPACE_STATES,
+} from '#contracts/names.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
 
 const schemasDir = join(import.meta.dirname, '..', '..', '..', 'schemas');
@@ -47,6 +57,20 @@ describe('generated JSON Schemas', () => {
     expect(properties(DETAIL_TYPES.provisionRequested).kind?.enum).toEqual([...KINDS]);
     expect(properties(DETAIL_TYPES.provisionRequested).runtime?.enum).toEqual([...RUNTIME_NAMES]);
     expect(properties(DETAIL_TYPES.provisionFailed).code?.enum).toEqual([...FAILURE_CODES]);
+  });
+
+  it('v1.2: carry the recovery, state, restart-failure and orphan-reason enums of the contract', () => {
+    const byType = Object.fromEntries(
+      detailJsonSchemas().map((document) => [document.detailType, document.schema]),
+    );
+    const properties = (type: string) =>
+      (byType[type] as { properties: Record<string, { enum?: unknown[] }> }).properties;
+    expect(properties(DETAIL_TYPES.provisionRequested).recovery?.enum).toEqual([...RECOVERY_MODES]);
+    expect(properties(DETAIL_TYPES.recovering).cause?.enum).toEqual([...RECOVERY_CAUSES]);
+    expect(properties(DETAIL_TYPES.recoveryAbandoned).cause?.enum).toEqual([...RECOVERY_CAUSES]);
+    expect(properties(DETAIL_TYPES.status).state?.enum).toEqual([...WORKSPACE_STATES]);
+    expect(properties(DETAIL_TYPES.restartFailed).code?.enum).toEqual([...RESTART_FAILURE_CODES]);
+    expect(properties(DETAIL_TYPES.orphanTaskStopped).reason?.enum).toEqual([...ORPHAN_REASONS]);
   });
 });
 
@@ -96,11 +120,57 @@ describe('outbound contracts', () => {
       version: 5,
     },
     [DETAIL_TYPES.deprovisioned]: { requestId: 'r2', workspaceId: 'ws1', taskArns: [] },
+    [DETAIL_TYPES.recovering]: {
+      workspaceId: 'ws1',
+      cause: 'crashed',
+      attempt: 1,
+      previousTaskArn: 'arn:aws:ecs:us-east-1:000000000000:task/workspaces/abc',
+      requestId: 'r1',
+      kind: 'workspace',
+      backoffSeconds: 10,
+    },
+    [DETAIL_TYPES.recoveryAbandoned]: {
+      workspaceId: 'ws1',
+      cause: 'out-of-memory',
+      attempts: 5,
+      requestId: 'r1',
+      kind: 'platform',
+    },
+    [DETAIL_TYPES.status]: {
+      requestId: 's1',
+      workspaceId: 'ws1',
+      state: 'running',
+      taskArn: 't',
+      url: 'http://10.0.1.7:8080',
+      since: new Date(Date.UTC(2026, 10, 30, 12)).toISOString(),
+      kind: 'workspace',
+      runtime: 'codex',
+    },
+    [DETAIL_TYPES.restartFailed]: {
+      requestId: 'rst1',
+      workspaceId: 'ws1',
+      code: 'WORKSPACE_UNKNOWN',
+      reason: 'x',
+    },
+    [DETAIL_TYPES.orphanTaskStopped]: { workspaceId: 'ws1', taskArn: 't', reason: 'deprovisioned' },
   };
 
   it.each(Object.entries(samples))('accepts a valid %s in zod and JSON Schema', (detailType, sample) => {
     expect(DETAIL_SCHEMAS[detailType as keyof typeof DETAIL_SCHEMAS].safeParse(sample).success).toBe(true);
     expect(jsonSchemaAccepts(detailType, sample)).toBe(true);
+  });
+
+  it.each([
+    ['a Recovering cause that is not a recovery cause', DETAIL_TYPES.recovering, 'cause', 'requested'],
+    ['a Recovering attempt of 0', DETAIL_TYPES.recovering, 'attempt', 0],
+    ['a Status state outside the states', DETAIL_TYPES.status, 'state', 'sleeping'],
+    ['a Status since that is not an ISO-8601 UTC time', DETAIL_TYPES.status, 'since', '30/11/2026'],
+    ['an unknown Restart Failed code', DETAIL_TYPES.restartFailed, 'code', 'OOPS'],
+    ['an unknown Orphan Task Stopped reason', DETAIL_TYPES.orphanTaskStopped, 'reason', 'idle'],
+  ])('v1.2: refuses %s in zod and JSON Schema', (_name, detailType, field, value) => {
+    const sample = { ...(samples[detailType] as Record<string, unknown>), [field]: value };
+    expect(DETAIL_SCHEMAS[detailType as keyof typeof DETAIL_SCHEMAS].safeParse(sample).success).toBe(false);
+    expect(jsonSchemaAccepts(detailType, sample)).toBe(false);
   });
 
   it('refuses an unknown failure code in zod and JSON Schema', () => {

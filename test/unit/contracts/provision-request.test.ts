@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { envTotalBytes } from '#contracts/fields.ts';
 import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { detailJsonSchemas } from '#contracts/json-schema.ts';
-import { DETAIL_TYPES } from '#contracts/names.ts';
+import { DEFAULT_RECOVERY, DETAIL_TYPES } from '#contracts/names.ts';
 
 /**
  * Every CONTRACT.md inbound rule, broken one way at a time, must be refused by the zod contract AND
@@ -61,6 +61,8 @@ const accepted: ReadonlyArray<[string, Record<string, unknown>]> = [
     { ...valid, kind: 'platform', secrets: ['org', 'platform', 'workspace'] },
   ],
   ['v1.1: an empty secrets list', { ...valid, secrets: [] }],
+  ['v1.2: recovery on-failure', { ...valid, recovery: 'on-failure' }],
+  ['v1.2: recovery never', { ...valid, recovery: 'never' }],
   [
     'v1.1: env names whose secret-like letters are not a whole word',
     { ...valid, env: { KEYBOARD_LAYOUT: 'us', MONKEY: '1', TOKENIZER: 'x' } },
@@ -126,6 +128,8 @@ const rejected: ReadonlyArray<[string, unknown, string]> = [
     { ...valid, secrets: ['org', 'platform'] },
     'secrets',
   ],
+  ['v1.2: recovery is on-failure or never', { ...valid, recovery: 'always' }, 'recovery'],
+  ['v1.2: recovery is a string, not a boolean', { ...valid, recovery: false }, 'recovery'],
   ['unknown fields are refused', { ...valid, runtme: 'codex' }, 'runtme'],
   ['the detail is an object', 'not-an-object', 'detail'],
 ];
@@ -168,6 +172,15 @@ describe('Workspace Provision Requested contract', () => {
     const parsed = ProvisionRequestedDetail.parse(valid);
     expect(parsed.kind).toBe('workspace');
     expect(parsed.tier).toBe(2);
+  });
+
+  it('v1.2: applies the default recovery=on-failure, so a replay is the same request however spelled', () => {
+    expect(ProvisionRequestedDetail.parse(valid).recovery).toBe(DEFAULT_RECOVERY);
+    expect(DEFAULT_RECOVERY).toBe('on-failure');
+    expect(ProvisionRequestedDetail.parse(valid)).toEqual(
+      ProvisionRequestedDetail.parse({ ...valid, recovery: 'on-failure' }),
+    );
+    expect(ProvisionRequestedDetail.parse({ ...valid, recovery: 'never' }).recovery).toBe('never');
   });
 });
 
