@@ -53,16 +53,24 @@ export interface ReconcileFindings {
 
 /**
  * Why a live task should not run, or `undefined` when it may:
- * - `deprovisioned`: its workspace was deprovisioned, or has no record (a record is written before
- *   any launch, and a deprovisioned one expires after 30 days);
+ * - `deprovisioned`: its workspace was deprovisioned (judged at once: a launch records the
+ *   workspace `provisioning` before RunTask, so no launch of the provisioner's can look like this);
  * - `not-launched-by-provisioner`: its workspace is recorded, but the task is neither the recorded
- *   one nor one the provisioner launched (someone ran it by hand under the workspace's name).
- * A task that names no workspace is not judged: it cannot be reported, and may not be the
- * provisioner's business at all.
+ *   one nor one the provisioner launched (someone ran it by hand under the workspace's name), and
+ *   it is older than the grace period (the record of a launch may be a moment behind the task).
+ * A task whose workspace has no record is not judged: workspaces launched before v1.2 have none,
+ * and stopping them would be a worse mistake than leaving a stray task to its owner.
  */
-function orphanReasonOf(task: LiveTask, record: WorkspaceRecord | undefined): OrphanReason | undefined {
-  if (record === undefined || record.state === 'deprovisioned') return 'deprovisioned';
-  if (task.taskArn !== record.taskArn && !task.launchedByProvisioner) return 'not-launched-by-provisioner';
+function orphanReasonOf(
+  task: LiveTask,
+  record: WorkspaceRecord | undefined,
+  input: ReconcileInput,
+): OrphanReason | undefined {
+  if (record === undefined) return undefined;
+  if (record.state === 'deprovisioned') return 'deprovisioned';
+  const settled = input.now - task.createdAt > input.graceMs;
+  if (settled && task.taskArn !== record.taskArn && !task.launchedByProvisioner)
+    return 'not-launched-by-provisioner';
   return undefined;
 }
 
@@ -99,8 +107,8 @@ function isLost(
 export function reconcile(input: ReconcileInput): ReconcileFindings {
   const orphans: OrphanTask[] = [];
   for (const task of input.liveTasks) {
-    if (task.workspaceId === undefined || !(input.now - task.createdAt > input.graceMs)) continue;
-    const reason = orphanReasonOf(task, input.records.get(task.workspaceId));
+    if (task.workspaceId === undefined) continue;
+    const reason = orphanReasonOf(task, input.records.get(task.workspaceId), input);
     if (reason !== undefined) orphans.push({ taskArn: task.taskArn, workspaceId: task.workspaceId, reason });
   }
   const liveArns = new Set(input.liveTasks.map((task) => task.taskArn));

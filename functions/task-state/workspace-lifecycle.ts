@@ -128,7 +128,8 @@ function nextRecord(
     return { record, publish: recoveringEvent(record) };
   }
   const decision = decideRecovery({
-    cause: stopped.cause,
+    // Every Stopped task-state emits has a cause; one without is not the workspace's own doing.
+    cause: stopped.cause ?? 'requested',
     mode: record.request.recovery ?? 'on-failure',
     recoveries: record.recoveries,
     now,

@@ -33,7 +33,8 @@ describe('reconcile: orphan tasks', () => {
       workspaceRecord('ws-1', { state: 'deprovisioned' }),
       'deprovisioned',
     ],
-    ['a task of a workspace with no record', liveTask('ws-1'), undefined, 'deprovisioned'],
+    // Not judged: workspaces launched before v1.2 have no record, and must not be stopped.
+    ['a task of a workspace with no record', liveTask('ws-1'), undefined, undefined],
     [
       'a task run by hand for a deprovisioned workspace',
       handRun('ws-1'),
@@ -71,9 +72,16 @@ describe('reconcile: orphan tasks', () => {
       undefined,
     ],
     [
-      'a young task run by hand',
+      // A deprovisioned workspace is judged at once: a launch records `provisioning` before RunTask.
+      'a young task run by hand for a deprovisioned workspace',
       { ...handRun('ws-1'), createdAt: YOUNG },
       workspaceRecord('ws-1', { state: 'deprovisioned' }),
+      'deprovisioned',
+    ],
+    [
+      'a young task run by hand beside a running workspace',
+      { ...handRun('ws-1'), createdAt: YOUNG },
+      workspaceRecord('ws-1'),
       undefined,
     ],
     [
@@ -102,7 +110,6 @@ describe('reconcile: orphan tasks', () => {
     expect(run(tasks, records).orphans).toEqual([
       { taskArn: taskArnFor('by-hand-ws-2'), workspaceId: 'ws-2', reason: 'not-launched-by-provisioner' },
       { taskArn: taskArnFor('task-ws-3'), workspaceId: 'ws-3', reason: 'deprovisioned' },
-      { taskArn: taskArnFor('task-ws-gone'), workspaceId: 'ws-gone', reason: 'deprovisioned' },
     ]);
   });
 });
