@@ -52,6 +52,16 @@ export interface HandlerSetup {
   readonly tag?: string;
   /** v1.1: how long a request waits for its template assets (`--template-assets-timeout`). @default 300 */
   readonly templateAssetsTimeoutSeconds?: number;
+  /**
+   * Issue 13: recoveries of a crashing workspace allowed within the window before `Workspace
+   * Recovery Abandoned` (`--recovery-attempts`; the stack always sets the three recovery fields).
+   * @default 5
+   */
+  readonly recoveryAttempts?: number;
+  /** Issue 13: the crash-loop window, in seconds (`--recovery-window`). @default 1800 */
+  readonly recoveryWindowSeconds?: number;
+  /** Issue 13: base of the recovery backoff, in seconds (`--recovery-backoff`). @default 2 locally */
+  readonly recoveryBackoffSeconds?: number;
 }
 
 export interface BuiltHandlers {
