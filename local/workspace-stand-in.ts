@@ -19,7 +19,7 @@
  *   local stack that spawned it is gone);
  * - on `POST /exit` with the body `{"code": N}` (a whole number from 0 to 255) answers 202 and then
  *   exits with that code, so a crash (or an out-of-memory kill's 137) can be tried on the local
- *   stack without a real workspace; any other body is a 400 with `{"error": ...}`.
+ *   stack without a real workspace; any other body is a 400 with `{"message": ...}`.
  *
  * Run by hand: `PORT=8080 WORKSPACE_ID=ws-1 npx tsx local/workspace-stand-in.ts`.
  */
@@ -119,7 +119,7 @@ function handleExit(request: IncomingMessage, response: ServerResponse): void {
         ? { error: 'the body is too large' }
         : exitCodeOf(Buffer.concat(chunks).toString('utf8'));
     if ('error' in asked) {
-      answer(response, 400, { error: asked.error });
+      answer(response, 400, { message: asked.error });
       return;
     }
     console.log(`workspace-stand-in: exiting with code ${asked.code} (POST /exit)`);

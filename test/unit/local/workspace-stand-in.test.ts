@@ -185,7 +185,7 @@ describe('the stand-in workspace on POST /exit', () => {
       const response = await fetch(`${standIn.url}/exit`, { method: 'POST', body });
 
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { error: string }).error).toMatch(error);
+      expect(((await response.json()) as { message: string }).message).toMatch(error);
       expect((await fetch(`${standIn.url}/`)).status).toBe(200);
     } finally {
       standIn.kill();
