@@ -1,7 +1,8 @@
 /**
- * The local stack's `/local/simulate/*` endpoint (issue 13) on a started stack, with the real SDK:
- * a simulated Fargate retirement of a provisioned workspace's task ends in `Workspace Stopped` with
- * cause `infrastructure`, and a simulated AWS Health notice is accepted on the default bus.
+ * What can be made to happen to a workspace locally (issue 13), on a started stack with the real
+ * SDK: the stand-in workspace's `POST /exit` ends in `Workspace Stopped` with cause `crashed` and its
+ * exit code (the `process` driver); a simulated Fargate retirement ends in `Workspace Stopped` with
+ * cause `infrastructure`; a simulated AWS Health notice is accepted on the default bus.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
@@ -24,6 +25,26 @@ describe('the local stack simulations', () => {
   afterEach(async () => {
     await test?.stop();
     test = undefined;
+  });
+
+  it("ends a stand-in's POST /exit in Workspace Stopped, cause crashed, with its exit code", async () => {
+    test = await startTestStack({ driver: 'process' });
+    const workspaceId = uniqueId('ws-crash');
+    await publishProvision(test.events, provisionRequest(workspaceId));
+    const running = await waitForEvents(test.stack.url, hasAll(workspaceId, DETAIL_TYPES.running), 20_000);
+    const [runningEvent] = about(running, DETAIL_TYPES.running, workspaceId);
+    const { url, taskArn } = (runningEvent?.detail ?? {}) as { url?: string; taskArn?: string };
+
+    const answer = await post(url as string, '/exit', { code: 3 });
+
+    expect(answer.status).toBe(202);
+    const events = await waitForEvents(test.stack.url, hasAll(workspaceId, DETAIL_TYPES.stopped), 20_000);
+    expect(about(events, DETAIL_TYPES.stopped, workspaceId)[0]?.detail).toMatchObject({
+      taskArn,
+      cause: 'crashed',
+      stopCode: 'EssentialContainerExited',
+      exitCode: 3,
+    });
   });
 
   it('retires a running task as Fargate does, which the provisioner reports as an infrastructure stop', async () => {
