@@ -28,7 +28,7 @@ import type { WireRoute } from '#local/wire/index.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 
 export { provisionConcurrencyFor } from '#local/stack/provision-concurrency.ts';
-export { DEFAULT_HANDLER_THREADS } from '#local/stack/start-handlers.ts';
+export { DEFAULT_HANDLER_THREADS, LOCAL_RECOVERY_DEFAULTS } from '#local/stack/start-handlers.ts';
 export { waitForEvents } from '#local/stack/wait-for-events.ts';
 
 /** Options of {@link startLocalStack}; every one has a default that suits `npm start`. */
@@ -66,6 +66,18 @@ export interface LocalStackOptions {
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
   /** v1.1: how long a request waits for its template assets (`--template-assets-timeout`). @default 300 */
   readonly templateAssetsTimeoutSeconds?: number;
+  /**
+   * Recoveries of a crashing workspace allowed within `recoveryWindowSeconds` before `Workspace
+   * Recovery Abandoned` (`--recovery-attempts`). @default 5 (as deployed)
+   */
+  readonly recoveryAttempts?: number;
+  /** The crash-loop window the recoveries are counted in (`--recovery-window`). @default 1800 (as deployed) */
+  readonly recoveryWindowSeconds?: number;
+  /**
+   * Base of the backoff before a recovery relaunches, doubling per attempt up to 120 s
+   * (`--recovery-backoff`). @default 2 (10 when deployed: short, so a local crash recovers at once)
+   */
+  readonly recoveryBackoffSeconds?: number;
   /** Step delay of the `simulated` driver. @default the emulator's (2 ms) */
   readonly simulatedStepMs?: number;
   /**

@@ -16,13 +16,16 @@
  *   runtime crashes without `/configs/config.yaml`;
  * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
  * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
- *   local stack that spawned it is gone).
+ *   local stack that spawned it is gone);
+ * - on `POST /exit` with the body `{"code": N}` (a whole number from 0 to 255) answers 202 and then
+ *   exits with that code, so a crash (or an out-of-memory kill's 137) can be tried on the local
+ *   stack without a real workspace; any other body is a 400 with `{"message": ...}`.
  *
  * Run by hand: `PORT=8080 WORKSPACE_ID=ws-1 npx tsx local/workspace-stand-in.ts`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { safeText } from '#local/wire/safe-text.ts';
 
@@ -75,10 +78,61 @@ for (const name of names.filter((candidate) => candidate.startsWith('WORKSPACE_'
   console.log(`workspace-stand-in: ${name}=${safeText(environment[name] ?? '')}`);
 }
 
-const server = createServer((_request, response) => {
-  const body = JSON.stringify({ workspaceId, kind, env: names, configs: configsUnder(configPath) });
-  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  response.end(body);
+/** Largest `POST /exit` body read; the one it expects is a few bytes. */
+const MAX_EXIT_BODY_BYTES = 1024;
+
+function answer(response: ServerResponse, status: number, value: unknown, then?: () => void): void {
+  const body = JSON.stringify(value);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body, then);
+}
+
+/** The exit code a `POST /exit` body asks for, or why the body is not one. */
+function exitCodeOf(text: string): { code: number } | { error: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { error: 'the body must be JSON: {"code": N}' };
+  }
+  const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255) {
+    return { error: '"code" must be a whole number from 0 to 255' };
+  }
+  return { code };
+}
+
+/** `POST /exit`: reads the body, answers, and only then exits, so the caller hears the 202. */
+function handleExit(request: IncomingMessage, response: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_EXIT_BODY_BYTES) chunks.push(chunk);
+  });
+  request.on('end', () => {
+    const asked =
+      size > MAX_EXIT_BODY_BYTES
+        ? { error: 'the body is too large' }
+        : exitCodeOf(Buffer.concat(chunks).toString('utf8'));
+    if ('error' in asked) {
+      answer(response, 400, { message: asked.error });
+      return;
+    }
+    console.log(`workspace-stand-in: exiting with code ${asked.code} (POST /exit)`);
+    answer(response, 202, { exiting: asked.code }, () => process.exit(asked.code));
+  });
+}
+
+const server = createServer((request, response) => {
+  if (request.method === 'POST' && request.url === '/exit') {
+    handleExit(request, response);
+    return;
+  }
+  answer(response, 200, { workspaceId, kind, env: names, configs: configsUnder(configPath) });
 });
 
 let stopping = false;

@@ -9,7 +9,7 @@ import { stageAssets } from './assets.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { CliError, StackUnreachableError, UsageError } from './errors.ts';
 import { formatEventLine, workspaceOf } from './format.ts';
-import { deprovisionEntry, provisionEntry, type RequestEntry } from './requests.ts';
+import { deprovisionEntry, provisionEntry, type RequestEntry, restartEntry } from './requests.ts';
 import { listSecrets, secretsFailure, setSecrets } from './secrets.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus, type TaskFacts } from './status.ts';
 import {
@@ -81,6 +81,12 @@ export const COMMAND_OPTIONS = {
     'workspace-id': { type: 'string' },
     reason: { type: 'string' },
   },
+  restart: {
+    ...TARGET_OPTIONS,
+    ...ENVELOPE_OPTIONS,
+    'workspace-id': { type: 'string' },
+    reason: { type: 'string' },
+  },
   events: {
     ...TARGET_OPTIONS,
     follow: { type: 'boolean', short: 'f' },
@@ -123,6 +129,8 @@ Usage:
                        [--source SOURCE] [--bus NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces deprovision --workspace-id ID [--reason TEXT] [--request-id ID] [--source SOURCE]
                        [--bus NAME] [--endpoint URL | --aws] [--region REGION]
+  workspaces restart <workspaceId> [--reason TEXT] [--request-id ID] [--source SOURCE] [--bus NAME]
+                       [--endpoint URL | --aws] [--region REGION]
   workspaces events [--follow] [--detail-type TYPE] [--workspace-id ID] [--endpoint URL]
   workspaces status --workspace-id ID [--cluster NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces dead-letters list [--queue Q] [--endpoint URL | --aws] [--region REGION]
@@ -135,6 +143,9 @@ Usage:
 
 Requests are validated against the contract before they are sent; a bad flag exits with code 2.
 --request-id defaults to a fresh cli-<uuid>; --source to platform.workspace-server; --bus to workspaces.
+restart publishes Workspace Restart Requested: the provisioner replaces the workspace's task with a new
+one of the same request (Task Launched and Workspace Running follow; an unknown or
+deprovisioned workspace gets Workspace Restart Failed).
 dead-letters redrive sends each dead letter back to its function (Lambda Invoke, InvocationType Event)
 and deletes it; --dry-run shows what would be sent. --queue takes a queue's name or its short form
 (deprovision, ProvisionRequested-target, ...); the default is every queue.
@@ -169,7 +180,7 @@ export function parseCommand<C extends CommandName>(command: C, args: readonly s
   }
 }
 
-/** Parses a command's flags and its `NAME=VALUE` arguments (only `secrets set` takes any). */
+/** Parses a command's flags and its arguments (`secrets set`'s `NAME=VALUE`s, `restart`'s workspace id). */
 export function parseCommandWithArguments<C extends CommandName>(command: C, args: readonly string[]) {
   try {
     return parseArgs({
@@ -453,6 +464,15 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
         io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}`);
         return 0;
       }
+      case 'restart': {
+        const { values, positionals } = parseCommandWithArguments('restart', args);
+        if (values.help) return help(io);
+        const target = targetFrom(values, io.env);
+        const { entry, detail } = restartEntry(values, positionals);
+        await putRequest(target, entry, io);
+        io.stdout(`requestId ${detail.requestId}  workspace ${detail.workspaceId}`);
+        return 0;
+      }
       case 'events':
         return await eventsCommand(args, io);
       case 'status':
@@ -470,7 +490,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo): Pr
         return help(io);
       default:
         throw new UsageError(
-          `unknown command "${command}"; the commands are provision, deprovision, events, status, dead-letters, secrets and assets`,
+          `unknown command "${command}"; the commands are provision, deprovision, restart, events, status, dead-letters, secrets and assets`,
         );
     }
   } catch (error) {

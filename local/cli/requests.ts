@@ -4,6 +4,7 @@ import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from '#contracts
 import { DEFAULT_EVENT_BUS_NAME, DEFAULT_REQUEST_SOURCE, DETAIL_TYPES } from '#contracts/names.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import { UsageError } from './errors.ts';
+import { LIFECYCLE_DETAIL_TYPES } from './lifecycle-events.ts';
 
 /** The flag each contract field comes from, so a contract error names what the user typed. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
@@ -42,6 +43,15 @@ export interface ProvisionFlags {
 }
 
 export interface DeprovisionFlags {
+  readonly 'workspace-id'?: string;
+  readonly reason?: string;
+  readonly 'request-id'?: string;
+  readonly source?: string;
+  readonly bus?: string;
+}
+
+export interface RestartFlags {
+  /** The workspace, when given as `--workspace-id` rather than as the argument. */
   readonly 'workspace-id'?: string;
   readonly reason?: string;
   readonly 'request-id'?: string;
@@ -156,4 +166,36 @@ export function deprovisionEntry(flags: DeprovisionFlags): {
     ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
   };
   return validatedEntry(DeprovisionRequestedDetail, DETAIL_TYPES.deprovisionRequested, input, flags);
+}
+
+/**
+ * Builds a `Workspace Restart Requested` entry from `workspaces restart <workspaceId>` and its flags.
+ * Its detail has exactly Deprovision Requested's fields and limits (`requestId`, `workspaceId`,
+ * optional `reason`), so that contract validates it until the contract has its own schema.
+ *
+ * @throws UsageError for a missing or doubled workspace id, and naming each bad flag.
+ */
+export function restartEntry(
+  flags: RestartFlags,
+  positionals: readonly string[],
+): { entry: RequestEntry; detail: DeprovisionRequestedDetail } {
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `restart takes one workspace id; got ${positionals.length}: ${positionals.map(safeText).join(' ')}`,
+    );
+  }
+  const [argument] = positionals;
+  const flag = flags['workspace-id'];
+  if (argument !== undefined && flag !== undefined && argument !== flag) {
+    throw new UsageError('restart: give the workspace id once, as the argument or as --workspace-id');
+  }
+  const workspaceId = argument ?? flag;
+  if (workspaceId === undefined)
+    throw new UsageError('restart needs the workspace id: workspaces restart <workspaceId>');
+  const input = {
+    requestId: flags['request-id'] ?? newRequestId(),
+    workspaceId,
+    ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+  };
+  return validatedEntry(DeprovisionRequestedDetail, LIFECYCLE_DETAIL_TYPES.restartRequested, input, flags);
 }

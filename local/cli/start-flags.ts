@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { DriverName, FaultOptions, QuotaOptions } from '#local/interfaces.ts';
-import { DEFAULT_HANDLER_THREADS, type LocalStack, type LocalStackOptions } from '#local/stack.ts';
+import {
+  DEFAULT_HANDLER_THREADS,
+  LOCAL_RECOVERY_DEFAULTS,
+  type LocalStack,
+  type LocalStackOptions,
+} from '#local/stack.ts';
 import { FUNCTION_NAMES } from '#wiring/functions.ts';
 import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
 
@@ -25,6 +30,9 @@ const START_OPTIONS = {
   'provision-concurrency': { type: 'string' },
   'sweep-interval': { type: 'string' },
   'template-assets-timeout': { type: 'string' },
+  'recovery-attempts': { type: 'string' },
+  'recovery-window': { type: 'string' },
+  'recovery-backoff': { type: 'string' },
   'handler-threads': { type: 'string' },
   registry: { type: 'string' },
   tag: { type: 'string' },
@@ -33,6 +41,11 @@ const START_OPTIONS = {
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Upper bounds of the recovery flags: beyond them a value says nothing more (the backoff is capped at 120 s). */
+const MAX_RECOVERY_ATTEMPTS = 1000;
+const MAX_RECOVERY_WINDOW_SECONDS = 604_800;
+const MAX_RECOVERY_BACKOFF_SECONDS = 120;
 
 export const USAGE = `npm start -- [options]: the whole workspace-provisioner flow on this machine, no AWS account needed
 
@@ -55,6 +68,12 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
   --sweep-interval SECONDS    how often the timeout sweep runs (default 60, as deployed)
   --template-assets-timeout SECONDS  how long a request with a template waits for Workspace
                               Template Assets Staged before TEMPLATE_ASSETS_TIMEOUT, 1 to 86400 (default 300)
+  --recovery-attempts N       recoveries of a crashing workspace allowed within the window before
+                              Workspace Recovery Abandoned, 1 to ${MAX_RECOVERY_ATTEMPTS} (default ${LOCAL_RECOVERY_DEFAULTS.attempts}, as deployed)
+  --recovery-window SECONDS   the crash-loop window those recoveries are counted in, 1 to ${MAX_RECOVERY_WINDOW_SECONDS}
+                              (default ${LOCAL_RECOVERY_DEFAULTS.windowSeconds}, as deployed)
+  --recovery-backoff SECONDS  base of the backoff before a recovery relaunches (doubling per attempt,
+                              at most 120 s), 0 to ${MAX_RECOVERY_BACKOFF_SECONDS} (default ${LOCAL_RECOVERY_DEFAULTS.backoffSeconds}; 10 when deployed)
   --handler-threads N         worker threads the Lambda handlers run on, 0 to 8; 0 runs them on the
                               stack's own thread (default ${DEFAULT_HANDLER_THREADS})
   --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
@@ -197,6 +216,23 @@ export function parseStartFlags(
     values['template-assets-timeout'] !== undefined
       ? integer('template-assets-timeout', values['template-assets-timeout'], 1, 86_400)
       : undefined;
+  const recoveryAttempts =
+    values['recovery-attempts'] !== undefined
+      ? integer('recovery-attempts', values['recovery-attempts'], 1, MAX_RECOVERY_ATTEMPTS)
+      : undefined;
+  const recoveryWindowSeconds =
+    values['recovery-window'] !== undefined
+      ? integer('recovery-window', values['recovery-window'], 1, MAX_RECOVERY_WINDOW_SECONDS)
+      : undefined;
+  const recoveryBackoffSeconds =
+    values['recovery-backoff'] !== undefined
+      ? number(
+          'recovery-backoff',
+          values['recovery-backoff'],
+          (value) => value >= 0 && value <= MAX_RECOVERY_BACKOFF_SECONDS,
+          `seconds from 0 to ${MAX_RECOVERY_BACKOFF_SECONDS}`,
+        )
+      : undefined;
   const handlerThreads =
     values['handler-threads'] !== undefined
       ? integer('handler-threads', values['handler-threads'], 0, 8)
@@ -215,6 +251,9 @@ export function parseStartFlags(
       ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
       ...(sweepIntervalMs !== undefined ? { sweepIntervalMs } : {}),
       ...(templateAssetsTimeoutSeconds !== undefined ? { templateAssetsTimeoutSeconds } : {}),
+      ...(recoveryAttempts !== undefined ? { recoveryAttempts } : {}),
+      ...(recoveryWindowSeconds !== undefined ? { recoveryWindowSeconds } : {}),
+      ...(recoveryBackoffSeconds !== undefined ? { recoveryBackoffSeconds } : {}),
       ...(handlerThreads !== undefined ? { handlerThreads } : {}),
       ...(values.registry !== undefined ? { registry: values.registry } : {}),
       ...(values.tag !== undefined ? { tag: values.tag } : {}),

@@ -2,6 +2,7 @@ import { DETAIL_TYPES, ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import { workspaceOf } from './format.ts';
+import { LIFECYCLE_DETAIL_TYPES } from './lifecycle-events.ts';
 
 /** Where a workspace stands, from its events (and ECS's word on its task when given). */
 export type WorkspaceState =
@@ -11,6 +12,7 @@ export type WorkspaceState =
   | 'failed'
   | 'launched'
   | 'running'
+  | 'recovering'
   | 'stopped'
   | 'deprovisioned';
 
@@ -36,6 +38,22 @@ export interface WorkspaceStatus {
   readonly plugins: readonly string[];
   readonly failure?: { readonly code: string; readonly reason: string };
   readonly rejection?: readonly string[];
+  /** The last recovery: under way (`Workspace Recovering`) or given up (`Workspace Recovery Abandoned`). */
+  readonly recovery?: {
+    readonly outcome: 'recovering' | 'abandoned';
+    readonly cause: string;
+    /** The attempt under way, or the attempts made when abandoned. */
+    readonly attempts: number;
+  };
+  /** The last restart asked for, and its failure if it failed. */
+  readonly restart?: {
+    readonly requestId: string;
+    readonly failure?: { readonly code: string; readonly reason: string };
+  };
+  /** The provisioner's own last answer to a status request (`Workspace Status`). */
+  readonly reported?: { readonly state: string; readonly requestId: string; readonly since?: string };
+  /** Tasks of this workspace the reconciliation sweep stopped, with why. */
+  readonly orphansStopped: ReadonlyArray<{ readonly taskArn: string; readonly reason: string }>;
   /** How many of the log's events are about this workspace. */
   readonly events: number;
 }
@@ -63,6 +81,10 @@ export function deriveWorkspaceStatus(
   let plugins: string[] = [];
   let failure: WorkspaceStatus['failure'];
   let rejection: string[] | undefined;
+  let recovery: WorkspaceStatus['recovery'];
+  let restart: WorkspaceStatus['restart'];
+  let reported: WorkspaceStatus['reported'];
+  const orphansStopped: Array<{ taskArn: string; reason: string }> = [];
   let count = 0;
 
   for (const envelope of events) {
@@ -79,6 +101,7 @@ export function deriveWorkspaceStatus(
           state === 'rejected'
         ) {
           state = 'requested';
+          recovery = undefined;
           requestId = str(detail.requestId);
           runtime = str(detail.runtime);
           kind = str(detail.kind) ?? 'workspace';
@@ -121,11 +144,55 @@ export function deriveWorkspaceStatus(
         taskArn = str(detail.taskArn) ?? taskArn;
         break;
       case DETAIL_TYPES.stopped:
-        if (state !== 'deprovisioned' && (str(detail.taskArn) === taskArn || taskArn === undefined))
+        // A recovery under way, or given up, says more about this stop, whichever event came first.
+        if (
+          state !== 'deprovisioned' &&
+          state !== 'recovering' &&
+          !(state === 'failed' && recovery?.outcome === 'abandoned') &&
+          (str(detail.taskArn) === taskArn || taskArn === undefined)
+        )
           state = 'stopped';
         break;
       case DETAIL_TYPES.deprovisioned:
         state = 'deprovisioned';
+        break;
+      case LIFECYCLE_DETAIL_TYPES.recovering:
+        // The stopped task is being replaced after its backoff; Task Launched and Running follow.
+        if (state !== 'deprovisioned') state = 'recovering';
+        recovery = {
+          outcome: 'recovering',
+          cause: str(detail.cause) ?? 'unknown',
+          attempts: typeof detail.attempt === 'number' ? detail.attempt : 0,
+        };
+        break;
+      case LIFECYCLE_DETAIL_TYPES.recoveryAbandoned:
+        if (state !== 'deprovisioned') state = 'failed';
+        recovery = {
+          outcome: 'abandoned',
+          cause: str(detail.cause) ?? 'unknown',
+          attempts: typeof detail.attempts === 'number' ? detail.attempts : 0,
+        };
+        break;
+      case LIFECYCLE_DETAIL_TYPES.restartRequested:
+        restart = { requestId: str(detail.requestId) ?? '' };
+        break;
+      case LIFECYCLE_DETAIL_TYPES.restartFailed:
+        restart = {
+          requestId: str(detail.requestId) ?? restart?.requestId ?? '',
+          failure: { code: str(detail.code) ?? 'UNKNOWN', reason: str(detail.reason) ?? '' },
+        };
+        break;
+      case LIFECYCLE_DETAIL_TYPES.status: {
+        const since = str(detail.since);
+        reported = {
+          state: str(detail.state) ?? 'unknown',
+          requestId: str(detail.requestId) ?? '',
+          ...(since ? { since } : {}),
+        };
+        break;
+      }
+      case LIFECYCLE_DETAIL_TYPES.orphanTaskStopped:
+        orphansStopped.push({ taskArn: str(detail.taskArn) ?? '', reason: str(detail.reason) ?? '' });
         break;
       case ECS_TASK_STATE_CHANGE:
         break;
@@ -147,6 +214,7 @@ export function deriveWorkspaceStatus(
     state,
     overlayApplied,
     plugins,
+    orphansStopped,
     events: count,
     ...(requestId ? { requestId } : {}),
     ...(runtime ? { runtime } : {}),
@@ -157,6 +225,9 @@ export function deriveWorkspaceStatus(
     ...(overlayTemplate ? { overlayTemplate } : {}),
     ...(failure ? { failure } : {}),
     ...(rejection ? { rejection } : {}),
+    ...(recovery ? { recovery } : {}),
+    ...(restart ? { restart } : {}),
+    ...(reported ? { reported } : {}),
   };
 }
 
@@ -185,6 +256,30 @@ export function formatWorkspaceStatus(status: WorkspaceStatus): string {
     ],
     ['failure', status.failure ? `${status.failure.code}: ${status.failure.reason}` : undefined],
     ['rejected', status.rejection?.join('; ')],
+    [
+      'recovery',
+      status.recovery
+        ? status.recovery.outcome === 'recovering'
+          ? `recovering from ${status.recovery.cause}, attempt ${status.recovery.attempts}`
+          : `abandoned after ${status.recovery.attempts} attempts (${status.recovery.cause})`
+        : undefined,
+    ],
+    [
+      'restart',
+      status.restart
+        ? `${status.restart.failure ? `failed ${status.restart.failure.code}: ${status.restart.failure.reason}` : 'requested'} (request ${status.restart.requestId})`
+        : undefined,
+    ],
+    [
+      'reported',
+      status.reported
+        ? `${status.reported.state}${status.reported.since ? ` since ${status.reported.since}` : ''} (request ${status.reported.requestId})`
+        : undefined,
+    ],
+    ...status.orphansStopped.map((orphan): [string, string] => [
+      'orphan',
+      `task ${orphan.taskArn} stopped (${orphan.reason})`,
+    ]),
   ];
   return lines
     .filter(([, value]) => value !== undefined)

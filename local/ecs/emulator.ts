@@ -19,6 +19,7 @@ import { EcsEmulatorError } from './errors.ts';
 import type { EcsCluster } from './operations/cluster.ts';
 import { createDescribeTasks, type DescribeTasksResponse } from './operations/describe-tasks.ts';
 import { createListTasks, type ListTasksResponse } from './operations/list-tasks.ts';
+import { createRetireTask, type RetireTaskOutcome } from './operations/retire-task.ts';
 import { CLIENT_TOKEN_TTL_MS, createRunTask, type RunTaskResponse } from './operations/run-task.ts';
 import { createStopTask, type StopTaskResponse } from './operations/stop-task.ts';
 import { reconcileOnNextTick } from './reconcile.ts';
@@ -42,7 +43,7 @@ export {
   CLIENT_TOKEN_TTL_MS,
   type RunTaskResponse,
 } from './operations/run-task.ts';
-export type { DescribeTasksResponse, ListTasksResponse, StopTaskResponse };
+export type { DescribeTasksResponse, ListTasksResponse, RetireTaskOutcome, StopTaskResponse };
 
 /** Options for {@link createEcsEmulator}. */
 export interface EcsEmulatorOptions {
@@ -104,6 +105,12 @@ export interface EcsEmulator {
   stopTask(input: unknown): StopTaskResponse;
   describeTasks(input: unknown): DescribeTasksResponse;
   listTasks(input: unknown): ListTasksResponse;
+  /**
+   * Fargate retires a task (not an ECS API operation: `POST /local/simulate/task-retirement`): it is
+   * stopped with the maintenance stop code and stopped reason AWS gives such a stop. `reference` is
+   * a task ARN or id.
+   */
+  retireTask(reference: string): RetireTaskOutcome;
   /**
    * Settles once the tasks a previous run left unfinished are reconciled: resumed (`simulated`,
    * `docker` containers still running, `process` tasks whose desired status is RUNNING: spawned
@@ -195,6 +202,7 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
     log,
   });
   const stopTask = createStopTask(cluster, driver);
+  const retireTask = createRetireTask(cluster, driver);
 
   function refuseWhenClosing(): void {
     if (closing)
@@ -209,6 +217,10 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
     stopTask(input) {
       refuseWhenClosing();
       return stopTask(input);
+    },
+    retireTask(reference) {
+      refuseWhenClosing();
+      return retireTask(reference);
     },
     describeTasks: createDescribeTasks(cluster),
     listTasks: createListTasks(cluster),

@@ -16,6 +16,7 @@ export {
   type EcsEmulator,
   type EcsEmulatorOptions,
   type ListTasksResponse,
+  type RetireTaskOutcome,
   type RunTaskResponse,
   type StopTaskResponse,
 } from './emulator.ts';
@@ -23,3 +24,4 @@ export { EcsEmulatorError, TaskDriverUnavailableError } from './errors.ts';
 export { MAX_OVERRIDES_CHARS, MAX_RUN_TASK_COUNT } from './run-task-request.ts';
 export type { EcsTaskDefinition } from './task-definitions.ts';
 export type { TaskRecord, TaskStatus, TaskStopCode } from './task-record.ts';
+export { FARGATE_MAINTENANCE_REASON, FARGATE_MAINTENANCE_STOP_CODE } from './task-state-machine.ts';

@@ -145,3 +145,36 @@ export function markStopRequested(task: TaskRecord, now: number, reason: string)
   task.stoppingAt = now;
   return true;
 }
+
+/**
+ * The stopped reason Fargate gives a task it stops for maintenance or retirement. AWS: "The
+ * stoppedReason containing a `ECS is performing maintenance on the underlying infrastructure hosting
+ * the task` message indicates that the task was stopped due to a task maintenance issue"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-maintenance.html).
+ */
+export const FARGATE_MAINTENANCE_REASON =
+  'ECS is performing maintenance on the underlying infrastructure hosting the task';
+
+/**
+ * The stop code of such a stop. The maintenance page documents the stopped reason only and no AWS
+ * page names the code (the `TaskStopCode` enum lists the values without saying which stop uses
+ * which). ECS itself, not a caller of StopTask, ends the task, so it is not `UserInitiated`;
+ * `ServiceSchedulerInitiated` is the code ECS's own scheduler stops carry, and the one reported with
+ * this reason in published stopped tasks. `stopCauseOf` reads the reason first, so either way the
+ * provisioner classifies the stop as `infrastructure`.
+ */
+export const FARGATE_MAINTENANCE_STOP_CODE = 'ServiceSchedulerInitiated' as const;
+
+/**
+ * Fargate retires the task (`POST /local/simulate/task-retirement`): desiredStatus becomes STOPPED
+ * with the maintenance stop code and reason, as ECS reports a stop of its own; the driver then
+ * stops the task and {@link markStopped} keeps them. A task already asked to stop changes nothing.
+ */
+export function markRetiring(task: TaskRecord, now: number): boolean {
+  if (task.desiredStatus === 'STOPPED') return false;
+  task.desiredStatus = 'STOPPED';
+  task.stopCode = FARGATE_MAINTENANCE_STOP_CODE;
+  task.stoppedReason = FARGATE_MAINTENANCE_REASON;
+  task.stoppingAt = now;
+  return true;
+}

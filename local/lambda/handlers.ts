@@ -33,13 +33,6 @@ import type { HandlerPorts } from '#local/ports/remote.ts';
 import { localClusterArn } from '#local/routing/routes.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { FunctionName } from '#wiring/functions.ts';
-import { DEFAULT_RECOVERY_ATTEMPTS, DEFAULT_RECOVERY_WINDOW_SECONDS } from '#wiring/names.ts';
-
-/**
- * v1.2: the local stack's first recovery backoff when `--recovery-backoff` is not given: shorter
- * than a deployment's, so a crash on a developer's machine is back in seconds.
- */
-export const LOCAL_RECOVERY_BACKOFF_SECONDS = 2;
 
 /**
  * What the handlers are built from. Plain data (it crosses to handler threads as `workerData`), so
@@ -60,11 +53,15 @@ export interface HandlerSetup {
   readonly tag?: string;
   /** v1.1: how long a request waits for its template assets (`--template-assets-timeout`). @default 300 */
   readonly templateAssetsTimeoutSeconds?: number;
-  /** v1.2 (`--recovery-attempts`). @default DEFAULT_RECOVERY_ATTEMPTS */
+  /**
+   * Issue 13: recoveries of a crashing workspace allowed within the window before `Workspace
+   * Recovery Abandoned` (`--recovery-attempts`; the stack always sets the three recovery fields).
+   * @default 5
+   */
   readonly recoveryAttempts?: number;
-  /** v1.2 (`--recovery-window`). @default DEFAULT_RECOVERY_WINDOW_SECONDS */
+  /** Issue 13: the crash-loop window, in seconds (`--recovery-window`). @default 1800 */
   readonly recoveryWindowSeconds?: number;
-  /** v1.2 (`--recovery-backoff`). @default LOCAL_RECOVERY_BACKOFF_SECONDS */
+  /** Issue 13: base of the recovery backoff, in seconds (`--recovery-backoff`). @default 2 locally */
   readonly recoveryBackoffSeconds?: number;
 }
 
@@ -120,10 +117,14 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
     ...(setup.templateAssetsTimeoutSeconds !== undefined
       ? { templateAssetsTimeoutSeconds: setup.templateAssetsTimeoutSeconds }
       : {}),
-    // v1.2: the crash-loop cap and backoff (`--recovery-*`); the local backoff defaults shorter.
-    recoveryAttempts: setup.recoveryAttempts ?? DEFAULT_RECOVERY_ATTEMPTS,
-    recoveryWindowSeconds: setup.recoveryWindowSeconds ?? DEFAULT_RECOVERY_WINDOW_SECONDS,
-    recoveryBackoffSeconds: setup.recoveryBackoffSeconds ?? LOCAL_RECOVERY_BACKOFF_SECONDS,
+    // v1.2: the crash-loop cap and backoff (`--recovery-*`; the stack always sets them).
+    ...(setup.recoveryAttempts !== undefined ? { recoveryAttempts: setup.recoveryAttempts } : {}),
+    ...(setup.recoveryWindowSeconds !== undefined
+      ? { recoveryWindowSeconds: setup.recoveryWindowSeconds }
+      : {}),
+    ...(setup.recoveryBackoffSeconds !== undefined
+      ? { recoveryBackoffSeconds: setup.recoveryBackoffSeconds }
+      : {}),
   };
   const { workspaceLeases, taskVersions, provisionRequests, workspaceRecords } = ports;
   const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);

@@ -116,6 +116,7 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
     case DETAIL_TYPES.stopped:
       return pairs([
         ['task', shortTaskId(detail.taskArn)],
+        ['cause', detail.cause],
         ['stopCode', detail.stopCode],
         ['exitCode', detail.exitCode],
       ]);

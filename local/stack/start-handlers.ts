@@ -16,11 +16,24 @@ import { localPorts, portOperations } from '#local/ports/remote.ts';
 import { SqliteWorkspaceLeaseStore } from '#local/ports/workspace-lease-store.ts';
 import { IN_MEMORY } from '#local/store/index.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
+import { DEFAULT_RECOVERY_ATTEMPTS, DEFAULT_RECOVERY_WINDOW_SECONDS } from '#wiring/names.ts';
 import type { Cleanups } from './cleanups.ts';
 import { provisionConcurrencyFor } from './provision-concurrency.ts';
 
 /** Handler threads when the stack's `handlerThreads` is not given. */
 export const DEFAULT_HANDLER_THREADS = 1;
+
+/**
+ * The recovery settings the local stack's handlers get when `npm start` is given none: the
+ * deployed crash-loop cap (5 recoveries within 30 minutes) and a short backoff base (2 s, not the
+ * deployed 10 s), so a crash tried locally is recovered in moments.
+ */
+export const LOCAL_RECOVERY_DEFAULTS = {
+  attempts: DEFAULT_RECOVERY_ATTEMPTS,
+  windowSeconds: DEFAULT_RECOVERY_WINDOW_SECONDS,
+  // Shorter than a deployment's 10 s: a crash on a developer's machine is back in seconds.
+  backoffSeconds: 2,
+} as const;
 
 /** What {@link startHandlers} needs. */
 export interface HandlersOptions {
@@ -33,6 +46,12 @@ export interface HandlersOptions {
   readonly provisionRetry?: Partial<LaunchRetryPolicy>;
   /** v1.1: how long a request waits for its template assets. @default 300 */
   readonly templateAssetsTimeoutSeconds?: number;
+  /** `--recovery-attempts`. @default LOCAL_RECOVERY_DEFAULTS.attempts */
+  readonly recoveryAttempts?: number;
+  /** `--recovery-window`. @default LOCAL_RECOVERY_DEFAULTS.windowSeconds */
+  readonly recoveryWindowSeconds?: number;
+  /** `--recovery-backoff`. @default LOCAL_RECOVERY_DEFAULTS.backoffSeconds */
+  readonly recoveryBackoffSeconds?: number;
   readonly registry?: string;
   readonly tag?: string;
   readonly reservedConcurrency?: number;
@@ -58,13 +77,13 @@ export function handlerThreadsFor(databasePath: string, handlerThreads: number |
   return databasePath === IN_MEMORY ? 0 : (handlerThreads ?? DEFAULT_HANDLER_THREADS);
 }
 
-/** Builds the handlers, registering their cleanup, and answers each function's deployment. */
-export async function startHandlers(
-  options: HandlersOptions,
-  cleanups: Cleanups,
-): Promise<Partial<Record<FunctionName, FunctionDeployment>>> {
-  const { database, account } = options;
-  const setup: HandlerSetup = {
+/**
+ * The plain data the handlers are built from (on the stack's thread or each handler thread): the
+ * stack's options as the handlers read them, the recovery settings filled in with
+ * {@link LOCAL_RECOVERY_DEFAULTS}.
+ */
+export function handlerSetupOf(options: HandlersOptions): HandlerSetup {
+  return {
     url: options.url,
     region: options.region,
     handlerLogLevel: options.handlerLogLevel,
@@ -73,9 +92,21 @@ export async function startHandlers(
     ...(options.templateAssetsTimeoutSeconds !== undefined
       ? { templateAssetsTimeoutSeconds: options.templateAssetsTimeoutSeconds }
       : {}),
+    recoveryAttempts: options.recoveryAttempts ?? LOCAL_RECOVERY_DEFAULTS.attempts,
+    recoveryWindowSeconds: options.recoveryWindowSeconds ?? LOCAL_RECOVERY_DEFAULTS.windowSeconds,
+    recoveryBackoffSeconds: options.recoveryBackoffSeconds ?? LOCAL_RECOVERY_DEFAULTS.backoffSeconds,
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
   };
+}
+
+/** Builds the handlers, registering their cleanup, and answers each function's deployment. */
+export async function startHandlers(
+  options: HandlersOptions,
+  cleanups: Cleanups,
+): Promise<Partial<Record<FunctionName, FunctionDeployment>>> {
+  const { database, account } = options;
+  const setup = handlerSetupOf(options);
   const threads = handlerThreadsFor(database.path, options.handlerThreads);
   let handlers: Record<FunctionName, LambdaHandler>;
   if (threads > 0) {

@@ -1,7 +1,8 @@
 /**
  * The AWS-shaped services of the stack: the bus, the ECS emulator (its events on the default bus,
  * where the task-state rule sits, as in AWS), the EventBridge emulator, and the loopback endpoint
- * that serves them and answers `/local/health` once the stack says it is ready.
+ * that serves them and answers `/local/health` once the stack says it is ready, with S3 and the
+ * `/local/simulate/*` routes.
  */
 
 import { resolve } from 'node:path';
@@ -22,6 +23,7 @@ import type {
   QuotaOptions,
 } from '#local/interfaces.ts';
 import { createS3ObjectStore, type S3ObjectStore, s3Route } from '#local/s3/index.ts';
+import { simulateRoute } from '#local/simulate/index.ts';
 import { createLocalServer, type LocalServer, type WireRoute } from '#local/wire/index.ts';
 import { BOOT_STEP, DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
 import { AWS_DEFAULT_BUS } from '#wiring/names.ts';
@@ -106,6 +108,8 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
     log,
   });
   cleanups.add(() => ecs.close());
+  // What AWS does to a task on its own (Fargate's retirement, AWS Health's notice), on request.
+  options.wireRoutes.push(simulateRoute({ ecs, bus, eventBusName: AWS_DEFAULT_BUS, region, account }));
   const eventBridge = createEventBridgeEmulator({
     bus,
     region,

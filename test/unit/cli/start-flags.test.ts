@@ -53,6 +53,12 @@ describe('parseStartFlags', () => {
         '5',
         '--template-assets-timeout',
         '30',
+        '--recovery-attempts',
+        '2',
+        '--recovery-window',
+        '600',
+        '--recovery-backoff',
+        '0.5',
         '--driver',
         'simulated',
         '--reset',
@@ -66,6 +72,9 @@ describe('parseStartFlags', () => {
       reservedConcurrency: 50,
       sweepIntervalMs: 5000,
       templateAssetsTimeoutSeconds: 30,
+      recoveryAttempts: 2,
+      recoveryWindowSeconds: 600,
+      recoveryBackoffSeconds: 0.5,
       driver: 'simulated',
       reset: true,
     });
@@ -88,8 +97,27 @@ describe('parseStartFlags', () => {
       '--fault-function-errors must be a comma-separated list of provision, overlay',
     ],
     [['--fault-function-errors', ','], '--fault-function-errors must be a comma-separated list'],
+    [['--recovery-attempts', '0'], '--recovery-attempts must be a whole number from 1 to 1000; got "0"'],
+    [['--recovery-attempts', '2.5'], '--recovery-attempts must be a whole number from 1 to 1000; got "2.5"'],
+    [['--recovery-attempts', 'five'], '--recovery-attempts must be a whole number'],
+    [['--recovery-window', '0'], '--recovery-window must be a whole number from 1 to 604800; got "0"'],
+    [['--recovery-window', '90.5'], '--recovery-window must be a whole number from 1 to 604800; got "90.5"'],
+    [['--recovery-backoff=-1'], '--recovery-backoff must be seconds from 0 to 120; got "-1"'],
+    [['--recovery-backoff', ''], '--recovery-backoff must be seconds from 0 to 120; got ""'],
+    [['--recovery-backoff', '121'], '--recovery-backoff must be seconds from 0 to 120; got "121"'],
   ])('refuses %j', (argv, message) => {
     expect(flagError(argv)).toContain(message);
+  });
+
+  it('leaves the recovery settings to the stack when no recovery flag is given', () => {
+    const { options } = parseStartFlags([], {});
+    expect(options.recoveryAttempts).toBeUndefined();
+    expect(options.recoveryWindowSeconds).toBeUndefined();
+    expect(options.recoveryBackoffSeconds).toBeUndefined();
+  });
+
+  it('takes a recovery backoff of 0 (relaunch at once)', () => {
+    expect(parseStartFlags(['--recovery-backoff', '0'], {}).options.recoveryBackoffSeconds).toBe(0);
   });
 
   it('reads the functions to fail, each once', () => {

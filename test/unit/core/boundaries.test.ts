@@ -139,7 +139,7 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
     forbidden: ['infra', 'aws-cdk-lib', 'constructs', 'cdk-nag', 'bench'],
   },
   {
-    name: "local/'s lower layer (wire, store, event-pattern, faults, eventbridge, ecs, sqs) imports nothing of its upper layer",
+    name: "local/'s lower layer (wire, store, event-pattern, faults, eventbridge, ecs, sqs, simulate) imports nothing of its upper layer",
     from: [
       'local/wire',
       'local/store',
@@ -148,6 +148,7 @@ const BOUNDARY_RULES: readonly BoundaryRule[] = [
       'local/eventbridge',
       'local/ecs',
       'local/sqs',
+      'local/simulate',
       'local/interfaces.ts',
     ],
     forbidden: [

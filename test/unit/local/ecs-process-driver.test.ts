@@ -119,6 +119,25 @@ describe('the process driver', () => {
     expect(stopCauseOf(EcsTaskStateChangeDetail.parse(stateChanges(taskArn).at(-1)))).toBe('crashed');
   });
 
+  it("records the stand-in's exit on POST /exit as its essential container exiting: a crash with that code", async () => {
+    const { ecs, lines, stateChanges } = open();
+    const taskArn = ecs.runTask(runTaskRequest({ startedBy: 'ws-1', overrides: ENVIRONMENT })).tasks[0]
+      ?.taskArn as string;
+    await waitFor(() => stateChanges(taskArn).at(-1)?.lastStatus === 'RUNNING', 'RUNNING');
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(lines.find((line) => line.includes(' RUNNING ')) ?? '')?.[0];
+
+    const response = await fetch(`${url}/exit`, { method: 'POST', body: JSON.stringify({ code: 3 }) });
+    expect(response.status).toBe(202);
+    await waitFor(() => stateChanges(taskArn).at(-1)?.lastStatus === 'STOPPED', 'STOPPED');
+
+    const stopped = stateChanges(taskArn).at(-1);
+    expect(stopped).toMatchObject({
+      stopCode: 'EssentialContainerExited',
+      containers: [{ lastStatus: 'STOPPED', exitCode: 3 }],
+    });
+    expect(stopCauseOf(EcsTaskStateChangeDetail.parse(stopped))).toBe('crashed');
+  });
+
   it('kills a workspace that ignores SIGTERM once the stop timeout passes', async () => {
     const { ecs, lines, stateChanges } = open({
       stopTimeoutMs: 200,

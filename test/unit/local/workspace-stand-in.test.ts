@@ -139,3 +139,56 @@ describe('the stand-in workspace report', () => {
     }
   });
 });
+
+describe('the stand-in workspace on POST /exit', () => {
+  /** Starts the stand-in on a free port; resolves once it is ready, with its URL and its exit. */
+  async function startStandIn(): Promise<{ url: string; exited: Promise<number | null>; kill: () => void }> {
+    const [command, ...args] = standInArgv();
+    const port = await findFreePort();
+    const child = spawn(command as string, args, {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), WORKSPACE_ID: 'ws-exit' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith(STAND_IN_READY_PREFIX)) break;
+    }
+    // Keep reading, so a full pipe never stalls the child.
+    child.stdout.resume();
+    return { url: `http://127.0.0.1:${port}`, exited, kill: () => child.kill('SIGKILL') };
+  }
+
+  it.each([0, 3, 137, 255])('answers 202 and exits with code %i', async (code) => {
+    const standIn = await startStandIn();
+    try {
+      const response = await fetch(`${standIn.url}/exit`, { method: 'POST', body: JSON.stringify({ code }) });
+
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ exiting: code });
+      expect(await standIn.exited).toBe(code);
+    } finally {
+      standIn.kill();
+    }
+  });
+
+  it.each<{ why: string; body: string; error: RegExp }>([
+    { why: 'a body that is not JSON', body: 'exit please', error: /must be JSON/ },
+    { why: 'no code', body: '{}', error: /"code" must be a whole number from 0 to 255/ },
+    { why: 'a code above 255', body: '{"code": 256}', error: /from 0 to 255/ },
+    { why: 'a negative code', body: '{"code": -1}', error: /from 0 to 255/ },
+    { why: 'a fractional code', body: '{"code": 1.5}', error: /whole number/ },
+    { why: 'a code given as text', body: '{"code": "1"}', error: /whole number/ },
+    { why: 'a JSON array', body: '[1]', error: /"code"/ },
+  ])('refuses $why with 400 and a JSON error, and keeps serving', async ({ body, error }) => {
+    const standIn = await startStandIn();
+    try {
+      const response = await fetch(`${standIn.url}/exit`, { method: 'POST', body });
+
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(error);
+      expect((await fetch(`${standIn.url}/`)).status).toBe(200);
+    } finally {
+      standIn.kill();
+    }
+  });
+});

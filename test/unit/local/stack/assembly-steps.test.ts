@@ -8,10 +8,16 @@ import { createCleanups } from '#local/stack/cleanups.ts';
 import { bufferedStdout, stackLogOutput } from '#local/stack/log-output.ts';
 import { openState } from '#local/stack/open-state.ts';
 import { provisionConcurrencyFor } from '#local/stack/provision-concurrency.ts';
-import { DEFAULT_HANDLER_THREADS, deploymentsOf, handlerThreadsFor } from '#local/stack/start-handlers.ts';
+import {
+  DEFAULT_HANDLER_THREADS,
+  deploymentsOf,
+  handlerSetupOf,
+  handlerThreadsFor,
+  LOCAL_RECOVERY_DEFAULTS,
+} from '#local/stack/start-handlers.ts';
 import { taskDefinitionsOf } from '#local/stack/start-services.ts';
 import { DEFAULT_SWEEP_INTERVAL_MS, scheduledEvent, scheduleSweep } from '#local/stack/sweep-schedule.ts';
-import { DATABASE_FILE, IN_MEMORY } from '#local/store/index.ts';
+import { DATABASE_FILE, IN_MEMORY, openDatabase } from '#local/store/index.ts';
 import { TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
 import { FUNCTIONS, type FunctionName } from '#wiring/functions.ts';
 import { temporaryStateDir } from '../helpers.ts';
@@ -108,6 +114,47 @@ describe('the handlers step', () => {
       expect(deployments[name]?.spec).toBe(FUNCTIONS[name]);
       expect(deployments[name]?.reservedConcurrency).toBe(name === 'provision' ? concurrency : undefined);
     }
+  });
+});
+
+describe("the handlers' setup", () => {
+  const database = openDatabase(IN_MEMORY);
+  const base = {
+    database,
+    url: 'http://127.0.0.1:4010',
+    region: 'us-east-1',
+    account: '000000000000',
+    handlerLogLevel: 'SILENT' as const,
+    principal: 'secret',
+  };
+
+  it('carries the recovery flags into the handler setup, as --template-assets-timeout is carried', () => {
+    expect(
+      handlerSetupOf({
+        ...base,
+        templateAssetsTimeoutSeconds: 30,
+        recoveryAttempts: 2,
+        recoveryWindowSeconds: 60,
+        recoveryBackoffSeconds: 0.5,
+      }),
+    ).toMatchObject({
+      templateAssetsTimeoutSeconds: 30,
+      recoveryAttempts: 2,
+      recoveryWindowSeconds: 60,
+      recoveryBackoffSeconds: 0.5,
+    });
+  });
+
+  it('gives the handlers the local recovery defaults when no flag is given', () => {
+    expect(handlerSetupOf(base)).toMatchObject({
+      recoveryAttempts: LOCAL_RECOVERY_DEFAULTS.attempts,
+      recoveryWindowSeconds: LOCAL_RECOVERY_DEFAULTS.windowSeconds,
+      recoveryBackoffSeconds: LOCAL_RECOVERY_DEFAULTS.backoffSeconds,
+    });
+  });
+
+  it('keeps a backoff of 0 (recover at once) rather than taking it for absent', () => {
+    expect(handlerSetupOf({ ...base, recoveryBackoffSeconds: 0 }).recoveryBackoffSeconds).toBe(0);
   });
 });
 

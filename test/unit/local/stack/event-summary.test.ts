@@ -37,6 +37,16 @@ describe("the log's one-line summaries of the v1.1 fields", () => {
       { runtime: 'codex', kind: 'workspace', url: 'http://127.0.0.1:41234' },
       'runtime=codex kind=workspace url=http://127.0.0.1:41234',
     ],
+    [
+      DETAIL_TYPES.stopped,
+      {
+        taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/workspaces/abc123',
+        cause: 'crashed',
+        stopCode: 'EssentialContainerExited',
+        exitCode: 3,
+      },
+      'task=abc123 cause=crashed stopCode=EssentialContainerExited exitCode=3',
+    ],
   ])('%s', (detailType, detail, summary) => {
     expect(summarizeDetail({ 'detail-type': detailType, detail })).toBe(summary);
   });
