@@ -1,29 +1,20 @@
 /**
  * Issue 13's lifecycle events as the CLI shows them: their names, the facts `workspaces events`
  * prints for each, and `Workspace Restart Requested`'s entry for `workspaces restart`.
- *
- * The names are string literals in {@link LIFECYCLE_DETAIL_TYPES} only until the contract names them
- * (`DETAIL_TYPES` in functions/contracts/names.ts): at that merge the object is replaced by the
- * contract's names and nothing else here changes. The stack's own activity log
- * (local/stack/event-summary.ts) summarizes them once they are in the contract.
+
  */
+import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { shortTaskId } from '#local/stack/event-summary.ts';
 
-/** The detail-types of issue 13 (exact spellings of the shared design), until the contract has them. */
+/** The detail-types of issue 13 the CLI shows, as the contract names them. */
 export const LIFECYCLE_DETAIL_TYPES = {
-  /** Inbound: `{ requestId, workspaceId, reason? }`. */
-  restartRequested: 'Workspace Restart Requested',
-  /** `{ workspaceId, cause, attempt, previousTaskArn?, requestId, kind, backoffSeconds }`. */
-  recovering: 'Workspace Recovering',
-  /** `{ workspaceId, cause, attempts, previousTaskArn?, requestId, kind }`. */
-  recoveryAbandoned: 'Workspace Recovery Abandoned',
-  /** `{ requestId, workspaceId, state, taskArn?, url?, since?, kind?, runtime? }`. */
-  status: 'Workspace Status',
-  /** `{ requestId, workspaceId, code, reason }`. */
-  restartFailed: 'Workspace Restart Failed',
-  /** `{ workspaceId, taskArn, reason }`. */
-  orphanTaskStopped: 'Workspace Orphan Task Stopped',
+  restartRequested: DETAIL_TYPES.restartRequested,
+  recovering: DETAIL_TYPES.recovering,
+  recoveryAbandoned: DETAIL_TYPES.recoveryAbandoned,
+  status: DETAIL_TYPES.status,
+  restartFailed: DETAIL_TYPES.restartFailed,
+  orphanTaskStopped: DETAIL_TYPES.orphanTaskStopped,
 } as const;
 
 type Detail = Record<string, unknown>;

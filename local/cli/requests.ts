@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { DeprovisionRequestedDetail, ProvisionRequestedDetail } from '#contracts/inbound.ts';
+import {
+  DeprovisionRequestedDetail,
+  ProvisionRequestedDetail,
+  RestartRequestedDetail,
+} from '#contracts/inbound.ts';
 import { DEFAULT_EVENT_BUS_NAME, DEFAULT_REQUEST_SOURCE, DETAIL_TYPES } from '#contracts/names.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import { UsageError } from './errors.ts';
@@ -178,7 +182,7 @@ export function deprovisionEntry(flags: DeprovisionFlags): {
 export function restartEntry(
   flags: RestartFlags,
   positionals: readonly string[],
-): { entry: RequestEntry; detail: DeprovisionRequestedDetail } {
+): { entry: RequestEntry; detail: RestartRequestedDetail } {
   if (positionals.length > 1) {
     throw new UsageError(
       `restart takes one workspace id; got ${positionals.length}: ${positionals.map(safeText).join(' ')}`,
@@ -197,5 +201,5 @@ export function restartEntry(
     workspaceId,
     ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
   };
-  return validatedEntry(DeprovisionRequestedDetail, LIFECYCLE_DETAIL_TYPES.restartRequested, input, flags);
+  return validatedEntry(RestartRequestedDetail, LIFECYCLE_DETAIL_TYPES.restartRequested, input, flags);
 }
