@@ -1,7 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import {
+  LIVE_SHARD_ATTRIBUTE,
+  LIVE_SORT_ATTRIBUTE,
+  LIVE_WORKSPACES_INDEX,
+} from '#adapters/dynamodb-workspace-records.ts';
 
 export interface IdempotencyTableProps {
   /**
@@ -17,9 +22,11 @@ export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 export const IDEMPOTENCY_PARTITION_KEY = 'id';
 
 /**
- * The idempotency table: Powertools idempotency records, the last ECS task version seen per task
- * and the per-workspace launch lease. On demand, with TTL on `expiration` and point-in-time
- * recovery.
+ * The idempotency table: Powertools idempotency records, the last ECS task version seen per task,
+ * the per-workspace launch lease, the provision requests and the workspace records. On demand,
+ * with TTL on `expiration` and point-in-time recovery. Its one index, `live-workspaces`, is sparse:
+ * only the live workspace records carry its partition key, so the reconciliation sweep queries them
+ * without scanning the table.
  */
 export class IdempotencyTable extends Construct {
   readonly table: Table;
@@ -33,6 +40,13 @@ export class IdempotencyTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    this.table.addGlobalSecondaryIndex({
+      indexName: LIVE_WORKSPACES_INDEX,
+      partitionKey: { name: LIVE_SHARD_ATTRIBUTE, type: AttributeType.STRING },
+      sortKey: { name: LIVE_SORT_ATTRIBUTE, type: AttributeType.STRING },
+      // The sweep needs whole records; projecting all saves a GetItem per live workspace.
+      projectionType: ProjectionType.ALL,
+    });
   }
 
   /** The item operations idempotency records, version markers and leases use; nothing else. */
@@ -44,21 +58,21 @@ export class IdempotencyTable extends Construct {
     });
   }
 
+  /** Query on the `live-workspaces` index only, for the reconciliation sweep's read of the live workspaces. */
+  grantLiveWorkspacesQuery(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.tableArn}/index/${LIVE_WORKSPACES_INDEX}`],
+    });
+  }
+
   /** BatchGetItem, for the timeout sweep's read of the requests awaiting template assets. */
   grantBatchRead(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:BatchGetItem'],
       resourceArns: [this.table.tableArn],
-    });
-  }
-
-  /** v1.2: Query on the live-workspaces index only (the reconciliation's list of live workspaces). */
-  grantQueryLiveWorkspaces(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:Query'],
-      resourceArns: [`${this.table.tableArn}/index/${LIVE_WORKSPACES_INDEX}`],
     });
   }
 }

@@ -1,5 +1,13 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
+import {
+  LIVE_SHARD_ATTRIBUTE,
+  LIVE_SORT_ATTRIBUTE,
+  LIVE_WORKSPACES_INDEX,
+} from '#adapters/dynamodb-workspace-records.ts';
+import { IdempotencyTable } from '#infra/constructs/idempotency-table.ts';
 import { DEAD_LETTER_QUEUES } from '#wiring/dead-letter-queues.ts';
 import { FUNCTION_NAMES, FUNCTIONS } from '#wiring/functions.ts';
 import { METRIC, METRICS_NAMESPACE } from '#wiring/names.ts';
@@ -19,6 +27,53 @@ describe('idempotency table', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('has the sparse live-workspaces index the workspace record store queries, projecting whole records', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: LIVE_WORKSPACES_INDEX,
+          KeySchema: [
+            { AttributeName: LIVE_SHARD_ATTRIBUTE, KeyType: 'HASH' },
+            { AttributeName: LIVE_SORT_ATTRIBUTE, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'id', AttributeType: 'S' },
+        { AttributeName: LIVE_SHARD_ATTRIBUTE, AttributeType: 'S' },
+      ]),
+    });
+    expect([LIVE_WORKSPACES_INDEX, LIVE_SHARD_ATTRIBUTE, LIVE_SORT_ATTRIBUTE]).toEqual([
+      'live-workspaces',
+      'liveShard',
+      'id',
+    ]);
+  });
+
+  it('grants Query on the live-workspaces index alone', () => {
+    const stack = new Stack(new App(), 'Grants');
+    const table = new IdempotencyTable(stack, 'State');
+    const role = new Role(stack, 'Sweep', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    table.grantLiveWorkspacesQuery(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'dynamodb:Query',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^StateTable'), 'Arn'] }, '/index/live-workspaces'],
+              ],
+            },
+          },
+        ],
+      },
     });
   });
 });
