@@ -68,7 +68,14 @@ export async function runRecoveryBenchmark(): Promise<BenchmarkResult> {
     progress(`recovery: ${CRASHES} crashes of one workspace (process driver, backoff 0), one at a time`);
     await events.send(
       new PutEventsCommand({
-        Entries: [provisionEntry({ requestId: 'bench-recovery-req', workspaceId, orgId: 'org-bench', runtime: 'codex' })],
+        Entries: [
+          provisionEntry({
+            requestId: 'bench-recovery-req',
+            workspaceId,
+            orgId: 'org-bench',
+            runtime: 'codex',
+          }),
+        ],
       }),
     );
     let running = await nextRunning(0);
@@ -79,13 +86,17 @@ export async function runRecoveryBenchmark(): Promise<BenchmarkResult> {
       const answer = await fetch(`${url}/exit`, { method: 'POST', body: JSON.stringify({ code: 1 }) });
       if (answer.status !== 202) throw new Error(`POST /exit answered ${answer.status}`);
       running = await nextRunning(crashedAt);
-      const recovering = seen.filter((event) => event.detailType === DETAIL_TYPES.recovering && event.at > crashedAt);
+      const recovering = seen.filter(
+        (event) => event.detailType === DETAIL_TYPES.recovering && event.at > crashedAt,
+      );
       const backoffMs = Number(recovering.at(-1)?.detail.backoffSeconds ?? 0) * 1000;
       samples.push(running.at - crashedAt - backoffMs);
     }
     const p50 = round(quantile(samples, 0.5), 1);
     const p99 = round(quantile(samples, 0.99), 1);
-    progress(`recovery: crash to Running again, minus the backoff: p50 ${p50} ms, max ${round(Math.max(...samples), 1)} ms`);
+    progress(
+      `recovery: crash to Running again, minus the backoff: p50 ${p50} ms, max ${round(Math.max(...samples), 1)} ms`,
+    );
     return {
       figures: { recoveryMs: { p50, p99, max: round(Math.max(...samples), 1), n: samples.length } },
       checks: [{ key: 'recoveryMs.p50', target: 'reported', met: 'reported' }],

@@ -16,6 +16,7 @@ import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceFiles } from '#ports/workspace-files.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 
 /** The ports of all handlers; each factory takes the subset it needs. */
 export interface HandlerPorts {
@@ -27,6 +28,8 @@ export interface HandlerPorts {
   readonly workspaceLeases: WorkspaceLeaseStore;
   /** v1.1: the requests the provisioner recorded, keyed by requestId. */
   readonly provisionRequests: ProvisionRequestStore;
+  /** v1.2: the workspace records (restart, recovery, status, reconciliation act on them). */
+  readonly workspaceRecords: WorkspaceRecordStore;
   /** v1.1: the workspace files bucket (secrets checked by listing, staged assets, boot bundles). */
   readonly workspaceFiles: WorkspaceFiles;
   readonly catalog: Catalog;

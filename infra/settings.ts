@@ -58,9 +58,11 @@ export const CONTEXT_OPTIONS = {
   workspaceFilesKeyArn: 'KMS key of the existing workspace files bucket, so the stack grants its use.',
   bootImage: "The boot step's image, pinned by digest (`<repository>@sha256:…`).",
   templateAssetsTimeoutSeconds: 'How long a templated request waits for Template Assets Staged, 30 to 3600.',
-  recoveryAttempts: 'Recoveries of a workspace within the recovery window before its crash loop is abandoned, 1 to 100.',
+  recoveryAttempts:
+    'Recoveries of a workspace within the recovery window before its crash loop is abandoned, 1 to 100.',
   recoveryWindowSeconds: 'The crash-loop window of recoveryAttempts, in seconds, 60 to 86400.',
-  recoveryBackoffSeconds: "The first recovery's backoff in seconds (doubled for each later one, at most 120), 0 to 120.",
+  recoveryBackoffSeconds:
+    "The first recovery's backoff in seconds (doubled for each later one, at most 120), 0 to 120.",
   workspaceIngress:
     "Who may reach a workspace's port: security group ids, CIDRs and prefix list ids, comma-separated.",
 } as const;
@@ -395,7 +397,8 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
   const recoveryWindowSeconds =
     read.integer('recoveryWindowSeconds', 60, 86_400) ?? DEFAULT_RECOVERY_WINDOW_SECONDS;
   const recoveryBackoffSeconds =
-    read.integer('recoveryBackoffSeconds', 0, MAX_RECOVERY_BACKOFF_SECONDS) ?? DEFAULT_RECOVERY_BACKOFF_SECONDS;
+    read.integer('recoveryBackoffSeconds', 0, MAX_RECOVERY_BACKOFF_SECONDS) ??
+    DEFAULT_RECOVERY_BACKOFF_SECONDS;
   const workspaceIngress = readWorkspaceIngress(read);
   if (workspaceIngress.length > 0 && securityGroupIds) {
     read.fail(

@@ -149,7 +149,8 @@ export class WorkspaceProvisionerStack extends Stack {
       this.eventBus.grantPutEventsAs(grantee, settings.provisionerSource);
     const records = (grantee: IGrantable) => this.idempotencyTable.grantRecordAccess(grantee);
     const batchReadRecords = (grantee: IGrantable) => this.idempotencyTable.grantBatchRead(grantee);
-    const queryLiveWorkspaces = (grantee: IGrantable) => this.idempotencyTable.grantLiveWorkspacesQuery(grantee);
+    const queryLiveWorkspaces = (grantee: IGrantable) =>
+      this.idempotencyTable.grantLiveWorkspacesQuery(grantee);
     const runTask = (grantee: IGrantable) => this.taskDefinitions.grantRunTask(grantee);
     const readTasks = (grantee: IGrantable) => this.workspaceCluster.grantReadTasks(grantee);
     const describeTasks = (grantee: IGrantable) => this.workspaceCluster.grantDescribeTasks(grantee);

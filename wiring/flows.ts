@@ -144,7 +144,8 @@ export function flowsFor(settings: FlowSettings): Flow[] {
     {
       id: 'HealthTaskRetirement' satisfies FlowId,
       eventBus: 'default',
-      description: 'aws.health AWS_ECS_TASK_PATCHING_RETIREMENT -> lifecycle: replace the tasks ahead of time (v1.2)',
+      description:
+        'aws.health AWS_ECS_TASK_PATCHING_RETIREMENT -> lifecycle: replace the tasks ahead of time (v1.2)',
       pattern: healthTaskRetirementPattern(),
       target: FLOW_TARGETS.HealthTaskRetirement,
       retryPolicy: DEFAULT_TARGET_RETRY,

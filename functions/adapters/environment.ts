@@ -80,6 +80,7 @@ export const FUNCTION_ENVIRONMENT = {
     optional: [
       'RECOVERY_ATTEMPTS',
       'RECOVERY_WINDOW_SECONDS',
+      'RECOVERY_BACKOFF_SECONDS',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_TRACE_ENABLED',
@@ -185,7 +186,12 @@ export function readRecoverySettings(
   return {
     recoveryAttempts: whole('RECOVERY_ATTEMPTS', DEFAULT_RECOVERY_ATTEMPTS, 1, 100),
     recoveryWindowSeconds: whole('RECOVERY_WINDOW_SECONDS', DEFAULT_RECOVERY_WINDOW_SECONDS, 1, 86_400),
-    recoveryBackoffSeconds: whole('RECOVERY_BACKOFF_SECONDS', DEFAULT_RECOVERY_BACKOFF_SECONDS, 0, MAX_RECOVERY_BACKOFF_SECONDS),
+    recoveryBackoffSeconds: whole(
+      'RECOVERY_BACKOFF_SECONDS',
+      DEFAULT_RECOVERY_BACKOFF_SECONDS,
+      0,
+      MAX_RECOVERY_BACKOFF_SECONDS,
+    ),
   };
 }
 

@@ -5,6 +5,7 @@ import { s3Client } from '#adapters/clients/s3.ts';
 import { deploymentCatalog } from '#adapters/deployment-catalog.ts';
 import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
 import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
+import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readCatalogEnvironment,
   readEventSettings,
@@ -33,6 +34,7 @@ export const handler = createAssetsStagedHandler(
     idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
     workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
     provisionRequests: new DynamoDbProvisionRequestStore(table, { tableName, clock: systemClock }),
+    workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
     workspaceFiles: new S3WorkspaceFiles(s3Client(instrumentation.tracer), bucket),
     catalog: deploymentCatalog(readCatalogEnvironment()),
     overlays: loadOverlays(),

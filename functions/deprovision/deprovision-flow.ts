@@ -9,6 +9,7 @@ import type { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DeprovisionedDetail } from '#contracts/outbound.ts';
 import { deprovisionStopReason } from '#core/stop-reasons.ts';
+import { recordDeprovisioned } from '#functions/launch/workspace-record-writes.ts';
 import { rejectionOf } from '#policies/request-rejection.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
 import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
@@ -17,7 +18,6 @@ import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { TaskRunner } from '#ports/task-runner.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
-import { recordDeprovisioned } from '#functions/launch/workspace-record-writes.ts';
 import { METRIC } from '#wiring/names.ts';
 
 /** What the deprovision flow runs on. */

@@ -2,6 +2,7 @@ import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts'
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
+import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readClusterTarget,
   readEventSettings,
@@ -16,16 +17,15 @@ import { createDeprovisionHandler } from './create-handler.ts';
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('deprovision'));
 const tableName = readIdempotencyTableName();
 const dynamoDb = dynamoDbClient(instrumentation.tracer);
+const table = documentClientOf(dynamoDb);
 
 export const handler = createDeprovisionHandler(
   {
     ecs: ecsClient(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
-    workspaceLeases: new DynamoDbWorkspaceLeaseStore(documentClientOf(dynamoDb), {
-      tableName,
-      clock: systemClock,
-    }),
+    workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
+    workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
     settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
     clock: systemClock,
   },

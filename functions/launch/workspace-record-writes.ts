@@ -81,7 +81,10 @@ export async function recordFailed(
 }
 
 /** A deprovision: whatever the workspace was doing, it is over. */
-export async function recordDeprovisioned(workspaceId: string, ports: WorkspaceRecordWritePorts): Promise<void> {
+export async function recordDeprovisioned(
+  workspaceId: string,
+  ports: WorkspaceRecordWritePorts,
+): Promise<void> {
   await update(workspaceId, ports, (record) => {
     if (record.state === 'deprovisioned') return undefined;
     const { pendingRecovery: _cancelled, taskArn: _stopped, url: _gone, ...rest } = record;

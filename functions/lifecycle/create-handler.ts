@@ -12,7 +12,11 @@ import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
-import { DEFAULT_LAUNCH_RETRY, type LaunchingHandlerPorts, recordedLaunchPorts } from '#functions/launch/recorded-launch-ports.ts';
+import {
+  DEFAULT_LAUNCH_RETRY,
+  type LaunchingHandlerPorts,
+  recordedLaunchPorts,
+} from '#functions/launch/recorded-launch-ports.ts';
 import { fieldErrorsOf, rejectionOf } from '#policies/request-rejection.ts';
 import { METRIC } from '#wiring/names.ts';
 import { type LifecycleEvent, parseLifecycleEvent } from './lifecycle-event.ts';
@@ -68,13 +72,19 @@ export function createLifecycleHandler(ports: LifecycleHandlerPorts, options: Ha
       return { outcome: 'ignored' };
     }
     const detail = rejectionOf(
-      { success: false, error: parsed.error, originalEvent: original } as unknown as ParsedResultError<unknown>,
+      {
+        success: false,
+        error: parsed.error,
+        originalEvent: original,
+      } as unknown as ParsedResultError<unknown>,
       detailType,
     );
     logger.warn('rejected a lifecycle request that breaks the contract', {
       fields: fieldErrorsOf(parsed.error).map((error) => error.path),
     });
-    await flowPorts.publisher.publish([{ detailType: DETAIL_TYPES.provisionRejected, detail: { ...detail } }]);
+    await flowPorts.publisher.publish([
+      { detailType: DETAIL_TYPES.provisionRejected, detail: { ...detail } },
+    ]);
     return { outcome: 'rejected', errors: detail.errors.length };
   }
 

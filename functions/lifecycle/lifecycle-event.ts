@@ -4,7 +4,7 @@
  * restart is idempotent per `requestId`; a recovery per workspace, attempt and task; a retirement
  * notice per AWS Health event; a status request per `requestId`.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import { eventBridgeEventOf } from '#contracts/envelope.ts';
 import { RestartRequestedDetail, StatusRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
@@ -69,10 +69,13 @@ export const HEALTH_DETAIL_TYPE = 'AWS Health Event';
 /** The parsed event, or the issues that kept it from parsing. */
 export function parseLifecycleEvent(
   event: unknown,
-): { readonly success: true; readonly data: LifecycleEvent } | { readonly success: false; readonly error: z.ZodError | string } {
+):
+  | { readonly success: true; readonly data: LifecycleEvent }
+  | { readonly success: false; readonly error: z.ZodError | string } {
   const detailType = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
   const schema = lifecycleSchemaFor(detailType);
-  if (!schema) return { success: false, error: `no lifecycle rule routes detail-type ${JSON.stringify(detailType)}` };
+  if (!schema)
+    return { success: false, error: `no lifecycle rule routes detail-type ${JSON.stringify(detailType)}` };
   const parsed = schema.safeParse(event);
   return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error };
 }

@@ -44,7 +44,10 @@ export async function onRestartRequested(
   const refusal = !record
     ? ({ code: 'WORKSPACE_UNKNOWN', reason: 'the provisioner has no record of this workspace' } as const)
     : record.state === 'deprovisioned'
-      ? ({ code: 'WORKSPACE_DEPROVISIONED', reason: 'the workspace was deprovisioned; provision it again' } as const)
+      ? ({
+          code: 'WORKSPACE_DEPROVISIONED',
+          reason: 'the workspace was deprovisioned; provision it again',
+        } as const)
       : undefined;
   if (refusal) {
     await publishRestartFailed(request, refusal, ports);
@@ -68,7 +71,11 @@ export async function onRestartRequested(
   } else if (result.outcome === 'skipped') {
     await publishRestartFailed(request, { code: 'WORKSPACE_DEPROVISIONED', reason: result.reason }, ports);
   } else {
-    await publishRestartFailed(request, { code: 'RESTART_FAILED', reason: `${result.code}: ${result.reason}`.slice(0, 512) }, ports);
+    await publishRestartFailed(
+      request,
+      { code: 'RESTART_FAILED', reason: `${result.code}: ${result.reason}`.slice(0, 512) },
+      ports,
+    );
   }
   return result;
 }
@@ -78,7 +85,11 @@ async function publishRestartFailed(
   failure: Pick<RestartFailedDetail, 'code' | 'reason'>,
   ports: Pick<RelaunchPorts, 'publisher' | 'instrumentation'>,
 ): Promise<void> {
-  const detail: RestartFailedDetail = { requestId: request.requestId, workspaceId: request.workspaceId, ...failure };
+  const detail: RestartFailedDetail = {
+    requestId: request.requestId,
+    workspaceId: request.workspaceId,
+    ...failure,
+  };
   ports.instrumentation.logger.warn('refused a restart', { code: failure.code });
   await ports.publisher.publish([{ detailType: DETAIL_TYPES.restartFailed, detail: { ...detail } }]);
 }
@@ -127,7 +138,10 @@ export async function onRecovering(
 
 /** A recovery whose relaunch failed for good: the recovery is over, and says why in the log. */
 async function abandon(
-  recovering: Pick<RecoveringDetail, 'workspaceId' | 'cause' | 'attempt' | 'previousTaskArn' | 'requestId' | 'kind'>,
+  recovering: Pick<
+    RecoveringDetail,
+    'workspaceId' | 'cause' | 'attempt' | 'previousTaskArn' | 'requestId' | 'kind'
+  >,
   failure: Extract<RelaunchResult, { outcome: 'failed' }>,
   ports: Pick<RelaunchPorts, 'publisher' | 'instrumentation'>,
 ): Promise<void> {
@@ -177,16 +191,16 @@ export async function onTasksRetiring(
     await ports.publisher.publish([{ detailType: DETAIL_TYPES.recovering, detail: { ...detail } }]);
     countMetric(metrics, METRIC.workspaceRecovering);
     const result = await relaunchWorkspace(
-        {
-          workspaceId: record.workspaceId,
-          launchId: `retirement\u0000${task.taskArn}`,
-          stopReason: restartStopReason('scheduled-retirement'),
-          stillStands: (current) =>
-            current.taskArn === task.taskArn ? undefined : 'the retiring task is no longer the workspace’s',
-          state: 'recovering',
-        },
-        ports,
-        { remainingMs: budget.remainingMs - (clock.now() - started) },
+      {
+        workspaceId: record.workspaceId,
+        launchId: `retirement\u0000${task.taskArn}`,
+        stopReason: restartStopReason('scheduled-retirement'),
+        stillStands: (current) =>
+          current.taskArn === task.taskArn ? undefined : 'the retiring task is no longer the workspace’s',
+        state: 'recovering',
+      },
+      ports,
+      { remainingMs: budget.remainingMs - (clock.now() - started) },
     );
     if (result.outcome === 'failed') await abandon(detail, result, ports);
     results.push(result);
@@ -206,7 +220,11 @@ export async function onStatusRequested(
     task = described.tasks.find((candidate) => candidate.taskArn === record.taskArn) ?? null;
   }
   const status = statusOf(record, task);
-  const detail: WorkspaceStatusDetail = { requestId: request.requestId, workspaceId: request.workspaceId, ...status };
+  const detail: WorkspaceStatusDetail = {
+    requestId: request.requestId,
+    workspaceId: request.workspaceId,
+    ...status,
+  };
   await ports.publisher.publish([{ detailType: DETAIL_TYPES.status, detail: { ...detail } }]);
   countMetric(ports.instrumentation.metrics, METRIC.statusAnswered);
   return detail;

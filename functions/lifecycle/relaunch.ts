@@ -14,7 +14,11 @@ import { countMetric } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor, type LaunchPlan, planLaunch } from '#core/plan-launch.ts';
-import { type LaunchPorts, launchWithRetries, type SettledOutcome } from '#functions/provision/launch-with-retries.ts';
+import {
+  type LaunchPorts,
+  launchWithRetries,
+  type SettledOutcome,
+} from '#functions/provision/launch-with-retries.ts';
 import { launchedDetail } from '#functions/provision/launched-detail.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
 import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
@@ -60,7 +64,11 @@ export type RelaunchResult =
 const LEASE_GRACE_MS = 5_000;
 
 /** The plan of a relaunch: the request's plan, with a client token of its own. */
-export function relaunchPlan(record: WorkspaceRecord, launchId: string, ports: Pick<RelaunchPorts, 'catalog' | 'settings'>): LaunchPlan {
+export function relaunchPlan(
+  record: WorkspaceRecord,
+  launchId: string,
+  ports: Pick<RelaunchPorts, 'catalog' | 'settings'>,
+): LaunchPlan {
   const plan = planLaunch(record.request, ports.catalog, ports.settings.launchTarget);
   const token = `${record.request.requestId}\u0000${launchId}`;
   return {
@@ -123,25 +131,49 @@ export async function relaunchWorkspace(
       bundle = await ports.files.get(plan.bootBundleKey);
     } catch (error) {
       logger.error('the boot bundle of the workspace cannot be read', { error });
-      await workspaceRecords.put({ ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 }, handedOver.generation);
-      return { outcome: 'failed', code: 'BOOT_BUNDLE_UNAVAILABLE', reason: 'the boot bundle of the workspace cannot be read' };
+      await workspaceRecords.put(
+        { ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 },
+        handedOver.generation,
+      );
+      return {
+        outcome: 'failed',
+        code: 'BOOT_BUNDLE_UNAVAILABLE',
+        reason: 'the boot bundle of the workspace cannot be read',
+      };
     }
     await ports.files.put(plan.bootBundleKey, bundle);
 
     const outcome: SettledOutcome = await launchWithRetries(plan, budgetEnd, ports);
     if (outcome.kind === 'final') {
-      await workspaceRecords.put({ ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 }, handedOver.generation);
+      await workspaceRecords.put(
+        { ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 },
+        handedOver.generation,
+      );
       return { outcome: 'failed', code: outcome.code, reason: outcome.reason };
     }
     const requestId = record.request.requestId;
     const [, stored] = await Promise.all([
-      ports.workspaceLeases.recordLaunch({ workspaceId: record.workspaceId, requestId, taskArn: outcome.taskArn, launchedAt: clock.now() }),
+      ports.workspaceLeases.recordLaunch({
+        workspaceId: record.workspaceId,
+        requestId,
+        taskArn: outcome.taskArn,
+        launchedAt: clock.now(),
+      }),
       ports.requests.get(requestId),
-      workspaceRecords.put({ ...handedOver, taskArn: outcome.taskArn, generation: handedOver.generation + 1 }, handedOver.generation),
+      workspaceRecords.put(
+        { ...handedOver, taskArn: outcome.taskArn, generation: handedOver.generation + 1 },
+        handedOver.generation,
+      ),
     ]);
     // Overlay Applied for the new task is reported from the request record: it names the new task.
-    if (!(await ports.requests.transition(requestId, ['launched', 'launching'], 'launched', { taskArn: outcome.taskArn }))) {
-      logger.warn('the request record of the workspace is gone; Overlay Applied will not follow', { requestId });
+    if (
+      !(await ports.requests.transition(requestId, ['launched', 'launching'], 'launched', {
+        taskArn: outcome.taskArn,
+      }))
+    ) {
+      logger.warn('the request record of the workspace is gone; Overlay Applied will not follow', {
+        requestId,
+      });
     }
     const template = stored?.template ?? record.request.template;
     const detail = launchedDetail({ ...record.request, ...(template ? { template } : {}) }, plan, outcome, {

@@ -14,13 +14,13 @@ import type { HandlerOptions } from '#functions/handler-options.ts';
 import type { HandlerPorts, PublishingSettings } from '#functions/handler-ports.ts';
 import { fieldErrorsOf } from '#policies/request-rejection.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
-import { recoverySettingsOf } from './workspace-lifecycle.ts';
 import {
   ignoreTaskState,
   onTaskStateChange,
   type TaskStatePorts,
   type TaskStateResult,
 } from './task-state-flow.ts';
+import { recoverySettingsOf } from './workspace-lifecycle.ts';
 
 export type { TaskStateResult } from './task-state-flow.ts';
 

@@ -2,10 +2,12 @@ import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts'
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
 import { DynamoDbTaskVersionStore, DynamoDbWorkspaceLeaseStore } from '#adapters/dynamodb-stores.ts';
+import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
+  readRecoverySettings,
 } from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
@@ -26,10 +28,12 @@ export const handler = createTaskStateHandler(
     // Per-task leases keep each task's workspace events in version order on the bus.
     workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
     provisionRequests: new DynamoDbProvisionRequestStore(table, { tableName, clock: systemClock }),
+    // v1.2: the workspace records follow the task's events; a crash's recovery is decided here.
+    workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
     // The families keep foreign tasks out; the container ports give Running its address.
     catalog: loadCatalog(),
     overlays: loadOverlays(),
-    settings: readEventSettings(),
+    settings: { ...readEventSettings(), ...readRecoverySettings() },
     clock: systemClock,
   },
   { instrumentation },

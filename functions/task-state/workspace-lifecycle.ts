@@ -16,8 +16,8 @@ import type { DomainEvent } from '#core/overlay.ts';
 import { decideRecovery } from '#core/recovery-policy.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
-import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import {
   DEFAULT_RECOVERY_ATTEMPTS,
   DEFAULT_RECOVERY_BACKOFF_SECONDS,
@@ -33,7 +33,9 @@ export interface RecoverySettings {
 }
 
 /** The recovery settings from the handler settings, defaults applied. */
-export function recoverySettingsOf(settings: Pick<HandlerSettings, 'recoveryAttempts' | 'recoveryWindowSeconds' | 'recoveryBackoffSeconds'>): RecoverySettings {
+export function recoverySettingsOf(
+  settings: Pick<HandlerSettings, 'recoveryAttempts' | 'recoveryWindowSeconds' | 'recoveryBackoffSeconds'>,
+): RecoverySettings {
   return {
     maxAttempts: settings.recoveryAttempts ?? DEFAULT_RECOVERY_ATTEMPTS,
     windowMs: (settings.recoveryWindowSeconds ?? DEFAULT_RECOVERY_WINDOW_SECONDS) * 1000,

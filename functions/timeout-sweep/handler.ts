@@ -2,11 +2,13 @@ import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts'
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
+import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readClusterTarget,
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
+  readRecoverySettings,
 } from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
 import { systemClock } from '#adapters/system-clock.ts';
@@ -15,6 +17,8 @@ import { createTimeoutSweepHandler } from './create-handler.ts';
 
 /** Lambda entry: the timeout sweep's schedule. Builds the ports from the environment once, at init. */
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('timeout-sweep'));
+const table = documentClientOf(dynamoDbClient(instrumentation.tracer));
+const tableName = readIdempotencyTableName();
 
 export const handler = createTimeoutSweepHandler(
   {
@@ -22,14 +26,10 @@ export const handler = createTimeoutSweepHandler(
     eventBridge: eventBridgeClient(instrumentation.tracer),
     // The families and their provision timeouts; images and sizing do not matter to the sweep.
     catalog: loadCatalog(),
-    provisionRequests: new DynamoDbProvisionRequestStore(
-      documentClientOf(dynamoDbClient(instrumentation.tracer)),
-      {
-        tableName: readIdempotencyTableName(),
-        clock: systemClock,
-      },
-    ),
-    settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
+    provisionRequests: new DynamoDbProvisionRequestStore(table, { tableName, clock: systemClock }),
+    // v1.2: the reconciliation compares them with the running tasks, and recovers lost workspaces.
+    workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
+    settings: { ...readEventSettings(), launchTarget: readClusterTarget(), ...readRecoverySettings() },
     clock: systemClock,
   },
   { instrumentation },

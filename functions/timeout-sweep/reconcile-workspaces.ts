@@ -13,7 +13,7 @@ import type { OrphanTaskStoppedDetail } from '#contracts/outbound.ts';
 import { reconcile } from '#core/reconcile.ts';
 import { decideRecovery } from '#core/recovery-policy.ts';
 import { RECONCILE_STOP_REASON } from '#core/stop-reasons.ts';
-import { recoveringEvent, type RecoverySettings } from '#functions/task-state/workspace-lifecycle.ts';
+import { type RecoverySettings, recoveringEvent } from '#functions/task-state/workspace-lifecycle.ts';
 import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskRunner, TaskSummary } from '#ports/task-runner.ts';
 import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
@@ -47,7 +47,8 @@ export async function reconcileWorkspaces(
   const { logger, metrics } = ports.instrumentation;
   const now = ports.clock.now();
   const records = new Map<string, WorkspaceRecord>();
-  for (const record of await ports.workspaceRecords.live(LIVE_RECORDS_LIMIT)) records.set(record.workspaceId, record);
+  for (const record of await ports.workspaceRecords.live(LIVE_RECORDS_LIMIT))
+    records.set(record.workspaceId, record);
   const liveTasks = [];
   for (const task of tasks) {
     const workspaceId = task.startedBy;
@@ -107,10 +108,18 @@ export async function reconcileWorkspaces(
             },
             generation: record.generation + 1,
           }
-        : { ...rest, state: decision.action === 'abandon' ? 'failed' : 'stopped', since: now, generation: record.generation + 1 };
+        : {
+            ...rest,
+            state: decision.action === 'abandon' ? 'failed' : 'stopped',
+            since: now,
+            generation: record.generation + 1,
+          };
     if (!(await ports.workspaceRecords.put(next, record.generation))) continue;
     countMetric(metrics, METRIC.reconcileLostRecovered);
-    logger.warn('a workspace that should run has no task', { workspaceId: record.workspaceId, action: decision.action });
+    logger.warn('a workspace that should run has no task', {
+      workspaceId: record.workspaceId,
+      action: decision.action,
+    });
     if (decision.action === 'recover') {
       await ports.publisher.publish([recoveringEvent(next)]);
       countMetric(metrics, METRIC.workspaceRecovering);

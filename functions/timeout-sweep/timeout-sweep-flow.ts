@@ -14,16 +14,16 @@ import type { RuntimeSpec } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import { PROVISION_TIMEOUT_STOP_REASON } from '#core/stop-reasons.ts';
+import type { RecoverySettings } from '#functions/task-state/workspace-lifecycle.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { TaskRunner, TaskSummary } from '#ports/task-runner.ts';
+import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import { METRIC } from '#wiring/names.ts';
 import { failOverdueRequests } from './overdue-requests.ts';
-import { type ReconcileResult, reconcileWorkspaces } from './reconcile-workspaces.ts';
-import type { RecoverySettings } from '#functions/task-state/workspace-lifecycle.ts';
-import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import { isOverdue, timeoutReportOf, workspaceOf } from './overdue-tasks.ts';
+import { type ReconcileResult, reconcileWorkspaces } from './reconcile-workspaces.ts';
 
 /** What the sweep runs on. */
 export interface TimeoutSweepPorts {

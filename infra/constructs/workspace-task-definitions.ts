@@ -11,13 +11,13 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import type { Catalog } from '#config/catalog.ts';
 import { CONTAINER_NAME, DEFAULT_TIER } from '#contracts/names.ts';
-import { WORKSPACE_RESTART_POLICY } from '#wiring/restart-policy.ts';
 import {
   acknowledgeEnvironmentPath,
   acknowledgeShellParameters,
   acknowledgeWildcardResource,
 } from '#infra/nag-acknowledgments.ts';
 import { BOOT_STEP } from '#wiring/boot-step.ts';
+import { WORKSPACE_RESTART_POLICY } from '#wiring/restart-policy.ts';
 
 export interface WorkspaceTaskDefinitionsProps {
   /** One task definition per runtime of this catalog. */

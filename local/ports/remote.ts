@@ -8,6 +8,7 @@ import type {
 } from '#ports/provision-request-store.ts';
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import {
   IdempotencyTable,
   type IdempotencyWrite,
@@ -19,6 +20,7 @@ import {
 import { SqliteProvisionRequestStore } from './provision-request-store.ts';
 import { SqliteTaskVersionStore } from './task-version-store.ts';
 import { SqliteWorkspaceLeaseStore } from './workspace-lease-store.ts';
+import { SqliteWorkspaceRecordStore } from './workspace-record-store.ts';
 
 /** The durable ports a handler is built with. */
 export interface HandlerPorts {
@@ -28,6 +30,8 @@ export interface HandlerPorts {
   readonly taskVersions: TaskVersionStore;
   /** v1.1: the provision requests the provisioner recorded. */
   readonly provisionRequests: ProvisionRequestStore;
+  /** v1.2: the workspace records. */
+  readonly workspaceRecords: WorkspaceRecordStore;
 }
 
 /** The ports on `database` itself, for handlers on the stack's own thread. */
@@ -37,6 +41,7 @@ export function localPorts(database: LocalDatabase): HandlerPorts {
     workspaceLeases: new SqliteWorkspaceLeaseStore(database),
     taskVersions: new SqliteTaskVersionStore(database),
     provisionRequests: new SqliteProvisionRequestStore(database),
+    workspaceRecords: new SqliteWorkspaceRecordStore(database),
   };
 }
 
@@ -68,6 +73,9 @@ export interface PortOperations {
   'request.byTask'(taskArn: string): ProvisionRequestRecord | undefined;
   'request.claimOverlay'(requestId: string, taskArn: string): boolean;
   'request.releaseOverlay'(requestId: string, taskArn: string): void;
+  'workspace.get'(workspaceId: string): WorkspaceRecord | undefined;
+  'workspace.put'(record: WorkspaceRecord, expectedGeneration?: number): boolean;
+  'workspace.live'(limit: number): WorkspaceRecord[];
 }
 
 export type PortOperation = keyof PortOperations;
@@ -84,7 +92,11 @@ export function portOperations(database: LocalDatabase): PortOperations {
   const versions = new SqliteTaskVersionStore(database);
   const idempotency = new IdempotencyTable(database);
   const requests = new SqliteProvisionRequestStore(database);
+  const workspaces = new SqliteWorkspaceRecordStore(database);
   return {
+    'workspace.get': (workspaceId) => workspaces.getNow(workspaceId),
+    'workspace.put': (record, expectedGeneration) => workspaces.putNow(record, expectedGeneration),
+    'workspace.live': (limit) => workspaces.liveNow(limit),
     'request.create': (record) => requests.createNow(record),
     'request.get': (requestId) => requests.getNow(requestId),
     'request.transition': (requestId, from, to, update) =>
@@ -157,6 +169,11 @@ export function remotePorts(call: PortCall): HandlerPorts {
       findByTask: (taskArn) => call('request.byTask', [taskArn]),
       claimOverlayReport: (requestId, taskArn) => call('request.claimOverlay', [requestId, taskArn]),
       releaseOverlayReport: (requestId, taskArn) => call('request.releaseOverlay', [requestId, taskArn]),
+    },
+    workspaceRecords: {
+      get: (workspaceId) => call('workspace.get', [workspaceId]),
+      put: (record, expectedGeneration) => call('workspace.put', [record, expectedGeneration]),
+      live: (limit) => call('workspace.live', [limit]),
     },
   };
 }

@@ -63,7 +63,9 @@ async function provisionRunning(local: TestStack, workspaceId: string, extra: Re
 
 /** Tasks ECS wants running for the workspace. */
 async function liveTasks(local: TestStack, workspaceId: string): Promise<string[]> {
-  const listed = await local.ecs.send(new ListTasksCommand({ cluster: 'workspaces', startedBy: workspaceId }));
+  const listed = await local.ecs.send(
+    new ListTasksCommand({ cluster: 'workspaces', startedBy: workspaceId }),
+  );
   return listed.taskArns ?? [];
 }
 
@@ -88,13 +90,19 @@ describe('lifecycle on the local stack (process driver)', () => {
     const first = await provisionRunning(local, workspaceId);
 
     expect((await post(`${first.url}/exit`, { code: 3 })).status).toBe(202);
-    const events = await waitForEvents(local.stack.url, atLeast(workspaceId, DETAIL_TYPES.running, 2), 30_000);
+    const events = await waitForEvents(
+      local.stack.url,
+      atLeast(workspaceId, DETAIL_TYPES.running, 2),
+      30_000,
+    );
 
     const stopped = detailOf<{ cause: string; exitCode: number; taskArn: string }>(
       about(events, DETAIL_TYPES.stopped, workspaceId)[0],
     );
     expect(stopped).toMatchObject({ cause: 'crashed', exitCode: 3, taskArn: first.taskArn });
-    const recovering = detailOf<Record<string, unknown>>(about(events, DETAIL_TYPES.recovering, workspaceId)[0]);
+    const recovering = detailOf<Record<string, unknown>>(
+      about(events, DETAIL_TYPES.recovering, workspaceId)[0],
+    );
     expect(recovering).toMatchObject({ cause: 'crashed', attempt: 1, previousTaskArn: first.taskArn });
     const again = detailOf<RunningDetail>(about(events, DETAIL_TYPES.running, workspaceId)[1]);
     expect(again.taskArn).not.toBe(first.taskArn);
@@ -164,7 +172,11 @@ describe('lifecycle on the local stack (process driver)', () => {
     await publish(local.events, DETAIL_TYPES.restartRequested, { requestId, workspaceId, reason: 'test' });
     // Delivered twice (at least once, as EventBridge may): still one restart.
     await publish(local.events, DETAIL_TYPES.restartRequested, { requestId, workspaceId, reason: 'test' });
-    const events = await waitForEvents(local.stack.url, atLeast(workspaceId, DETAIL_TYPES.running, 2), 30_000);
+    const events = await waitForEvents(
+      local.stack.url,
+      atLeast(workspaceId, DETAIL_TYPES.running, 2),
+      30_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     sampling = false;
     await sampler;
@@ -182,7 +194,10 @@ describe('lifecycle on the local stack (process driver)', () => {
 
   it('answers a restart of an unknown workspace and of a deprovisioned one with Restart Failed', async () => {
     const unknown = uniqueId('nobody');
-    await publish(local.events, DETAIL_TYPES.restartRequested, { requestId: `r-${unknown}`, workspaceId: unknown });
+    await publish(local.events, DETAIL_TYPES.restartRequested, {
+      requestId: `r-${unknown}`,
+      workspaceId: unknown,
+    });
     const gone = uniqueId('gone');
     await provisionRunning(local, gone);
     await publishDeprovision(local.events, gone);
@@ -190,7 +205,8 @@ describe('lifecycle on the local stack (process driver)', () => {
     await publish(local.events, DETAIL_TYPES.restartRequested, { requestId: `r-${gone}`, workspaceId: gone });
     const events = await waitForEvents(
       local.stack.url,
-      (all) => hasAll(unknown, DETAIL_TYPES.restartFailed)(all) && hasAll(gone, DETAIL_TYPES.restartFailed)(all),
+      (all) =>
+        hasAll(unknown, DETAIL_TYPES.restartFailed)(all) && hasAll(gone, DETAIL_TYPES.restartFailed)(all),
       20_000,
     );
     expect(detailOf(about(events, DETAIL_TYPES.restartFailed, unknown)[0])).toMatchObject({
@@ -204,9 +220,15 @@ describe('lifecycle on the local stack (process driver)', () => {
   it('recovers a simulated Fargate retirement with cause infrastructure', async () => {
     const workspaceId = uniqueId('retired');
     const first = await provisionRunning(local, workspaceId);
-    const answer = await post(`${local.stack.url}/local/simulate/task-retirement`, { taskArn: first.taskArn });
+    const answer = await post(`${local.stack.url}/local/simulate/task-retirement`, {
+      taskArn: first.taskArn,
+    });
     expect(answer.status).toBe(200);
-    const events = await waitForEvents(local.stack.url, atLeast(workspaceId, DETAIL_TYPES.running, 2), 30_000);
+    const events = await waitForEvents(
+      local.stack.url,
+      atLeast(workspaceId, DETAIL_TYPES.running, 2),
+      30_000,
+    );
     expect(detailOf(about(events, DETAIL_TYPES.stopped, workspaceId)[0])).toMatchObject({
       taskArn: first.taskArn,
       cause: 'infrastructure',
@@ -225,7 +247,11 @@ describe('lifecycle on the local stack (process driver)', () => {
       taskArns: [first.taskArn],
     });
     expect(answer.status).toBe(200);
-    const events = await waitForEvents(local.stack.url, atLeast(workspaceId, DETAIL_TYPES.running, 2), 30_000);
+    const events = await waitForEvents(
+      local.stack.url,
+      atLeast(workspaceId, DETAIL_TYPES.running, 2),
+      30_000,
+    );
     expect(detailOf(about(events, DETAIL_TYPES.recovering, workspaceId)[0])).toMatchObject({
       cause: 'scheduled-retirement',
       previousTaskArn: first.taskArn,
@@ -248,7 +274,10 @@ describe('lifecycle on the local stack (process driver)', () => {
     await waitForEvents(local.stack.url, hasAll(goneId, DETAIL_TYPES.deprovisioned), 20_000);
     const unknownId = uniqueId('status-none');
     for (const workspaceId of [runningId, goneId, unknownId]) {
-      await publish(local.events, DETAIL_TYPES.statusRequested, { requestId: `s-${workspaceId}`, workspaceId });
+      await publish(local.events, DETAIL_TYPES.statusRequested, {
+        requestId: `s-${workspaceId}`,
+        workspaceId,
+      });
     }
     const events = await waitForEvents(
       local.stack.url,
@@ -295,14 +324,21 @@ describe('lifecycle on the local stack (process driver)', () => {
     );
     const taskArn = started.tasks?.[0]?.taskArn;
     expect(taskArn).toBeDefined();
-    const events = await waitForEvents(local.stack.url, hasAll(workspaceId, DETAIL_TYPES.orphanTaskStopped), 20_000);
+    const events = await waitForEvents(
+      local.stack.url,
+      hasAll(workspaceId, DETAIL_TYPES.orphanTaskStopped),
+      20_000,
+    );
     expect(detailOf(about(events, DETAIL_TYPES.orphanTaskStopped, workspaceId)[0])).toMatchObject({
       taskArn,
       reason: 'deprovisioned',
     });
     await waitForEvents(
       local.stack.url,
-      (all) => about(all, DETAIL_TYPES.stopped, workspaceId).some((event) => detailOf<{ taskArn: string }>(event).taskArn === taskArn),
+      (all) =>
+        about(all, DETAIL_TYPES.stopped, workspaceId).some(
+          (event) => detailOf<{ taskArn: string }>(event).taskArn === taskArn,
+        ),
       20_000,
     );
     expect(await liveTasks(local, workspaceId)).toEqual([]);

@@ -20,6 +20,7 @@ import {
   InMemoryTaskVersionStore,
   InMemoryWorkspaceFiles,
   InMemoryWorkspaceLeaseStore,
+  InMemoryWorkspaceRecordStore,
   lambdaContext,
   metricTotal,
   quietInstrumentation,
@@ -70,6 +71,7 @@ function setup() {
     catalog: testCatalog(),
     overlays: loadOverlays(),
     settings: { ...SETTINGS, templateAssetsTimeoutSeconds: 300 },
+    workspaceRecords: new InMemoryWorkspaceRecordStore(),
     clock,
     random: () => 0.5,
   };

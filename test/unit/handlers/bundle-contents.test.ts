@@ -23,6 +23,8 @@ const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   // v1.1: the recorded requests awaiting assets.
   'timeout-sweep': ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'failure-reporter': ['client-ecs', 'client-eventbridge'],
+  // v1.2: relaunches (RunTask, StopTask), reads and rewrites the boot bundle, the workspace records.
+  lifecycle: ['client-dynamodb', 'client-ecs', 'client-eventbridge', 'client-s3'],
 };
 
 interface BundleInputs {

@@ -14,6 +14,7 @@ import {
   InMemoryProvisionRequestStore,
   InMemoryWorkspaceFiles,
   InMemoryWorkspaceLeaseStore,
+  InMemoryWorkspaceRecordStore,
   lambdaContext,
   metricTotal,
   quietInstrumentation,
@@ -236,6 +237,7 @@ describe('exhausted retries, end to end', () => {
         eventBridge: provisionEvents.eventBridge,
         idempotencyStore: new InMemoryPersistenceLayer(),
         provisionRequests: new InMemoryProvisionRequestStore(),
+        workspaceRecords: new InMemoryWorkspaceRecordStore(),
         workspaceFiles: new InMemoryWorkspaceFiles(),
         // The platform request launches at once here: this test is about the spent launch.
         overlays: untemplatedOverlays(),

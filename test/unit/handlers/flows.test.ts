@@ -22,6 +22,7 @@ import {
   InMemoryProvisionRequestStore,
   InMemoryTaskVersionStore,
   InMemoryWorkspaceLeaseStore,
+  InMemoryWorkspaceRecordStore,
   quietInstrumentation,
   taskArnOf,
   taskDefinitionArnOf,
@@ -171,6 +172,8 @@ describe('onTaskStateChange', () => {
       requests: new InMemoryProvisionRequestStore(),
       overlays: loadOverlays(),
       containerPorts: new Map([['codex', 8000]]),
+      workspaceRecords: new InMemoryWorkspaceRecordStore(),
+      recovery: { maxAttempts: 5, windowMs: 1_800_000, backoffBaseMs: 10_000 },
     };
   }
 
@@ -241,6 +244,7 @@ describe('deprovisionWorkspace', () => {
         runner,
         workspaceTasks: new WorkspaceTasks(runner, workspaceLeases, clock),
         workspaceLeases,
+        workspaceRecords: new InMemoryWorkspaceRecordStore(),
         publisher,
         clock,
         random: () => 0.5,
@@ -289,6 +293,8 @@ describe('sweepOverdueTasks', () => {
       clock,
       instrumentation: quietInstrumentation(),
       requests: new InMemoryProvisionRequestStore(),
+      workspaceRecords: new InMemoryWorkspaceRecordStore(),
+      recovery: { maxAttempts: 5, windowMs: 1_800_000, backoffBaseMs: 10_000 },
     });
 
     expect(result).toEqual({

@@ -15,9 +15,11 @@ import { vi } from 'vitest';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
 import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
+import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
+import { isLiveWorkspaceState } from '#ports/live-workspace-states.ts';
 import type {
   ProvisionRequestRecord,
   ProvisionRequestStatus,
@@ -27,6 +29,7 @@ import type {
 import type { TaskVersionStore } from '#ports/task-version-store.ts';
 import type { WorkspaceFiles } from '#ports/workspace-files.ts';
 import type { WorkspaceLaunchRecord, WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
+import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import 'aws-sdk-client-mock-vitest/extend';
 
 /**
@@ -374,6 +377,57 @@ export class InMemoryProvisionRequestStore implements ProvisionRequestStore {
       this.records.set(requestId, rest);
     }
   }
+}
+
+/** The workspace-record store in memory, with the same generation-conditional writes. */
+export class InMemoryWorkspaceRecordStore implements WorkspaceRecordStore {
+  readonly records = new Map<string, WorkspaceRecord>();
+  async get(workspaceId: string): Promise<WorkspaceRecord | undefined> {
+    const record = this.records.get(workspaceId);
+    return record ? structuredClone(record) : undefined;
+  }
+  async put(record: WorkspaceRecord, expectedGeneration?: number): Promise<boolean> {
+    if (
+      expectedGeneration !== undefined &&
+      this.records.get(record.workspaceId)?.generation !== expectedGeneration
+    ) {
+      return false;
+    }
+    this.records.set(record.workspaceId, structuredClone(record));
+    return true;
+  }
+  async live(limit: number): Promise<WorkspaceRecord[]> {
+    return [...this.records.values()]
+      .filter((record) => isLiveWorkspaceState(record.state))
+      .slice(0, limit)
+      .map((record) => structuredClone(record));
+  }
+}
+
+/** A workspace record of a parsed provision request (`req-<workspaceId>`), running since `since`. */
+export function workspaceRecordOf(
+  workspaceId: string,
+  overrides: Partial<WorkspaceRecord> = {},
+): WorkspaceRecord {
+  const request = ProvisionRequestedDetail.parse({
+    requestId: `req-${workspaceId}`,
+    workspaceId,
+    orgId: 'o',
+    runtime: 'codex',
+  });
+  return {
+    workspaceId,
+    orgId: request.orgId,
+    kind: request.kind,
+    runtime: request.runtime,
+    request,
+    state: 'running',
+    since: Date.parse('2026-03-01T12:00:00Z'),
+    taskArn: taskArnOf(`task-${workspaceId}`),
+    recoveries: [],
+    generation: 1,
+    ...overrides,
+  };
 }
 
 /**

@@ -10,12 +10,13 @@ import { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DomainEvent } from '#core/overlay.ts';
+import type { RunTaskOutcome } from '#core/run-task-outcome.ts';
 import { bootBundleKey } from '#core/workspace-files.ts';
 import { onRecovering, onRestartRequested, onStatusRequested } from '#functions/lifecycle/lifecycle-flow.ts';
 import type { RelaunchPorts } from '#functions/lifecycle/relaunch.ts';
 import { followWorkspaceEvent } from '#functions/task-state/workspace-lifecycle.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
-import type { RunTaskOutcome, TaskSummary } from '#ports/task-runner.ts';
+import type { TaskSummary } from '#ports/task-runner.ts';
 import type { WorkspaceRecord } from '#ports/workspace-record-store.ts';
 import {
   FakeClock,
@@ -116,7 +117,12 @@ describe('followWorkspaceEvent (task-state, v1.2)', () => {
     const stored = await workspaceRecords.get('ws-1');
     expect(stored).toMatchObject({
       state: 'recovering',
-      pendingRecovery: { attempt: 1, cause: 'crashed', previousTaskArn: taskArnOf('t-1'), dueAt: clock.now() + 10_000 },
+      pendingRecovery: {
+        attempt: 1,
+        cause: 'crashed',
+        previousTaskArn: taskArnOf('t-1'),
+        dueAt: clock.now() + 10_000,
+      },
       recoveries: [clock.now()],
     });
     expect(published).toEqual([
@@ -207,7 +213,14 @@ function relaunchPorts(stored?: WorkspaceRecord, liveTasks: string[] = []) {
     async describeTasks(arns: readonly string[]) {
       const tasks: TaskSummary[] = arns
         .filter((arn) => live.has(arn))
-        .map((arn) => ({ taskArn: arn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', startedBy: 'ws-1', tags: {}, systemEnvironment: {} }));
+        .map((arn) => ({
+          taskArn: arn,
+          lastStatus: 'RUNNING',
+          desiredStatus: 'RUNNING',
+          startedBy: 'ws-1',
+          tags: {},
+          systemEnvironment: {},
+        }));
       return { tasks, missing: arns.filter((arn) => !live.has(arn)) };
     },
     async stopTask(taskArn: string) {
@@ -243,32 +256,56 @@ function relaunchPorts(stored?: WorkspaceRecord, liveTasks: string[] = []) {
 describe('restart, recovery and status (lifecycle, v1.2)', () => {
   it('restarts: the old task is stopped before the new one is asked for, and the record names the new one', async () => {
     const { ports, calls, published, workspaceRecords } = relaunchPorts(record(), [taskArnOf('t-1')]);
-    const result = await onRestartRequested({ requestId: 'restart-1', workspaceId: 'ws-1' }, ports, { remainingMs: 60_000 });
-    expect(result).toMatchObject({ outcome: 'relaunched', taskArn: taskArnOf('t-new-1'), stopped: [taskArnOf('t-1')] });
+    const result = await onRestartRequested({ requestId: 'restart-1', workspaceId: 'ws-1' }, ports, {
+      remainingMs: 60_000,
+    });
+    expect(result).toMatchObject({
+      outcome: 'relaunched',
+      taskArn: taskArnOf('t-new-1'),
+      stopped: [taskArnOf('t-1')],
+    });
     expect(calls).toEqual([`stop ${taskArnOf('t-1')}`, `run ${taskArnOf('t-new-1')}`]);
-    expect(await workspaceRecords.get('ws-1')).toMatchObject({ state: 'provisioning', taskArn: taskArnOf('t-new-1') });
+    expect(await workspaceRecords.get('ws-1')).toMatchObject({
+      state: 'provisioning',
+      taskArn: taskArnOf('t-new-1'),
+    });
     expect(published.map((event) => event.detailType)).toEqual([DETAIL_TYPES.taskLaunched]);
-    expect(published[0]?.detail).toMatchObject({ requestId: 'req-1', workspaceId: 'ws-1', taskArn: taskArnOf('t-new-1') });
+    expect(published[0]?.detail).toMatchObject({
+      requestId: 'req-1',
+      workspaceId: 'ws-1',
+      taskArn: taskArnOf('t-new-1'),
+    });
   });
 
   it('gives each relaunch a client token of its own, never the first launch’s', async () => {
     const first = relaunchPorts(record());
-    await onRestartRequested({ requestId: 'restart-1', workspaceId: 'ws-1' }, first.ports, { remainingMs: 60_000 });
+    await onRestartRequested({ requestId: 'restart-1', workspaceId: 'ws-1' }, first.ports, {
+      remainingMs: 60_000,
+    });
     const second = relaunchPorts(record());
-    await onRestartRequested({ requestId: 'restart-2', workspaceId: 'ws-1' }, second.ports, { remainingMs: 60_000 });
+    await onRestartRequested({ requestId: 'restart-2', workspaceId: 'ws-1' }, second.ports, {
+      remainingMs: 60_000,
+    });
     expect(first.tokens[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(first.tokens[0]).not.toBe(second.tokens[0]);
   });
 
   it.each([
     ['an unknown workspace', undefined, 'WORKSPACE_UNKNOWN'],
-    ['a deprovisioned workspace', record({ state: 'deprovisioned', taskArn: undefined }), 'WORKSPACE_DEPROVISIONED'],
+    [
+      'a deprovisioned workspace',
+      record({ state: 'deprovisioned', taskArn: undefined }),
+      'WORKSPACE_DEPROVISIONED',
+    ],
   ])('answers the restart of %s with Restart Failed and launches nothing', async (_name, stored, code) => {
     const { ports, calls, published } = relaunchPorts(stored);
     await onRestartRequested({ requestId: 'restart-1', workspaceId: 'ws-1' }, ports, { remainingMs: 60_000 });
     expect(calls).toEqual([]);
     expect(published).toEqual([
-      { detailType: DETAIL_TYPES.restartFailed, detail: expect.objectContaining({ requestId: 'restart-1', workspaceId: 'ws-1', code }) },
+      {
+        detailType: DETAIL_TYPES.restartFailed,
+        detail: expect.objectContaining({ requestId: 'restart-1', workspaceId: 'ws-1', code }),
+      },
     ]);
   });
 
@@ -278,21 +315,39 @@ describe('restart, recovery and status (lifecycle, v1.2)', () => {
     const { ports, clock, calls, workspaceRecords } = relaunchPorts(
       record({ state: 'recovering', taskArn: undefined, pendingRecovery: pending }),
     );
-    const recovering = { workspaceId: 'ws-1', cause: 'crashed' as const, attempt: 1, previousTaskArn: taskArnOf('t-1'), requestId: 'req-1', kind: 'workspace' as const, backoffSeconds: 30 };
+    const recovering = {
+      workspaceId: 'ws-1',
+      cause: 'crashed' as const,
+      attempt: 1,
+      previousTaskArn: taskArnOf('t-1'),
+      requestId: 'req-1',
+      kind: 'workspace' as const,
+      backoffSeconds: 30,
+    };
     const result = await onRecovering(recovering, ports, { remainingMs: 300_000 });
     expect(clock.sleeps).toContain(30_000);
     expect(result).toMatchObject({ outcome: 'relaunched' });
     expect(calls).toEqual([`run ${taskArnOf('t-new-1')}`]);
     expect((await workspaceRecords.get('ws-1'))?.pendingRecovery).toBeUndefined();
     // Delivered again: the record no longer holds that recovery, so nothing more is launched.
-    expect(await onRecovering(recovering, ports, { remainingMs: 300_000 })).toMatchObject({ outcome: 'skipped' });
+    expect(await onRecovering(recovering, ports, { remainingMs: 300_000 })).toMatchObject({
+      outcome: 'skipped',
+    });
     expect(calls).toHaveLength(1);
   });
 
   it('launches nothing for a recovery a deprovision overtook during its backoff', async () => {
     const { ports, calls } = relaunchPorts(record({ state: 'deprovisioned', taskArn: undefined }));
     const result = await onRecovering(
-      { workspaceId: 'ws-1', cause: 'crashed', attempt: 1, previousTaskArn: taskArnOf('t-1'), requestId: 'req-1', kind: 'workspace', backoffSeconds: 10 },
+      {
+        workspaceId: 'ws-1',
+        cause: 'crashed',
+        attempt: 1,
+        previousTaskArn: taskArnOf('t-1'),
+        requestId: 'req-1',
+        kind: 'workspace',
+        backoffSeconds: 10,
+      },
       ports,
       { remainingMs: 300_000 },
     );
@@ -305,7 +360,12 @@ describe('restart, recovery and status (lifecycle, v1.2)', () => {
     await onStatusRequested({ requestId: 's-1', workspaceId: 'ws-1' }, ports);
     const gone = relaunchPorts(record());
     await onStatusRequested({ requestId: 's-2', workspaceId: 'ws-1' }, gone.ports);
-    expect(published[0]?.detail).toMatchObject({ requestId: 's-1', state: 'running', taskArn: taskArnOf('t-1'), url: 'http://10.0.0.5:8000' });
+    expect(published[0]?.detail).toMatchObject({
+      requestId: 's-1',
+      state: 'running',
+      taskArn: taskArnOf('t-1'),
+      url: 'http://10.0.0.5:8000',
+    });
     expect(gone.published[0]?.detail).toMatchObject({ requestId: 's-2', state: 'stopped' });
   });
 });

@@ -11,6 +11,7 @@ import {
   eventBridgeWithMock,
   FakeClock,
   InMemoryProvisionRequestStore,
+  InMemoryWorkspaceRecordStore,
   lambdaContext,
   metricTotal,
   quietInstrumentation,
@@ -45,7 +46,15 @@ function setup() {
   const instrumentation = quietInstrumentation();
   const provisionRequests = new InMemoryProvisionRequestStore();
   const handler = createTimeoutSweepHandler(
-    { ecs, eventBridge, catalog: testCatalog(), provisionRequests, settings: SETTINGS, clock },
+    {
+      ecs,
+      eventBridge,
+      catalog: testCatalog(),
+      provisionRequests,
+      workspaceRecords: new InMemoryWorkspaceRecordStore(),
+      settings: SETTINGS,
+      clock,
+    },
     { instrumentation },
   );
   const task = (
