@@ -303,6 +303,8 @@ describe('sweepOverdueTasks', () => {
       timedOut: [taskArnOf('old')],
       stopFailed: [],
       assetsTimedOut: [],
+      // No workspace records: nothing to reconcile.
+      reconciled: { orphansStopped: [], lostRecovered: [] },
     });
     expect(stopped).toEqual([taskArnOf('old')]);
     expect(published.map((event) => [event.detailType, (event.detail as { code: string }).code])).toEqual([

@@ -115,6 +115,8 @@ describe('timeout sweep', () => {
       timedOut: [taskArnOf('overdue')],
       stopFailed: [],
       assetsTimedOut: [],
+      // No workspace records: nothing to reconcile.
+      reconciled: { orphansStopped: [], lostRecovered: [] },
     });
     expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
     expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, {
