@@ -45,6 +45,9 @@ export interface IdempotentOnOptions {
 /** Powertools' error for a used key with another payload (`payloadValidationJmesPath`). */
 const PAYLOAD_MISMATCH = 'IdempotencyValidationError';
 const MISMATCH_FLAG = 'provisioner.idempotency.payloadMismatch';
+/** Powertools' error for a key another invocation holds in progress. */
+const IN_PROGRESS = 'IdempotencyAlreadyInProgressError';
+const IN_PROGRESS_FLAG = 'provisioner.idempotency.inProgressElsewhere';
 
 /** A middy request whose `internal` the middlewares share. */
 export type IdempotentRequest = Request<unknown, unknown, Error, Context, Record<string, unknown>>;
@@ -82,17 +85,22 @@ export function idempotentOn(store: BasePersistenceLayer, options: IdempotentOnO
     }),
   });
   const { onPayloadMismatch } = options;
-  if (!onPayloadMismatch) return powertools;
 
   // A used key with another payload must never reach Powertools' after or onError: both act on the
   // key's record, and onError would delete the first event's record, turning its next replay into
-  // a second run.
+  // a second run. The same holds for a duplicate that finds the key in progress: Powertools' own
+  // onError would delete the record of the invocation still running (its next delivery would then
+  // run again instead of replaying), so that duplicate only fails, and is retried later.
   const mismatched = (request: IdempotentRequest): boolean => request.internal[MISMATCH_FLAG] === true;
+  const inProgressElsewhere = (request: IdempotentRequest): boolean =>
+    request.internal[IN_PROGRESS_FLAG] === true;
   const idempotentBefore = async (request: IdempotentRequest) => {
     try {
       return await powertools.before?.(request);
     } catch (error) {
-      if ((error as Error | undefined)?.name !== PAYLOAD_MISMATCH) throw error;
+      const name = (error as Error | undefined)?.name;
+      if (name === IN_PROGRESS) request.internal[IN_PROGRESS_FLAG] = true;
+      if (name !== PAYLOAD_MISMATCH || !onPayloadMismatch) throw error;
       request.internal[MISMATCH_FLAG] = true;
       return onPayloadMismatch(request);
     }
@@ -101,7 +109,7 @@ export function idempotentOn(store: BasePersistenceLayer, options: IdempotentOnO
     if (!mismatched(request)) await powertools.after?.(request);
   };
   const idempotentOnError = async (request: IdempotentRequest) => {
-    if (!mismatched(request)) await powertools.onError?.(request);
+    if (!mismatched(request) && !inProgressElsewhere(request)) await powertools.onError?.(request);
   };
   return {
     before: idempotentBefore,

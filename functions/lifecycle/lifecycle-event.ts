@@ -4,6 +4,7 @@
  * restart is idempotent per `requestId`; a recovery per workspace, attempt and task; a retirement
  * notice per AWS Health event; a status request per `requestId`.
  */
+import { ParseError } from '@aws-lambda-powertools/parser/errors';
 import type * as z from 'zod';
 import { eventBridgeEventOf } from '#contracts/envelope.ts';
 import { RestartRequestedDetail, StatusRequestedDetail } from '#contracts/inbound.ts';
@@ -71,11 +72,20 @@ export function parseLifecycleEvent(
   event: unknown,
 ):
   | { readonly success: true; readonly data: LifecycleEvent }
-  | { readonly success: false; readonly error: z.ZodError | string } {
+  | { readonly success: false; readonly error: ParseError } {
   const detailType = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
   const schema = lifecycleSchemaFor(detailType);
   if (!schema)
-    return { success: false, error: `no lifecycle rule routes detail-type ${JSON.stringify(detailType)}` };
+    return {
+      success: false,
+      error: new ParseError(`no lifecycle rule routes detail-type ${JSON.stringify(detailType)}`),
+    };
   const parsed = schema.safeParse(event);
-  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error };
+  // As Powertools' parser fails: a ParseError whose cause is the ZodError, issue paths from the envelope.
+  return parsed.success
+    ? { success: true, data: parsed.data }
+    : {
+        success: false,
+        error: new ParseError('Failed to parse EventBridge envelope', { cause: parsed.error }),
+      };
 }

@@ -223,7 +223,7 @@ describe('lifecycle on the local stack (process driver)', () => {
     const answer = await post(`${local.stack.url}/local/simulate/task-retirement`, {
       taskArn: first.taskArn,
     });
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(202);
     const events = await waitForEvents(
       local.stack.url,
       atLeast(workspaceId, DETAIL_TYPES.running, 2),
