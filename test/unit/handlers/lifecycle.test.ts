@@ -33,12 +33,10 @@ function setup() {
   ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
   ecsMock.on(DescribeTasksCommand).resolves({ tasks: [], failures: [] });
   ecsMock.on(StopTaskCommand).resolves({});
-  ecsMock
-    .on(RunTaskCommand)
-    .resolves({
-      tasks: [{ taskArn: taskArnOf('t-new'), clusterArn: CLUSTER_ARN, lastStatus: 'PROVISIONING' }],
-      failures: [],
-    });
+  ecsMock.on(RunTaskCommand).resolves({
+    tasks: [{ taskArn: taskArnOf('t-new'), clusterArn: CLUSTER_ARN, lastStatus: 'PROVISIONING' }],
+    failures: [],
+  });
   const workspaceRecords = new InMemoryWorkspaceRecordStore();
   const workspaceFiles = new InMemoryWorkspaceFiles();
   const handler = createLifecycleHandler(
