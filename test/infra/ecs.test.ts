@@ -87,6 +87,22 @@ describe('task definitions', () => {
     }
   });
 
+  it('gives every workspace container ECS restart policy: in place after 300 s of running, never on exit 0', () => {
+    // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html
+    const definitions = Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'));
+    expect(definitions.length).toBeGreaterThan(0);
+    for (const definition of definitions) {
+      const workspace = (definition.Properties.ContainerDefinitions as Array<Record<string, unknown>>).find(
+        (container) => container.Name === 'workspace',
+      );
+      expect(workspace?.RestartPolicy).toEqual({
+        Enabled: true,
+        IgnoredExitCodes: [0],
+        RestartAttemptPeriod: 300,
+      });
+    }
+  });
+
   it('uses the image registry and tag from context', () => {
     const { template: custom } = synth({ imageRegistry: 'registry.example.com/ws', imageTag: 'v9' });
     custom.hasResourceProperties('AWS::ECS::TaskDefinition', {

@@ -73,10 +73,32 @@ describe('least-privilege IAM', () => {
       [
         ...records,
         'dynamodb:BatchGetItem',
+        // v1.2: the reconciliation lists the live workspaces through their index (Query on it only).
+        'dynamodb:Query',
         'ecs:DescribeTasks',
         'ecs:ListTasks',
         'ecs:StopTask',
         'events:PutEvents',
+      ],
+    ],
+    // v1.2: restart, recovery and retirement stop the old task and launch as provision does, and
+    // write the boot bundle again (GetObject and PutObject under boot/ only; workspace-files.test.ts).
+    [
+      'lifecycle',
+      [
+        ...records,
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+        'ecs:RunTask',
+        'ecs:StopTask',
+        'ecs:TagResource',
+        'events:PutEvents',
+        'iam:PassRole',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        's3:GetObject',
+        's3:PutObject',
+        'sqs:SendMessage',
       ],
     ],
     // v1.1: launches a templated request once its assets are staged: provision's grants, plus reading
@@ -175,7 +197,7 @@ describe('least-privilege IAM', () => {
     });
   });
 
-  it.each(['provision', 'deprovision', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
+  it.each(['provision', 'deprovision', 'timeout-sweep', 'failure-reporter', 'lifecycle'] as FunctionName[])(
     'scopes ListTasks and DescribeTasks of %s to our cluster',
     (name) => {
       expect(statementWith(name, 'ecs:ListTasks')).toEqual({
@@ -199,7 +221,7 @@ describe('least-privilege IAM', () => {
     expect(actionsOfRole(template, roleOf('overlay'))).not.toContain('ecs:ListTasks');
   });
 
-  it.each(['deprovision', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
+  it.each(['deprovision', 'timeout-sweep', 'failure-reporter', 'lifecycle'] as FunctionName[])(
     'scopes StopTask of %s to our cluster',
     (name) => {
       expect(statementWith(name, 'ecs:StopTask')).toMatchObject({

@@ -173,6 +173,31 @@ describe('deployment settings', () => {
     });
   });
 
+  it('reads the v1.2 recovery options, defaults to 5 recoveries in 1800 s with a 10 s backoff, and refuses values out of range', () => {
+    expect(settingsFromContext(new App().node)).toMatchObject({
+      recoveryAttempts: 5,
+      recoveryWindowSeconds: 1800,
+      recoveryBackoffSeconds: 10,
+    });
+    const custom = new App({
+      context: { recoveryAttempts: '3', recoveryWindowSeconds: '3600', recoveryBackoffSeconds: '0' },
+    });
+    expect(settingsFromContext(custom.node)).toMatchObject({
+      recoveryAttempts: 3,
+      recoveryWindowSeconds: 3600,
+      recoveryBackoffSeconds: 0,
+    });
+    for (const [option, value] of [
+      ['recoveryAttempts', '0'],
+      ['recoveryWindowSeconds', '59'],
+      ['recoveryBackoffSeconds', '121'],
+    ]) {
+      expect(() => settingsFromContext(new App({ context: { [option as string]: value } }).node)).toThrow(
+        `"${option}"`,
+      );
+    }
+  });
+
   it('refuses an option spelled with the wrong case instead of ignoring it', () => {
     const app = new App({ context: { vpcID: 'vpc-0123456789abcdef0' } });
     expect(() => settingsFromContext(app.node)).toThrow(

@@ -172,6 +172,17 @@ describe('operations', () => {
     });
   });
 
+  it('alarms on a crash loop abandoned and on any reconciliation finding (v1.2)', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties,
+    );
+    const abandoned = alarms.find((alarm) => JSON.stringify(alarm).includes(METRIC.recoveryAbandoned));
+    expect(abandoned).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    const findings = alarms.find((alarm) => JSON.stringify(alarm).includes(METRIC.reconcileOrphanStopped));
+    expect(JSON.stringify(findings)).toContain(METRIC.reconcileLostRecovered);
+    expect(findings).toMatchObject({ Threshold: 1 });
+  });
+
   it('has a dashboard', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });

@@ -128,8 +128,18 @@ describe('workspace files access table', () => {
     ]);
   });
 
+  it('lets lifecycle read and write boot bundles only (a relaunch writes the bundle again), and list nothing', () => {
+    expect(workspaceFilesStatements('lifecycle', REFS)).toEqual([
+      { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::acme-files/boot/*'] },
+      { actions: ['s3:PutObject'], resources: ['arn:aws:s3:::acme-files/boot/*'] },
+      { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [REFS.keyArn], conditions: viaS3 },
+    ]);
+  });
+
   it.each(
-    FUNCTION_PRINCIPALS.filter((principal) => principal !== 'provision' && principal !== 'assets-staged'),
+    FUNCTION_PRINCIPALS.filter(
+      (principal) => principal !== 'provision' && principal !== 'assets-staged' && principal !== 'lifecycle',
+    ),
   )('gives %s no access to the bucket', (principal) => {
     expect(workspaceFilesStatements(principal, REFS)).toEqual([]);
   });
