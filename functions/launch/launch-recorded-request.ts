@@ -90,6 +90,9 @@ export async function launchRecordedRequest(
   // The existence checks, the bundle's write and the record of what the bundle holds run together:
   // a bundle written for a request that then fails launches nothing (it is read only by a task
   // given it) and expires with boot/, and a failed record's manifest is never read.
+  // The workspace's record is read now, with the checks, and written just before RunTask.
+  const workspaceRecord = ports.workspaceRecords.get(request.workspaceId);
+  workspaceRecord.catch(() => {});
   const [present] = await Promise.all([
     Promise.all(
       plan.secrets.map((scope) => ports.files.exists(secretsKey(scope, request.orgId, request.workspaceId))),
@@ -121,7 +124,7 @@ export async function launchRecordedRequest(
         recordTask(request.workspaceId, request.requestId, taskArn, ports),
       ]);
     },
-    () => recordProvisioning(request, ports),
+    () => recordProvisioning(request, ports, workspaceRecord),
   );
   if (result.outcome === 'failed') {
     await Promise.all([

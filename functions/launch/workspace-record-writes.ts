@@ -32,25 +32,33 @@ async function update(
   }
 }
 
-/** Before RunTask: the workspace is `provisioning` this request, with no task yet. */
+/**
+ * Before RunTask: the workspace is `provisioning` this request, with no task yet. `read` is the
+ * record as read earlier (the launch reads it alongside its other checks, off the path to RunTask);
+ * should it have changed since, the write reads it again.
+ */
 export async function recordProvisioning(
   request: ProvisionRequestedDetail,
   ports: WorkspaceRecordWritePorts,
+  read?: Promise<WorkspaceRecord | undefined>,
 ): Promise<void> {
-  const existing = await ports.workspaceRecords.get(request.workspaceId);
-  const record: WorkspaceRecord = {
-    workspaceId: request.workspaceId,
-    orgId: request.orgId,
-    kind: request.kind,
-    runtime: request.runtime,
-    request,
-    state: 'provisioning',
-    since: ports.clock.now(),
-    // A crash loop is the same workspace's, whichever request launched it.
-    recoveries: existing?.recoveries ?? [],
-    generation: (existing?.generation ?? 0) + 1,
-  };
-  await ports.workspaceRecords.put(record, existing?.generation);
+  let existing = await (read ?? ports.workspaceRecords.get(request.workspaceId));
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const record: WorkspaceRecord = {
+      workspaceId: request.workspaceId,
+      orgId: request.orgId,
+      kind: request.kind,
+      runtime: request.runtime,
+      request,
+      state: 'provisioning',
+      since: ports.clock.now(),
+      // A crash loop is the same workspace's, whichever request launched it.
+      recoveries: existing?.recoveries ?? [],
+      generation: (existing?.generation ?? 0) + 1,
+    };
+    if (await ports.workspaceRecords.put(record, existing?.generation)) return;
+    existing = await ports.workspaceRecords.get(request.workspaceId);
+  }
 }
 
 /** After RunTask: the record names the task, unless task-state got there first. */

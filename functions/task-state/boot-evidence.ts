@@ -34,7 +34,7 @@ export function bootSucceeded(detail: EcsTaskStateChangeDetail): boolean {
  * bundle the provisioner gave its `boot` container (`boot/<orgId>/<workspaceId>/<requestId>.env`,
  * a key only the provisioner derives; ECS's own events cannot be forged).
  */
-function requestIdOfTask(detail: EcsTaskStateChangeDetail): string | undefined {
+export function requestIdOfTask(detail: EcsTaskStateChangeDetail): string | undefined {
   const tagged = detail.tags?.find((tag) => tag.key === TAG_KEYS.requestId)?.value;
   if (tagged) return tagged;
   const boot = detail.overrides?.containerOverrides?.find(

@@ -10,7 +10,7 @@
  */
 import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
-import { DETAIL_TYPES, TAG_KEYS } from '#contracts/names.ts';
+import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { RecoveringDetail, RecoveryAbandonedDetail, StoppedDetail } from '#contracts/outbound.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import { decideRecovery } from '#core/recovery-policy.ts';
@@ -24,6 +24,7 @@ import {
   DEFAULT_RECOVERY_WINDOW_SECONDS,
   METRIC,
 } from '#wiring/names.ts';
+import { requestIdOfTask } from './boot-evidence.ts';
 
 /** The crash-loop cap and the backoff (deploy options; `--recovery-*` locally). */
 export interface RecoverySettings {
@@ -58,7 +59,8 @@ const WRITE_ATTEMPTS = 3;
 /** The record the task's event is about: the one naming the task, or a fresh launch not yet named. */
 function isRecordOf(record: WorkspaceRecord, detail: EcsTaskStateChangeDetail): boolean {
   if (record.taskArn !== undefined) return record.taskArn === detail.taskArn;
-  const requestId = detail.tags?.find((tag) => tag.key === TAG_KEYS.requestId)?.value;
+  // Its request-id tag, or (ECS's events need not carry tags) the boot bundle the provisioner gave it.
+  const requestId = requestIdOfTask(detail);
   return (
     (record.state === 'provisioning' || record.state === 'recovering') &&
     requestId !== undefined &&

@@ -111,6 +111,39 @@ describe('followWorkspaceEvent (task-state, v1.2)', () => {
     });
   });
 
+  it('takes it by the boot bundle the provisioner gave the task when ECS sends no tags', async () => {
+    const { ports, workspaceRecords } = lifecyclePorts(record({ state: 'provisioning', taskArn: undefined }));
+    const running = {
+      detailType: DETAIL_TYPES.running,
+      detail: { workspaceId: 'ws-1', taskArn: taskArnOf('t-2') },
+    };
+    const untagged = change('t-2', 'RUNNING', {
+      tags: [],
+      overrides: {
+        containerOverrides: [
+          {
+            name: 'boot',
+            environmentFiles: [
+              { type: 's3', value: `arn:aws:s3:::files/${bootBundleKey('org-1', 'ws-1', 'req-1')}` },
+            ],
+          },
+        ],
+      },
+    });
+    await followWorkspaceEvent(running, untagged, ports);
+    expect(await workspaceRecords.get('ws-1')).toMatchObject({ state: 'running', taskArn: taskArnOf('t-2') });
+    // Another request's task is not taken for this one.
+    const { ports: other, workspaceRecords: otherRecords } = lifecyclePorts(
+      record({ state: 'provisioning', taskArn: undefined }),
+    );
+    await followWorkspaceEvent(
+      running,
+      change('t-2', 'RUNNING', { tags: [{ key: 'request-id', value: 'req-9' }] }),
+      other,
+    );
+    expect(await otherRecords.get('ws-1')).toMatchObject({ state: 'provisioning' });
+  });
+
   it('recovers a crash of the recorded task: records the recovery, then publishes Recovering with its backoff', async () => {
     const { ports, workspaceRecords, published, clock } = lifecyclePorts(record());
     await followWorkspaceEvent(stoppedEvent('t-1', 'crashed'), change('t-1', 'STOPPED'), ports);
