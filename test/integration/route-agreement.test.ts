@@ -106,6 +106,11 @@ describe('the local routes', () => {
     expect(local.map((route) => route.target).sort()).toEqual([
       'assets-staged',
       'deprovision',
+      // v1.2: Restart Requested, Status Requested, Workspace Recovering and AWS Health's retirement.
+      'lifecycle',
+      'lifecycle',
+      'lifecycle',
+      'lifecycle',
       'overlay',
       'provision',
       'task-state',
