@@ -9,7 +9,8 @@ import {
   liveShardOf,
 } from '#adapters/dynamodb-workspace-records.ts';
 import type { WorkspaceRecord, WorkspaceState } from '#ports/workspace-record-store.ts';
-import { FakeClock, REGION, workspaceRecordOf } from '../handlers/harness.ts';
+import { workspaceRecord } from '../../fixtures/workspace-records.ts';
+import { FakeClock, REGION } from '../handlers/harness.ts';
 
 const TABLE = 'provisioner-state';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -45,7 +46,7 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
   it('creates or overwrites a record unconditionally when no generation is expected', async () => {
     const { documentsMock, store } = setup();
     documentsMock.on(PutCommand).resolves({});
-    const record = workspaceRecordOf('ws-1');
+    const record = workspaceRecord('ws-1');
     expect(await store.put(record)).toBe(true);
     const [call] = documentsMock.commandCalls(PutCommand);
     expect(call?.args[0].input).toEqual({
@@ -63,7 +64,7 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
   it('writes on the generation it read only, and answers false when another writer moved it on', async () => {
     const { documentsMock, store } = setup();
     documentsMock.on(PutCommand).resolves({});
-    const record = workspaceRecordOf('ws-1', { state: 'recovering', generation: 4 });
+    const record = workspaceRecord('ws-1', { state: 'recovering', generation: 4 });
     expect(await store.put(record, 3)).toBe(true);
     expect(documentsMock).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({ id: 'workspace#ws-1', generation: 4 }),
@@ -81,7 +82,7 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
       name: 'ProvisionedThroughputExceededException',
     });
     documentsMock.on(PutCommand).rejects(throttled);
-    await expect(store.put(workspaceRecordOf('ws-1'), 1)).rejects.toThrow('Rate exceeded');
+    await expect(store.put(workspaceRecord('ws-1'), 1)).rejects.toThrow('Rate exceeded');
   });
 
   // Which states are indexed as live and which expire: the live ones are what reconciliation reads
@@ -98,7 +99,7 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
   it.each(states)('writes a %s record with liveShard %o', async (state, { live, expires }) => {
     const { documentsMock, store } = setup();
     documentsMock.on(PutCommand).resolves({});
-    await store.put(workspaceRecordOf('ws-1', { state }), 1);
+    await store.put(workspaceRecord('ws-1', { state }), 1);
     const item = documentsMock.commandCalls(PutCommand)[0]?.args[0].input.Item ?? {};
     expect(item.state).toBe(state);
     // A whole-item put: a record that leaves the live states loses its liveShard in the same write.
@@ -109,7 +110,7 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
 
   it('reads a record back consistently, and nothing for an unknown workspace', async () => {
     const { documentsMock, store } = setup();
-    const record = workspaceRecordOf('ws-1', {
+    const record = workspaceRecord('ws-1', {
       state: 'recovering',
       pendingRecovery: { attempt: 2, cause: 'crashed', previousTaskArn: 't-1', dueAt: NOW + 4_000 },
       recoveries: [NOW - 60_000, NOW],
@@ -167,7 +168,7 @@ describe('DynamoDbWorkspaceRecordStore.live: the sparse index, shard by shard', 
     const { documentsMock, store } = setup();
     const shards = idsByShard(3);
     const byShard = Object.fromEntries(
-      Object.entries(shards).map(([shard, ids]) => [shard, ids.map((id) => workspaceRecordOf(id))]),
+      Object.entries(shards).map(([shard, ids]) => [shard, ids.map((id) => workspaceRecord(id))]),
     );
     answerQueries(documentsMock, byShard, 2);
     const live = await store.live(1_000);
@@ -189,7 +190,7 @@ describe('DynamoDbWorkspaceRecordStore.live: the sparse index, shard by shard', 
     const { documentsMock, store } = setup(() => 0);
     const shards = idsByShard(3);
     const byShard = Object.fromEntries(
-      Object.entries(shards).map(([shard, ids]) => [shard, ids.map((id) => workspaceRecordOf(id))]),
+      Object.entries(shards).map(([shard, ids]) => [shard, ids.map((id) => workspaceRecord(id))]),
     );
     answerQueries(documentsMock, byShard, 2);
     const live = await store.live(4);

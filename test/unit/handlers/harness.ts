@@ -15,7 +15,6 @@ import { vi } from 'vitest';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
 import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
-import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
@@ -402,32 +401,6 @@ export class InMemoryWorkspaceRecordStore implements WorkspaceRecordStore {
       .slice(0, limit)
       .map((record) => structuredClone(record));
   }
-}
-
-/** A workspace record of a parsed provision request (`req-<workspaceId>`), running since `since`. */
-export function workspaceRecordOf(
-  workspaceId: string,
-  overrides: Partial<WorkspaceRecord> = {},
-): WorkspaceRecord {
-  const request = ProvisionRequestedDetail.parse({
-    requestId: `req-${workspaceId}`,
-    workspaceId,
-    orgId: 'o',
-    runtime: 'codex',
-  });
-  return {
-    workspaceId,
-    orgId: request.orgId,
-    kind: request.kind,
-    runtime: request.runtime,
-    request,
-    state: 'running',
-    since: Date.parse('2026-03-01T12:00:00Z'),
-    taskArn: taskArnOf(`task-${workspaceId}`),
-    recoveries: [],
-    generation: 1,
-    ...overrides,
-  };
 }
 
 /**

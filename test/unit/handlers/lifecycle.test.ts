@@ -4,6 +4,7 @@ import { loadOverlays } from '#config/overlays.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { bootBundleKey } from '#core/workspace-files.ts';
 import { createLifecycleHandler } from '#functions/lifecycle/create-handler.ts';
+import { workspaceRecord } from '../../fixtures/workspace-records.ts';
 import {
   CLUSTER_ARN,
   ecsWithMock,
@@ -22,7 +23,6 @@ import {
   sentEvents,
   taskArnOf,
   testCatalog,
-  workspaceRecordOf,
 } from './harness.ts';
 
 /** The lifecycle handler through its Lambda entry point: parsing, idempotency, then the flows. */
@@ -63,7 +63,7 @@ function setup() {
 describe('lifecycle handler', () => {
   it('restarts once per requestId: a second delivery of the same restart replays the first', async () => {
     const { invoke, ecsMock, workspaceRecords, workspaceFiles } = setup();
-    const record = workspaceRecordOf('ws-1');
+    const record = workspaceRecord('ws-1');
     await workspaceRecords.put(record);
     await workspaceFiles.put(bootBundleKey(record.orgId, 'ws-1', record.request.requestId), 'BOOT=1\n');
     const event = envelope(DETAIL_TYPES.restartRequested, { requestId: 'restart-1', workspaceId: 'ws-1' });

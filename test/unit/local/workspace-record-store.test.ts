@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SqliteWorkspaceRecordStore } from '#local/ports/workspace-record-store.ts';
 import { IN_MEMORY, openDatabase } from '#local/store/index.ts';
 import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
-import { InMemoryWorkspaceRecordStore, workspaceRecordOf } from '../handlers/harness.ts';
+import { workspaceRecord } from '../../fixtures/workspace-records.ts';
+import { InMemoryWorkspaceRecordStore } from '../handlers/harness.ts';
 
 /**
  * The workspace-record store's behaviour (v1.2), the same for the SQLite store the local stack uses
@@ -19,7 +20,7 @@ const stores: ReadonlyArray<[string, () => WorkspaceRecordStore]> = [
 describe.each(stores)('workspace-record store (%s)', (_name, make) => {
   it('writes a record without an expected generation, and reads it back as written', async () => {
     const store = make();
-    const record = workspaceRecordOf('ws-1', { pendingRecovery: { attempt: 1, cause: 'crashed', dueAt: 5 } });
+    const record = workspaceRecord('ws-1', { pendingRecovery: { attempt: 1, cause: 'crashed', dueAt: 5 } });
     expect(await store.get('ws-1')).toBeUndefined();
     expect(await store.put(record)).toBe(true);
     expect(await store.get('ws-1')).toEqual(record);
@@ -27,21 +28,20 @@ describe.each(stores)('workspace-record store (%s)', (_name, make) => {
 
   it('writes with an expected generation only while the stored one is that', async () => {
     const store = make();
-    await store.put(workspaceRecordOf('ws-1', { generation: 4 }));
-    expect(await store.put(workspaceRecordOf('ws-1', { generation: 5, state: 'stopped' }), 3)).toBe(false);
+    await store.put(workspaceRecord('ws-1', { generation: 4 }));
+    expect(await store.put(workspaceRecord('ws-1', { generation: 5, state: 'stopped' }), 3)).toBe(false);
     expect(await store.get('ws-1')).toMatchObject({ generation: 4, state: 'running' });
-    expect(await store.put(workspaceRecordOf('ws-1', { generation: 5, state: 'stopped' }), 4)).toBe(true);
+    expect(await store.put(workspaceRecord('ws-1', { generation: 5, state: 'stopped' }), 4)).toBe(true);
     expect(await store.get('ws-1')).toMatchObject({ generation: 5, state: 'stopped' });
     // No record to match: a conditional write of one that does not exist writes nothing.
-    expect(await store.put(workspaceRecordOf('ws-2', { generation: 2 }), 1)).toBe(false);
+    expect(await store.put(workspaceRecord('ws-2', { generation: 2 }), 1)).toBe(false);
     expect(await store.get('ws-2')).toBeUndefined();
   });
 
   it('lists the live records only (provisioning, running, recovering), at most the limit', async () => {
     const store = make();
     const states = ['provisioning', 'running', 'recovering', 'stopped', 'deprovisioned', 'failed'] as const;
-    for (const [index, state] of states.entries())
-      await store.put(workspaceRecordOf(`ws-${index}`, { state }));
+    for (const [index, state] of states.entries()) await store.put(workspaceRecord(`ws-${index}`, { state }));
     const live = await store.live(10);
     expect(live.map((record) => record.state).sort()).toEqual(['provisioning', 'recovering', 'running']);
     expect(await store.live(2)).toHaveLength(2);
@@ -53,7 +53,7 @@ describe('the SQLite workspace-record store', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'workspace-records-'));
     try {
       const first = openDatabase(stateDir);
-      await new SqliteWorkspaceRecordStore(first).put(workspaceRecordOf('ws-1', { state: 'recovering' }));
+      await new SqliteWorkspaceRecordStore(first).put(workspaceRecord('ws-1', { state: 'recovering' }));
       first.close();
       const again = openDatabase(stateDir);
       expect(await new SqliteWorkspaceRecordStore(again).get('ws-1')).toMatchObject({ state: 'recovering' });
