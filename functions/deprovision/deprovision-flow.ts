@@ -9,6 +9,7 @@ import type { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DeprovisionedDetail } from '#contracts/outbound.ts';
 import { deprovisionStopReason } from '#core/stop-reasons.ts';
+import { workspaceLeaseOptions } from '#functions/launch/lease-options.ts';
 import { recordDeprovisioned } from '#functions/launch/workspace-record-writes.ts';
 import { rejectionOf } from '#policies/request-rejection.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
@@ -39,9 +40,6 @@ export type DeprovisionResult =
   | { readonly outcome: 'rejected'; readonly errors: number }
   | { readonly outcome: 'deprovisioned'; readonly taskArns: readonly string[] };
 
-/** Extra life of a lease past the invocation's own deadline, should the invocation die holding it. */
-const LEASE_GRACE_MS = 5_000;
-
 /** Stops the workspace's live tasks and says which. */
 export async function deprovisionWorkspace(
   request: DeprovisionRequestedDetail,
@@ -50,14 +48,7 @@ export async function deprovisionWorkspace(
 ): Promise<DeprovisionResult> {
   const { clock, runner } = ports;
   const { logger, metrics } = ports.instrumentation;
-  const lease = {
-    clock,
-    random: ports.random,
-    deadline: clock.now() + budget.remainingMs - ports.safetyMarginMs,
-    ttlMs: budget.remainingMs + LEASE_GRACE_MS,
-    onWait: () => countMetric(metrics, METRIC.leaseWaited),
-    onReleaseFailed: (error: Error) => logger.warn('could not release the workspace lease', { error }),
-  };
+  const lease = workspaceLeaseOptions(ports, clock.now() + budget.remainingMs - ports.safetyMarginMs, budget);
   const owner = `deprovision:${request.requestId}`;
   return withWorkspaceLease(ports.workspaceLeases, request.workspaceId, owner, lease, async () => {
     // First: a recovery waiting out its backoff then finds the workspace gone and launches nothing.

@@ -14,6 +14,7 @@ import { countMetric } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor, type LaunchPlan, planLaunch } from '#core/plan-launch.ts';
+import { workspaceLeaseOptions } from '#functions/launch/lease-options.ts';
 import {
   type LaunchPorts,
   launchWithRetries,
@@ -60,9 +61,6 @@ export type RelaunchResult =
   | { readonly outcome: 'skipped'; readonly reason: string }
   | { readonly outcome: 'failed'; readonly code: string; readonly reason: string };
 
-/** Extra life of a lease past the invocation's own deadline, should the invocation die holding it. */
-const LEASE_GRACE_MS = 5_000;
-
 /** The plan of a relaunch: the request's plan, with a client token of its own. */
 export function relaunchPlan(
   record: WorkspaceRecord,
@@ -92,14 +90,7 @@ export async function relaunchWorkspace(
   const { clock, workspaceRecords } = ports;
   const { logger, metrics } = ports.instrumentation;
   const budgetEnd = clock.now() + budget.remainingMs - ports.retry.safetyMarginMs;
-  const lease = {
-    clock,
-    random: ports.random,
-    deadline: budgetEnd,
-    ttlMs: budget.remainingMs + LEASE_GRACE_MS,
-    onWait: () => countMetric(metrics, METRIC.leaseWaited),
-    onReleaseFailed: (error: Error) => logger.warn('could not release the workspace lease', { error }),
-  };
+  const lease = workspaceLeaseOptions(ports, budgetEnd, budget);
   const owner = `relaunch:${relaunch.launchId}`;
   return withWorkspaceLease(ports.workspaceLeases, relaunch.workspaceId, owner, lease, async () => {
     const record = await workspaceRecords.get(relaunch.workspaceId);

@@ -7,6 +7,7 @@
 import { countMetric } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
 import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
+import { workspaceLeaseOptions } from '#functions/launch/lease-options.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
 import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
@@ -51,9 +52,6 @@ export type ProvisionResult =
   /** v1.1: a redelivery of a request the provisioner recorded as failed already. */
   | { readonly outcome: 'already-failed' };
 
-/** Extra life of a lease past the invocation's own deadline, should the invocation die holding it. */
-const LEASE_GRACE_MS = 5_000;
-
 /**
  * Provisions the workspace of a planned request: reports its live task if it has one, launches one
  * otherwise.
@@ -71,14 +69,7 @@ export async function provisionWorkspace(
   const { clock, workspaceLeases } = ports;
   const { logger, metrics } = ports.instrumentation;
   const budgetEnd = clock.now() + budget.remainingMs - ports.retry.safetyMarginMs;
-  const lease = {
-    clock,
-    random: ports.random,
-    deadline: budgetEnd,
-    ttlMs: budget.remainingMs + LEASE_GRACE_MS,
-    onWait: () => countMetric(metrics, METRIC.leaseWaited),
-    onReleaseFailed: (error: Error) => logger.warn('could not release the workspace lease', { error }),
-  };
+  const lease = workspaceLeaseOptions(ports, budgetEnd, budget);
   return withWorkspaceLease(workspaceLeases, request.workspaceId, request.requestId, lease, async () => {
     const [existing] = await ports.workspaceTasks.live(request.workspaceId, request.requestId);
     if (existing) {
