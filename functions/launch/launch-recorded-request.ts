@@ -20,7 +20,7 @@ import {
 import { fail } from '#functions/provision/report-outcome.ts';
 import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { WorkspaceFiles } from '#ports/workspace-files.ts';
-import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
+import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import { recordFailed, recordProvisioning, recordTask } from './workspace-record-writes.ts';
 
 /** What a recorded request's launch runs on: the provision flow's ports and the v1.1 ones. */
@@ -114,6 +114,7 @@ export async function launchRecordedRequest(
   logger.info('prepared the boot bundle', { files: rendered.manifest.length, secrets: plan.secrets });
   // Task Launched names the template staged, the kind's forced one included.
   const launching = record.template ? { ...request, template: record.template } : request;
+  let provisioning: WorkspaceRecord | undefined;
   const result = await provisionWorkspace(
     { request: launching, plan },
     ports,
@@ -121,10 +122,12 @@ export async function launchRecordedRequest(
     async (taskArn) => {
       await Promise.all([
         ports.requests.transition(request.requestId, ['launching', 'launched'], 'launched', { taskArn }),
-        recordTask(request.workspaceId, request.requestId, taskArn, ports),
+        recordTask(request.workspaceId, request.requestId, taskArn, ports, provisioning),
       ]);
     },
-    () => recordProvisioning(request, ports, workspaceRecord),
+    async () => {
+      provisioning = await recordProvisioning(request, ports, workspaceRecord);
+    },
   );
   if (result.outcome === 'failed') {
     await Promise.all([

@@ -41,7 +41,7 @@ export async function recordProvisioning(
   request: ProvisionRequestedDetail,
   ports: WorkspaceRecordWritePorts,
   read?: Promise<WorkspaceRecord | undefined>,
-): Promise<void> {
+): Promise<WorkspaceRecord | undefined> {
   let existing = await (read ?? ports.workspaceRecords.get(request.workspaceId));
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     const record: WorkspaceRecord = {
@@ -56,18 +56,32 @@ export async function recordProvisioning(
       recoveries: existing?.recoveries ?? [],
       generation: (existing?.generation ?? 0) + 1,
     };
-    if (await ports.workspaceRecords.put(record, existing?.generation)) return;
+    if (await ports.workspaceRecords.put(record, existing?.generation)) return record;
     existing = await ports.workspaceRecords.get(request.workspaceId);
   }
+  return undefined;
 }
 
-/** After RunTask: the record names the task, unless task-state got there first. */
+/**
+ * After RunTask: the record names the task, unless task-state got there first. `written` is the
+ * record {@link recordProvisioning} wrote: while it is still the stored one, one conditional write
+ * does, without reading it back.
+ */
 export async function recordTask(
   workspaceId: string,
   requestId: string,
   taskArn: string,
   ports: WorkspaceRecordWritePorts,
+  written?: WorkspaceRecord,
 ): Promise<void> {
+  if (
+    written &&
+    (await ports.workspaceRecords.put(
+      { ...written, taskArn, generation: written.generation + 1 },
+      written.generation,
+    ))
+  )
+    return;
   await update(workspaceId, ports, (record) =>
     record.request.requestId === requestId && record.taskArn === undefined
       ? { ...record, taskArn, generation: record.generation + 1 }

@@ -80,13 +80,14 @@ function setup(
   const idempotencyStore = new InMemoryPersistenceLayer();
   const instrumentation = quietInstrumentation();
   const catalog = testCatalog();
+  const workspaceRecords = new InMemoryWorkspaceRecordStore();
   const handler = createProvisionHandler(
     {
       ecs,
       eventBridge,
       idempotencyStore,
       provisionRequests: new InMemoryProvisionRequestStore(),
-      workspaceRecords: new InMemoryWorkspaceRecordStore(),
+      workspaceRecords,
       workspaceFiles: new InMemoryWorkspaceFiles(),
       overlays: options.overlays ?? loadOverlays(),
       workspaceLeases,
@@ -112,6 +113,7 @@ function setup(
     catalog,
     handler,
     invoke,
+    workspaceRecords,
   };
 }
 
@@ -213,6 +215,21 @@ describe('provision: launching', () => {
         cpu: 256,
         memory: 512,
       },
+    });
+  });
+
+  it('records the workspace provisioning its request, then names the task it launched (v1.2)', async () => {
+    const { invoke, workspaceRecords } = setup();
+
+    await invoke(request({ tier: 1 }));
+
+    expect(await workspaceRecords.get(WORKSPACE)).toMatchObject({
+      workspaceId: WORKSPACE,
+      state: 'provisioning',
+      taskArn: taskArnOf('t-1'),
+      request: { requestId: 'req-1', recovery: 'on-failure' },
+      recoveries: [],
+      generation: 2,
     });
   });
 
