@@ -107,11 +107,17 @@ export class DynamoDbWorkspaceRecordStore implements WorkspaceRecordStore {
           Item: item,
           ...(expectedGeneration === undefined
             ? {}
-            : {
-                ConditionExpression: '#generation = :expected',
-                ExpressionAttributeNames: { '#generation': 'generation' },
-                ExpressionAttributeValues: { ':expected': expectedGeneration },
-              }),
+            : expectedGeneration === 0
+              ? // No record yet: the first write of a workspace, and only one of two racing ones.
+                {
+                  ConditionExpression: 'attribute_not_exists(#key)',
+                  ExpressionAttributeNames: { '#key': TABLE_KEY },
+                }
+              : {
+                  ConditionExpression: '#generation = :expected',
+                  ExpressionAttributeNames: { '#generation': 'generation' },
+                  ExpressionAttributeValues: { ':expected': expectedGeneration },
+                }),
         }),
       );
       return true;

@@ -80,7 +80,8 @@ function orphanReasonOf(
  *   that never arrived, or was lost on its way);
  * - `recovering`, its relaunch overdue by the grace period, and no task live for it (the delayed
  *   relaunch was lost).
- * `provisioning` is left to the provision flow's own timeouts.
+ * - `provisioning` or `recovering` with no task named for longer than the grace period, and none
+ *   live (a launch or relaunch that died before RunTask and was given up).
  */
 function isLost(
   record: WorkspaceRecord,
@@ -94,11 +95,16 @@ function isLost(
       (record.taskArn === undefined || !liveArns.has(record.taskArn))
     );
   }
+  const noTask =
+    !liveWorkspaces.has(record.workspaceId) &&
+    (record.taskArn === undefined || !liveArns.has(record.taskArn));
   if (record.state === 'recovering' && record.pendingRecovery !== undefined) {
-    const noTask =
-      !liveWorkspaces.has(record.workspaceId) &&
-      (record.taskArn === undefined || !liveArns.has(record.taskArn));
     return record.pendingRecovery.dueAt + input.graceMs < input.now && noTask;
+  }
+  // A launch or relaunch that never named a task (its invocation died between the record and
+  // RunTask, and its event was given up): nothing else will ever launch it.
+  if ((record.state === 'provisioning' || record.state === 'recovering') && record.taskArn === undefined) {
+    return input.now - record.since > input.graceMs && noTask;
   }
   return false;
 }

@@ -7,6 +7,7 @@
  * runs under the workspace's lease; task-state's writes are conditional on the generation.
  */
 import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
+import { WorkspaceBusyError } from '#policies/errors.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 
@@ -23,13 +24,14 @@ async function update(
   workspaceId: string,
   ports: WorkspaceRecordWritePorts,
   change: (record: WorkspaceRecord) => WorkspaceRecord | undefined,
-): Promise<void> {
+): Promise<boolean> {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     const record = await ports.workspaceRecords.get(workspaceId);
-    if (!record) return;
+    if (!record) return true;
     const next = change(record);
-    if (!next || (await ports.workspaceRecords.put(next, record.generation))) return;
+    if (!next || (await ports.workspaceRecords.put(next, record.generation))) return true;
   }
+  return false;
 }
 
 /**
@@ -56,7 +58,8 @@ export async function recordProvisioning(
       recoveries: existing?.recoveries ?? [],
       generation: (existing?.generation ?? 0) + 1,
     };
-    if (await ports.workspaceRecords.put(record, existing?.generation)) return record;
+    // 0: only while there is still no record (two first launches racing cannot both write it).
+    if (await ports.workspaceRecords.put(record, existing?.generation ?? 0)) return record;
     existing = await ports.workspaceRecords.get(request.workspaceId);
   }
   return undefined;
@@ -74,18 +77,14 @@ export async function recordTask(
   ports: WorkspaceRecordWritePorts,
   written?: WorkspaceRecord,
 ): Promise<void> {
-  if (
-    written &&
-    (await ports.workspaceRecords.put(
-      { ...written, taskArn, generation: written.generation + 1 },
-      written.generation,
-    ))
-  )
-    return;
+  // The new task is recorded: what it replaced and the recovery it carried out are done with.
+  const named = (record: WorkspaceRecord): WorkspaceRecord => {
+    const { replacedTaskArns: _replaced, pendingRecovery: _done, ...rest } = record;
+    return { ...rest, taskArn, generation: record.generation + 1 };
+  };
+  if (written && (await ports.workspaceRecords.put(named(written), written.generation))) return;
   await update(workspaceId, ports, (record) =>
-    record.request.requestId === requestId && record.taskArn === undefined
-      ? { ...record, taskArn, generation: record.generation + 1 }
-      : undefined,
+    record.request.requestId === requestId && record.taskArn === undefined ? named(record) : undefined,
   );
 }
 
@@ -102,14 +101,30 @@ export async function recordFailed(
   );
 }
 
-/** A deprovision: whatever the workspace was doing, it is over. */
+/**
+ * A deprovision: whatever the workspace was doing, it is over.
+ *
+ * @throws WorkspaceBusyError (retryable) when the record kept changing under it: a deprovision that
+ *   is not recorded would let a pending recovery bring the workspace back.
+ */
 export async function recordDeprovisioned(
   workspaceId: string,
   ports: WorkspaceRecordWritePorts,
 ): Promise<void> {
-  await update(workspaceId, ports, (record) => {
+  const written = await update(workspaceId, ports, (record) => {
     if (record.state === 'deprovisioned') return undefined;
-    const { pendingRecovery: _cancelled, taskArn: _stopped, url: _gone, ...rest } = record;
+    const {
+      pendingRecovery: _cancelled,
+      taskArn: _stopped,
+      url: _gone,
+      replacedTaskArns: _replaced,
+      ...rest
+    } = record;
     return { ...rest, state: 'deprovisioned', since: ports.clock.now(), generation: record.generation + 1 };
   });
+  if (!written) {
+    throw new WorkspaceBusyError(
+      `the record of workspace ${workspaceId} kept changing under its deprovision; the platform will retry`,
+    );
+  }
 }

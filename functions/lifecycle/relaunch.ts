@@ -15,6 +15,7 @@ import type { Catalog } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor, type LaunchPlan, planLaunch } from '#core/plan-launch.ts';
 import { workspaceLeaseOptions } from '#functions/launch/lease-options.ts';
+import { recordTask } from '#functions/launch/workspace-record-writes.ts';
 import {
   type LaunchPorts,
   launchWithRetries,
@@ -97,22 +98,40 @@ export async function relaunchWorkspace(
     const reason = record ? relaunch.stillStands(record) : 'the workspace has no record';
     if (!record || reason) return { outcome: 'skipped', reason: reason ?? 'the workspace has no record' };
 
-    // The record stops naming the old task first, so its Stopped is not taken for a crash.
-    const { taskArn: _previous, url: _url, pendingRecovery: _taken, ...rest } = record;
+    // The record stops naming the old task, and names every task it replaces, before any is
+    // stopped: their stops are the relaunch's own, never taken for a crash. A recovery's pending
+    // entry stays until the new task is recorded, so a relaunch that dies half way is retried.
+    const live = await ports.workspaceTasks.live(relaunch.workspaceId);
+    const replaced = [
+      ...new Set([
+        ...(record.replacedTaskArns ?? []),
+        ...(record.taskArn ? [record.taskArn] : []),
+        ...live.map((task) => task.taskArn),
+      ]),
+    ];
+    const { taskArn: _previous, url: _url, ...rest } = record;
     const handedOver: WorkspaceRecord = {
       ...rest,
       state: relaunch.state,
       since: clock.now(),
+      ...(replaced.length > 0 ? { replacedTaskArns: replaced } : {}),
       generation: record.generation + 1,
     };
     if (!(await workspaceRecords.put(handedOver, record.generation))) {
       return { outcome: 'skipped', reason: 'the workspace record changed under the relaunch' };
     }
     const stopped: string[] = [];
-    for (const task of await ports.workspaceTasks.live(relaunch.workspaceId)) {
+    for (const task of live) {
       await ports.runner.stopTask(task.taskArn, relaunch.stopReason);
       stopped.push(task.taskArn);
     }
+    const failed = (): Promise<boolean> => {
+      const { replacedTaskArns: _replaced, pendingRecovery: _over, ...kept } = handedOver;
+      return workspaceRecords.put(
+        { ...kept, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 },
+        handedOver.generation,
+      );
+    };
 
     const plan = relaunchPlan(record, relaunch.launchId, ports);
     // Written again under the same key: read once at each task start, it expires a week after its
@@ -122,10 +141,7 @@ export async function relaunchWorkspace(
       bundle = await ports.files.get(plan.bootBundleKey);
     } catch (error) {
       logger.error('the boot bundle of the workspace cannot be read', { error });
-      await workspaceRecords.put(
-        { ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 },
-        handedOver.generation,
-      );
+      await failed();
       return {
         outcome: 'failed',
         code: 'BOOT_BUNDLE_UNAVAILABLE',
@@ -136,10 +152,7 @@ export async function relaunchWorkspace(
 
     const outcome: SettledOutcome = await launchWithRetries(plan, budgetEnd, ports);
     if (outcome.kind === 'final') {
-      await workspaceRecords.put(
-        { ...handedOver, state: 'failed', since: clock.now(), generation: handedOver.generation + 1 },
-        handedOver.generation,
-      );
+      await failed();
       return { outcome: 'failed', code: outcome.code, reason: outcome.reason };
     }
     const requestId = record.request.requestId;
@@ -151,10 +164,8 @@ export async function relaunchWorkspace(
         launchedAt: clock.now(),
       }),
       ports.requests.get(requestId),
-      workspaceRecords.put(
-        { ...handedOver, taskArn: outcome.taskArn, generation: handedOver.generation + 1 },
-        handedOver.generation,
-      ),
+      // Unless task-state named it first (the new task's Running can be quicker than this).
+      recordTask(record.workspaceId, requestId, outcome.taskArn, ports, handedOver),
     ]);
     // Overlay Applied for the new task is reported from the request record: it names the new task.
     if (

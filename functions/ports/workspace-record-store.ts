@@ -48,16 +48,22 @@ export interface WorkspaceRecord {
   /** Epoch ms of each recovery launched, newest last (only those within the window are kept). */
   readonly recoveries: readonly number[];
   readonly pendingRecovery?: PendingRecovery;
-  /** Bumped by every write that changes who owns the workspace's next launch. */
+  /**
+   * The tasks a relaunch is replacing, until the new task is recorded: their stops are the
+   * relaunch's own, never the workspace's (they share its request, so nothing else tells them apart).
+   */
+  readonly replacedTaskArns?: readonly string[];
+  /** Bumped by every write that changes who owns the workspace's next launch; 1 or more once stored. */
   readonly generation: number;
 }
 
 export interface WorkspaceRecordStore {
   get(workspaceId: string): Promise<WorkspaceRecord | undefined>;
   /**
-   * Writes `record`. With `expectedGeneration` undefined it creates or overwrites unconditionally
-   * (provision's first write); with a number, it writes only while the stored record's `generation`
-   * equals it (a conditional write). True when written, false when the condition failed.
+   * Writes `record`. With `expectedGeneration` undefined it creates or overwrites unconditionally;
+   * with a number, it writes only while the stored record's `generation` equals it (a conditional
+   * write), and with 0 only while there is no record yet (a workspace's first write). True when
+   * written, false when the condition failed.
    */
   put(record: WorkspaceRecord, expectedGeneration?: number): Promise<boolean>;
   /** Records that are `running`, `provisioning` or `recovering` (for reconciliation), at most `limit`, in any order. */

@@ -58,6 +58,8 @@ const WRITE_ATTEMPTS = 3;
 
 /** The record the task's event is about: the one naming the task, or a fresh launch not yet named. */
 function isRecordOf(record: WorkspaceRecord, detail: EcsTaskStateChangeDetail): boolean {
+  // A task a relaunch replaces shares the workspace's request: its stop is the relaunch's doing.
+  if (record.replacedTaskArns?.includes(detail.taskArn)) return false;
   if (record.taskArn !== undefined) return record.taskArn === detail.taskArn;
   // Its request-id tag, or (ECS's events need not carry tags) the boot bundle the provisioner gave it.
   const requestId = requestIdOfTask(detail);
@@ -112,7 +114,7 @@ function nextRecord(
   if (event.detailType === DETAIL_TYPES.running) {
     if (record.state === 'running' && record.taskArn === detail.taskArn) return undefined;
     const url = (event.detail as { url?: unknown }).url;
-    const { pendingRecovery: _done, ...rest } = record;
+    const { pendingRecovery: _done, replacedTaskArns: _replaced, ...rest } = record;
     return {
       record: {
         ...rest,

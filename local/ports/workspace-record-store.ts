@@ -5,14 +5,15 @@ import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-rec
 
 /**
  * v1.2: the workspace records on the local store, with the DynamoDB store's semantics: a put
- * without an expected generation writes unconditionally, one with it only while the stored
- * generation is that (`INSERT … ON CONFLICT DO UPDATE … WHERE`), and `live` answers the records in
+ * without an expected generation writes unconditionally, one with 0 only while there is no record,
+ * one with another number only while the stored generation is that (`INSERT … ON CONFLICT DO UPDATE … WHERE`), and `live` answers the records in
  * a live state (an index on `state`, where DynamoDB has its sparse live-workspaces index).
  */
 export class SqliteWorkspaceRecordStore implements WorkspaceRecordStore {
   readonly #get: StatementSync;
   readonly #put: StatementSync;
   readonly #putIf: StatementSync;
+  readonly #insert: StatementSync;
   readonly #live: StatementSync;
 
   constructor(database: LocalDatabase) {
@@ -29,6 +30,10 @@ export class SqliteWorkspaceRecordStore implements WorkspaceRecordStore {
     );
     this.#putIf = database.db.prepare(
       `UPDATE workspace_records SET generation = ?, state = ?, data = ? WHERE workspace_id = ? AND generation = ?`,
+    );
+    this.#insert = database.db.prepare(
+      `INSERT INTO workspace_records (workspace_id, generation, state, data) VALUES (?, ?, ?, ?)
+       ON CONFLICT (workspace_id) DO NOTHING`,
     );
     const live = LIVE_WORKSPACE_STATES.map(() => '?').join(', ');
     this.#live = database.db.prepare(`SELECT data FROM workspace_records WHERE state IN (${live}) LIMIT ?`);
@@ -54,6 +59,9 @@ export class SqliteWorkspaceRecordStore implements WorkspaceRecordStore {
     if (expectedGeneration === undefined) {
       this.#put.run(record.workspaceId, record.generation, record.state, data);
       return true;
+    }
+    if (expectedGeneration === 0) {
+      return Number(this.#insert.run(record.workspaceId, record.generation, record.state, data).changes) > 0;
     }
     const changed = this.#putIf.run(
       record.generation,

@@ -76,6 +76,19 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
     expect(await store.put(record, 3)).toBe(false);
   });
 
+  it('writes with expected generation 0 only while the item does not exist (a workspace’s first write)', async () => {
+    const { documentsMock, store } = setup();
+    documentsMock.on(PutCommand).resolves({});
+    expect(await store.put(workspaceRecord('ws-1', { state: 'provisioning', generation: 1 }), 0)).toBe(true);
+    expect(documentsMock).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ id: 'workspace#ws-1', generation: 1 }),
+      ConditionExpression: 'attribute_not_exists(#key)',
+      ExpressionAttributeNames: { '#key': 'id' },
+    });
+    documentsMock.on(PutCommand).rejects(conditionFailed());
+    expect(await store.put(workspaceRecord('ws-1', { generation: 1 }), 0)).toBe(false);
+  });
+
   it('passes any other failure of a write on', async () => {
     const { documentsMock, store } = setup();
     const throttled = Object.assign(new Error('Rate exceeded'), {

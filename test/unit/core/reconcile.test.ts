@@ -118,6 +118,31 @@ describe('reconcile: lost workspaces', () => {
   const overdue = { attempt: 1, cause: 'crashed' as const, dueAt: NOW - GRACE - 1 };
   const rows: ReadonlyArray<[string, WorkspaceRecord, LiveTask[], boolean]> = [
     ['a running workspace whose task ECS runs', workspaceRecord('ws-1'), [liveTask('ws-1')], false],
+    // A launch or relaunch that died before naming a task, its event given up: nothing else launches it.
+    [
+      'a provisioning workspace that never named a task, past the grace period',
+      workspaceRecord('ws-1', { state: 'provisioning', taskArn: undefined, since: OLD }),
+      [],
+      true,
+    ],
+    [
+      'a provisioning workspace that has not named its task yet, within the grace period',
+      workspaceRecord('ws-1', { state: 'provisioning', taskArn: undefined, since: YOUNG }),
+      [],
+      false,
+    ],
+    [
+      'a recovering workspace whose relaunch never named a task, past the grace period',
+      workspaceRecord('ws-1', { state: 'recovering', taskArn: undefined, since: OLD }),
+      [],
+      true,
+    ],
+    [
+      'a provisioning workspace whose new task ECS runs but the record does not name yet',
+      workspaceRecord('ws-1', { state: 'provisioning', taskArn: undefined, since: OLD }),
+      [liveTask('ws-1', { taskArn: taskArnFor('new') })],
+      false,
+    ],
     ['a running workspace whose task ECS no longer runs', workspaceRecord('ws-1', { since: OLD }), [], true],
     [
       'a running workspace whose task is gone, another of its tasks live',

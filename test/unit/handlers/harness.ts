@@ -386,12 +386,8 @@ export class InMemoryWorkspaceRecordStore implements WorkspaceRecordStore {
     return record ? structuredClone(record) : undefined;
   }
   async put(record: WorkspaceRecord, expectedGeneration?: number): Promise<boolean> {
-    if (
-      expectedGeneration !== undefined &&
-      this.records.get(record.workspaceId)?.generation !== expectedGeneration
-    ) {
-      return false;
-    }
+    const stored = this.records.get(record.workspaceId)?.generation ?? 0;
+    if (expectedGeneration !== undefined && stored !== expectedGeneration) return false;
     this.records.set(record.workspaceId, structuredClone(record));
     return true;
   }

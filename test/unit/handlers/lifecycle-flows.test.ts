@@ -215,6 +215,14 @@ describe('followWorkspaceEvent (task-state, v1.2)', () => {
     expect(published).toEqual([]);
   });
 
+  it('takes the stop of a task a relaunch is replacing for the relaunch’s own, though it shares the request', async () => {
+    const stored = record({ state: 'recovering', taskArn: undefined, replacedTaskArns: [taskArnOf('t-1')] });
+    const { ports, workspaceRecords, published } = lifecyclePorts(stored);
+    await followWorkspaceEvent(stoppedEvent('t-1', 'requested'), change('t-1', 'STOPPED'), ports);
+    expect(await workspaceRecords.get('ws-1')).toEqual(stored);
+    expect(published).toEqual([]);
+  });
+
   it('changes nothing for a task the record does not name (a replaced one, one run by hand)', async () => {
     const stored = record({ taskArn: taskArnOf('t-9') });
     const { ports, workspaceRecords, published } = lifecyclePorts(stored);

@@ -38,6 +38,13 @@ describe.each(stores)('workspace-record store (%s)', (_name, make) => {
     expect(await store.get('ws-2')).toBeUndefined();
   });
 
+  it('writes with expected generation 0 only while there is no record: one of two first writes wins', async () => {
+    const store = make();
+    expect(await store.put(workspaceRecord('ws-1', { generation: 1, state: 'provisioning' }), 0)).toBe(true);
+    expect(await store.put(workspaceRecord('ws-1', { generation: 1, state: 'running' }), 0)).toBe(false);
+    expect(await store.get('ws-1')).toMatchObject({ generation: 1, state: 'provisioning' });
+  });
+
   it('lists the live records only (provisioning, running, recovering), at most the limit', async () => {
     const store = make();
     const states = ['provisioning', 'running', 'recovering', 'stopped', 'deprovisioned', 'failed'] as const;
