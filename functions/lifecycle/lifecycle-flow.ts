@@ -160,7 +160,8 @@ async function abandon(
 
 /**
  * AWS Health's scheduled retirement of tasks: each affected task that is a workspace's current one
- * is replaced now, as a restart, with `Workspace Recovering` cause `scheduled-retirement` first.
+ * is replaced now, as a restart, with `Workspace Recovering` cause `scheduled-retirement` first (once
+ * the relaunch is certain: a deprovision that takes the workspace first leaves nothing said).
  */
 export async function onTasksRetiring(
   taskArns: readonly string[],
@@ -188,8 +189,6 @@ export async function onTasksRetiring(
       kind: record.kind,
       backoffSeconds: 0,
     };
-    await ports.publisher.publish([{ detailType: DETAIL_TYPES.recovering, detail: { ...detail } }]);
-    countMetric(metrics, METRIC.workspaceRecovering);
     const result = await relaunchWorkspace(
       {
         workspaceId: record.workspaceId,
@@ -198,6 +197,11 @@ export async function onTasksRetiring(
         stillStands: (current) =>
           current.taskArn === task.taskArn ? undefined : 'the retiring task is no longer the workspace’s',
         state: 'recovering',
+        // Said only once the replacement is certain, and before the old task's Stopped.
+        announce: async () => {
+          await ports.publisher.publish([{ detailType: DETAIL_TYPES.recovering, detail: { ...detail } }]);
+          countMetric(metrics, METRIC.workspaceRecovering);
+        },
       },
       ports,
       { remainingMs: budget.remainingMs - (clock.now() - started) },

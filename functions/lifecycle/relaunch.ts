@@ -55,6 +55,8 @@ export interface Relaunch {
   readonly stillStands: (record: WorkspaceRecord) => string | undefined;
   /** The state the record shows until the new task runs. */
   readonly state: Extract<WorkspaceState, 'provisioning' | 'recovering'>;
+  /** Told once the relaunch is certain (the record handed over), before anything is stopped. */
+  readonly announce?: () => Promise<void>;
 }
 
 export type RelaunchResult =
@@ -120,6 +122,7 @@ export async function relaunchWorkspace(
     if (!(await workspaceRecords.put(handedOver, record.generation))) {
       return { outcome: 'skipped', reason: 'the workspace record changed under the relaunch' };
     }
+    await relaunch.announce?.();
     const stopped: string[] = [];
     for (const task of live) {
       await ports.runner.stopTask(task.taskArn, relaunch.stopReason);

@@ -12,7 +12,12 @@ import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import type { RunTaskOutcome } from '#core/run-task-outcome.ts';
 import { bootBundleKey } from '#core/workspace-files.ts';
-import { onRecovering, onRestartRequested, onStatusRequested } from '#functions/lifecycle/lifecycle-flow.ts';
+import {
+  onRecovering,
+  onRestartRequested,
+  onStatusRequested,
+  onTasksRetiring,
+} from '#functions/lifecycle/lifecycle-flow.ts';
 import type { RelaunchPorts } from '#functions/lifecycle/relaunch.ts';
 import { followWorkspaceEvent } from '#functions/task-state/workspace-lifecycle.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
@@ -394,6 +399,33 @@ describe('restart, recovery and status (lifecycle, v1.2)', () => {
     );
     expect(result).toMatchObject({ outcome: 'skipped' });
     expect(calls).toEqual([]);
+  });
+
+  it('replaces a task AWS Health says will be retired: Recovering first, then the old task stopped and a new one run', async () => {
+    const { ports, calls, published } = relaunchPorts(record(), [taskArnOf('t-1')]);
+    const [result] = await onTasksRetiring([taskArnOf('t-1')], ports, { remainingMs: 60_000 });
+    expect(result).toMatchObject({ outcome: 'relaunched', stopped: [taskArnOf('t-1')] });
+    expect(calls).toEqual([`stop ${taskArnOf('t-1')}`, `run ${taskArnOf('t-new-1')}`]);
+    expect(published.map((event) => event.detailType)).toEqual([
+      DETAIL_TYPES.recovering,
+      DETAIL_TYPES.taskLaunched,
+    ]);
+    expect(published[0]?.detail).toMatchObject({
+      cause: 'scheduled-retirement',
+      attempt: 1,
+      previousTaskArn: taskArnOf('t-1'),
+      backoffSeconds: 0,
+    });
+  });
+
+  it('says nothing and launches nothing for a retiring task that is no longer the workspace’s', async () => {
+    const { ports, calls, published } = relaunchPorts(record({ taskArn: taskArnOf('t-2') }), [
+      taskArnOf('t-1'),
+      taskArnOf('t-2'),
+    ]);
+    expect(await onTasksRetiring([taskArnOf('t-1')], ports, { remainingMs: 60_000 })).toEqual([]);
+    expect(calls).toEqual([]);
+    expect(published).toEqual([]);
   });
 
   it('answers Status from the record, and says stopped when ECS no longer runs the recorded task', async () => {
