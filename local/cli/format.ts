@@ -1,8 +1,7 @@
-/** The CLI's readable line for an event, built on the stack's event summaries and the lifecycle ones. */
+/** The CLI's readable line for an event, built on the stack's event summaries. */
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { summarizeDetail, workspaceOf } from '#local/stack/event-summary.ts';
 import { safeText } from '#local/wire/safe-text.ts';
-import { summarizeLifecycleDetail } from './lifecycle-events.ts';
 
 export { shortTaskId, summarizeDetail, workspaceOf } from '#local/stack/event-summary.ts';
 
@@ -13,7 +12,7 @@ export { shortTaskId, summarizeDetail, workspaceOf } from '#local/stack/event-su
 export function formatEventLine(envelope: EventEnvelope): string {
   const time = envelope.time.length >= 19 ? envelope.time.slice(11, 19) : envelope.time;
   const workspace = workspaceOf(envelope) ?? '-';
-  const summary = summarizeLifecycleDetail(envelope) ?? summarizeDetail(envelope);
+  const summary = summarizeDetail(envelope);
   return safeText(
     `${time}  ${envelope['detail-type'].padEnd(37)} ${workspace}${summary ? `  ${summary}` : ''}`,
   );

@@ -128,6 +128,46 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
           Array.isArray(detail.taskArns) ? detail.taskArns.map(shortTaskId).join(',') || 'none' : undefined,
         ],
       ]);
+    // v1.2: the lifecycle events.
+    case DETAIL_TYPES.restartRequested:
+      return pairs([
+        ['request', detail.requestId],
+        ['reason', detail.reason],
+      ]);
+    case DETAIL_TYPES.recovering:
+      return pairs([
+        ['cause', detail.cause],
+        ['attempt', detail.attempt],
+        ['backoff', typeof detail.backoffSeconds === 'number' ? `${detail.backoffSeconds}s` : undefined],
+        ['previousTask', shortTaskId(detail.previousTaskArn)],
+        ['request', detail.requestId],
+      ]);
+    case DETAIL_TYPES.recoveryAbandoned:
+      return pairs([
+        ['cause', detail.cause],
+        ['attempts', detail.attempts],
+        ['previousTask', shortTaskId(detail.previousTaskArn)],
+        ['request', detail.requestId],
+      ]);
+    case DETAIL_TYPES.status:
+      return pairs([
+        ['state', detail.state],
+        ['task', shortTaskId(detail.taskArn)],
+        ['url', detail.url],
+        ['since', detail.since],
+        ['request', detail.requestId],
+      ]);
+    case DETAIL_TYPES.restartFailed:
+      return pairs([
+        ['code', detail.code],
+        ['request', detail.requestId],
+        ['reason', JSON.stringify(detail.reason ?? '')],
+      ]);
+    case DETAIL_TYPES.orphanTaskStopped:
+      return pairs([
+        ['task', shortTaskId(detail.taskArn)],
+        ['reason', detail.reason],
+      ]);
     case ECS_TASK_STATE_CHANGE:
       return pairs([
         ['task', shortTaskId(detail.taskArn)],

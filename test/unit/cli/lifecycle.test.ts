@@ -6,12 +6,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '#local/cli/errors.ts';
 import { formatEventLine } from '#local/cli/format.ts';
-import { LIFECYCLE_DETAIL_TYPES, summarizeLifecycleDetail } from '#local/cli/lifecycle-events.ts';
+import { LIFECYCLE_DETAIL_TYPES } from '#local/cli/lifecycle-events.ts';
 import { runCli } from '#local/cli/main.ts';
 import { restartEntry } from '#local/cli/requests.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus } from '#local/cli/status.ts';
 import { createEventBridgeEmulator } from '#local/eventbridge/index.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
+import { summarizeDetail } from '#local/stack/event-summary.ts';
 import { createLocalServer } from '#local/wire/index.ts';
 import { ecsHarness } from '../local/helpers.ts';
 
@@ -183,8 +184,8 @@ describe('the lifecycle events on one line', () => {
     expect(line.endsWith(tail)).toBe(true);
   });
 
-  it('leaves other detail-types to the stack summaries', () => {
-    expect(summarizeLifecycleDetail(running(TASK_1))).toBeUndefined();
+  it('summarizes them where every other event is summarized, so the stack’s own log shows them too', () => {
+    expect(summarizeDetail(running(TASK_1))).toContain('task=');
   });
 });
 
