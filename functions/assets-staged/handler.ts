@@ -1,48 +1,9 @@
-import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
-import { ecsClient } from '#adapters/clients/ecs.ts';
-import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
-import { s3Client } from '#adapters/clients/s3.ts';
-import { deploymentCatalog } from '#adapters/deployment-catalog.ts';
-import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
-import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
-import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
-import {
-  readCatalogEnvironment,
-  readEventSettings,
-  readIdempotencyTableName,
-  readInstrumentationEnvironment,
-  readLaunchTarget,
-  readWorkspaceFilesBucket,
-} from '#adapters/environment.ts';
+import { readInstrumentationEnvironment } from '#adapters/environment.ts';
 import { createInstrumentation } from '#adapters/lambda-instrumentation.ts';
-import { S3WorkspaceFiles } from '#adapters/s3-workspace-files.ts';
-import { systemClock } from '#adapters/system-clock.ts';
-import { loadOverlays } from '#config/overlays.ts';
+import { launchingEntryPorts } from '#functions/launch/launching-entry-ports.ts';
 import { createAssetsStagedHandler } from './create-handler.ts';
 
 /** Lambda entry: `Workspace Template Assets Staged`. Builds the ports from the environment once, at init. */
 const instrumentation = createInstrumentation(readInstrumentationEnvironment('assets-staged'));
-const tableName = readIdempotencyTableName();
-const bucket = readWorkspaceFilesBucket();
-const dynamoDb = dynamoDbClient(instrumentation.tracer);
-const table = documentClientOf(dynamoDb);
 
-export const handler = createAssetsStagedHandler(
-  {
-    ecs: ecsClient(instrumentation.tracer),
-    eventBridge: eventBridgeClient(instrumentation.tracer),
-    idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
-    workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
-    provisionRequests: new DynamoDbProvisionRequestStore(table, { tableName, clock: systemClock }),
-    workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
-    workspaceFiles: new S3WorkspaceFiles(s3Client(instrumentation.tracer), bucket),
-    catalog: deploymentCatalog(readCatalogEnvironment()),
-    overlays: loadOverlays(),
-    settings: {
-      ...readEventSettings(),
-      launchTarget: { ...readLaunchTarget(), workspaceFilesBucket: bucket },
-    },
-    clock: systemClock,
-  },
-  { instrumentation },
-);
+export const handler = createAssetsStagedHandler(launchingEntryPorts(instrumentation), { instrumentation });
