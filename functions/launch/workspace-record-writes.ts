@@ -20,16 +20,21 @@ export interface WorkspaceRecordWritePorts {
 /** A conditional write lost to task-state's: re-read and try again, a few times. */
 const WRITE_ATTEMPTS = 3;
 
-async function update(
+/**
+ * Re-reads the record and writes what `change` makes of it, conditional on the generation read, a
+ * few times if another step wins in between. `change` answers undefined (or the record itself)
+ * when nothing is to be written. False when every attempt lost.
+ */
+export async function updateWorkspaceRecord(
   workspaceId: string,
-  ports: WorkspaceRecordWritePorts,
+  ports: Pick<WorkspaceRecordWritePorts, 'workspaceRecords'>,
   change: (record: WorkspaceRecord) => WorkspaceRecord | undefined,
 ): Promise<boolean> {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     const record = await ports.workspaceRecords.get(workspaceId);
     if (!record) return true;
     const next = change(record);
-    if (!next || (await ports.workspaceRecords.put(next, record.generation))) return true;
+    if (!next || next === record || (await ports.workspaceRecords.put(next, record.generation))) return true;
   }
   return false;
 }
@@ -83,7 +88,7 @@ export async function recordTask(
     return { ...rest, taskArn, generation: record.generation + 1 };
   };
   if (written && (await ports.workspaceRecords.put(named(written), written.generation))) return;
-  await update(workspaceId, ports, (record) =>
+  await updateWorkspaceRecord(workspaceId, ports, (record) =>
     record.request.requestId === requestId && record.taskArn === undefined ? named(record) : undefined,
   );
 }
@@ -94,7 +99,7 @@ export async function recordFailed(
   requestId: string,
   ports: WorkspaceRecordWritePorts,
 ): Promise<void> {
-  await update(workspaceId, ports, (record) =>
+  await updateWorkspaceRecord(workspaceId, ports, (record) =>
     record.request.requestId === requestId && record.state === 'provisioning'
       ? { ...record, state: 'failed', since: ports.clock.now(), generation: record.generation + 1 }
       : undefined,
@@ -111,7 +116,7 @@ export async function recordDeprovisioned(
   workspaceId: string,
   ports: WorkspaceRecordWritePorts,
 ): Promise<void> {
-  const written = await update(workspaceId, ports, (record) => {
+  const written = await updateWorkspaceRecord(workspaceId, ports, (record) => {
     if (record.state === 'deprovisioned') return undefined;
     const {
       pendingRecovery: _cancelled,

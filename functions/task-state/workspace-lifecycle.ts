@@ -14,6 +14,7 @@ import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { RecoveringDetail, RecoveryAbandonedDetail, StoppedDetail } from '#contracts/outbound.ts';
 import type { DomainEvent } from '#core/overlay.ts';
 import { decideRecovery } from '#core/recovery-policy.ts';
+import { updateWorkspaceRecord } from '#functions/launch/workspace-record-writes.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
@@ -53,9 +54,6 @@ export interface WorkspaceLifecyclePorts {
   readonly instrumentation: FlowInstrumentation;
 }
 
-/** Conditional writes race other steps of the same workspace; a few re-reads settle it. */
-const WRITE_ATTEMPTS = 3;
-
 /** The record the task's event is about: the one naming the task, or a fresh launch not yet named. */
 function isRecordOf(record: WorkspaceRecord, detail: EcsTaskStateChangeDetail): boolean {
   // A task a relaunch replaces shares the workspace's request: its stop is the relaunch's doing.
@@ -78,19 +76,21 @@ export async function followWorkspaceEvent(
 ): Promise<void> {
   const workspaceId = String((event.detail as { workspaceId?: unknown }).workspaceId ?? '');
   if (!workspaceId) return;
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const record = await ports.workspaceRecords.get(workspaceId);
-    if (!record || !isRecordOf(record, detail) || record.state === 'deprovisioned') return;
+  let publish: DomainEvent | undefined;
+  const settled = await updateWorkspaceRecord(workspaceId, ports, (record) => {
+    publish = undefined;
+    if (!isRecordOf(record, detail) || record.state === 'deprovisioned') return undefined;
     const next = nextRecord(record, event, detail, ports);
-    if (next === undefined) return;
-    if (next.record === record || (await ports.workspaceRecords.put(next.record, record.generation))) {
-      if (next.publish) await publishLifecycle(next.publish, ports);
-      return;
-    }
-  }
-  ports.instrumentation.logger.warn('the workspace record kept changing; left to the reconciliation', {
-    workspaceId,
+    publish = next?.publish;
+    return next?.record;
   });
+  if (!settled) {
+    ports.instrumentation.logger.warn('the workspace record kept changing; left to the reconciliation', {
+      workspaceId,
+    });
+    return;
+  }
+  if (publish) await publishLifecycle(publish, ports);
 }
 
 interface NextRecord {

@@ -8,7 +8,6 @@ import {
 import { DEFAULT_EVENT_BUS_NAME, DEFAULT_REQUEST_SOURCE, DETAIL_TYPES } from '#contracts/names.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import { UsageError } from './errors.ts';
-import { LIFECYCLE_DETAIL_TYPES } from './lifecycle-events.ts';
 
 /** The flag each contract field comes from, so a contract error names what the user typed. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
@@ -201,5 +200,5 @@ export function restartEntry(
     workspaceId,
     ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
   };
-  return validatedEntry(RestartRequestedDetail, LIFECYCLE_DETAIL_TYPES.restartRequested, input, flags);
+  return validatedEntry(RestartRequestedDetail, DETAIL_TYPES.restartRequested, input, flags);
 }

@@ -2,7 +2,6 @@ import { DETAIL_TYPES, ECS_TASK_STATE_CHANGE } from '#contracts/names.ts';
 import type { EventEnvelope } from '#local/interfaces.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import { workspaceOf } from './format.ts';
-import { LIFECYCLE_DETAIL_TYPES } from './lifecycle-events.ts';
 
 /** Where a workspace stands, from its events (and ECS's word on its task when given). */
 export type WorkspaceState =
@@ -156,7 +155,7 @@ export function deriveWorkspaceStatus(
       case DETAIL_TYPES.deprovisioned:
         state = 'deprovisioned';
         break;
-      case LIFECYCLE_DETAIL_TYPES.recovering:
+      case DETAIL_TYPES.recovering:
         // The stopped task is being replaced after its backoff; Task Launched and Running follow.
         if (state !== 'deprovisioned') state = 'recovering';
         recovery = {
@@ -165,7 +164,7 @@ export function deriveWorkspaceStatus(
           attempts: typeof detail.attempt === 'number' ? detail.attempt : 0,
         };
         break;
-      case LIFECYCLE_DETAIL_TYPES.recoveryAbandoned:
+      case DETAIL_TYPES.recoveryAbandoned:
         if (state !== 'deprovisioned') state = 'failed';
         recovery = {
           outcome: 'abandoned',
@@ -173,16 +172,16 @@ export function deriveWorkspaceStatus(
           attempts: typeof detail.attempts === 'number' ? detail.attempts : 0,
         };
         break;
-      case LIFECYCLE_DETAIL_TYPES.restartRequested:
+      case DETAIL_TYPES.restartRequested:
         restart = { requestId: str(detail.requestId) ?? '' };
         break;
-      case LIFECYCLE_DETAIL_TYPES.restartFailed:
+      case DETAIL_TYPES.restartFailed:
         restart = {
           requestId: str(detail.requestId) ?? restart?.requestId ?? '',
           failure: { code: str(detail.code) ?? 'UNKNOWN', reason: str(detail.reason) ?? '' },
         };
         break;
-      case LIFECYCLE_DETAIL_TYPES.status: {
+      case DETAIL_TYPES.status: {
         const since = str(detail.since);
         reported = {
           state: str(detail.state) ?? 'unknown',
@@ -191,7 +190,7 @@ export function deriveWorkspaceStatus(
         };
         break;
       }
-      case LIFECYCLE_DETAIL_TYPES.orphanTaskStopped:
+      case DETAIL_TYPES.orphanTaskStopped:
         orphansStopped.push({ taskArn: str(detail.taskArn) ?? '', reason: str(detail.reason) ?? '' });
         break;
       case ECS_TASK_STATE_CHANGE:

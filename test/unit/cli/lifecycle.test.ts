@@ -4,9 +4,9 @@
  * the shared design (LIFECYCLE_DETAIL_TYPES, until the contract has them).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DETAIL_TYPES } from '#contracts/names.ts';
 import { UsageError } from '#local/cli/errors.ts';
 import { formatEventLine } from '#local/cli/format.ts';
-import { LIFECYCLE_DETAIL_TYPES } from '#local/cli/lifecycle-events.ts';
 import { runCli } from '#local/cli/main.ts';
 import { restartEntry } from '#local/cli/requests.ts';
 import { deriveWorkspaceStatus, formatWorkspaceStatus } from '#local/cli/status.ts';
@@ -48,7 +48,7 @@ const running = (taskArn: string) =>
 const crashed = (taskArn: string) =>
   event('Workspace Stopped', { workspaceId: 'ws-1', taskArn, cause: 'crashed', exitCode: 3 });
 const recovering = (attempt: number) =>
-  event(LIFECYCLE_DETAIL_TYPES.recovering, {
+  event(DETAIL_TYPES.recovering, {
     workspaceId: 'ws-1',
     cause: 'crashed',
     attempt,
@@ -131,7 +131,7 @@ describe('the lifecycle events on one line', () => {
   it.each([
     [recovering(2), 'ws-1  cause=crashed attempt=2 backoff=2s previousTask=aaa111 request=r1'],
     [
-      event(LIFECYCLE_DETAIL_TYPES.recoveryAbandoned, {
+      event(DETAIL_TYPES.recoveryAbandoned, {
         workspaceId: 'ws-1',
         cause: 'out-of-memory',
         attempts: 5,
@@ -142,7 +142,7 @@ describe('the lifecycle events on one line', () => {
       'ws-1  cause=out-of-memory attempts=5 previousTask=bbb222 request=r1',
     ],
     [
-      event(LIFECYCLE_DETAIL_TYPES.status, {
+      event(DETAIL_TYPES.status, {
         requestId: 's1',
         workspaceId: 'ws-1',
         state: 'running',
@@ -153,7 +153,7 @@ describe('the lifecycle events on one line', () => {
       'ws-1  state=running task=bbb222 url=http://10.0.1.5:8000 since=2026-01-01T11:59:00.000Z request=s1',
     ],
     [
-      event(LIFECYCLE_DETAIL_TYPES.restartFailed, {
+      event(DETAIL_TYPES.restartFailed, {
         requestId: 'x1',
         workspaceId: 'ws-1',
         code: 'WORKSPACE_UNKNOWN',
@@ -162,7 +162,7 @@ describe('the lifecycle events on one line', () => {
       'ws-1  code=WORKSPACE_UNKNOWN request=x1 reason="no such workspace"',
     ],
     [
-      event(LIFECYCLE_DETAIL_TYPES.orphanTaskStopped, {
+      event(DETAIL_TYPES.orphanTaskStopped, {
         workspaceId: 'ws-1',
         taskArn: TASK_1,
         reason: 'deprovisioned',
@@ -171,7 +171,7 @@ describe('the lifecycle events on one line', () => {
     ],
     [
       event(
-        LIFECYCLE_DETAIL_TYPES.restartRequested,
+        DETAIL_TYPES.restartRequested,
         { requestId: 'x1', workspaceId: 'ws-1', reason: 'stuck' },
         'platform.workspace-server',
       ),
@@ -225,7 +225,7 @@ describe('the status of a workspace through its lifecycle events', () => {
   });
 
   it('is failed once recovery is abandoned, and a later stop of the task does not hide it', () => {
-    const abandoned = event(LIFECYCLE_DETAIL_TYPES.recoveryAbandoned, {
+    const abandoned = event(DETAIL_TYPES.recoveryAbandoned, {
       workspaceId: 'ws-1',
       cause: 'crashed',
       attempts: 2,
@@ -253,23 +253,23 @@ describe('the status of a workspace through its lifecycle events', () => {
       launched(TASK_1),
       running(TASK_1),
       event(
-        LIFECYCLE_DETAIL_TYPES.restartRequested,
+        DETAIL_TYPES.restartRequested,
         { requestId: 'x1', workspaceId: 'ws-1' },
         'platform.workspace-server',
       ),
-      event(LIFECYCLE_DETAIL_TYPES.restartFailed, {
+      event(DETAIL_TYPES.restartFailed, {
         requestId: 'x1',
         workspaceId: 'ws-1',
         code: 'RESTART_FAILED',
         reason: 'the new task did not start',
       }),
-      event(LIFECYCLE_DETAIL_TYPES.status, {
+      event(DETAIL_TYPES.status, {
         requestId: 's1',
         workspaceId: 'ws-1',
         state: 'running',
         since: '2026-01-01T11:59:00.000Z',
       }),
-      event(LIFECYCLE_DETAIL_TYPES.orphanTaskStopped, {
+      event(DETAIL_TYPES.orphanTaskStopped, {
         workspaceId: 'ws-1',
         taskArn: TASK_2,
         reason: 'deprovisioned',
