@@ -44,7 +44,9 @@ describe.each([
     await publishProvision(local.events, provisionRequest(workspaceId, { kind }));
     const events = await waitForEvents(
       local.stack.url,
-      hasAll(workspaceId, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
+      // The plugin install comes from another function than Running, so wait for every event the
+      // assertions below read, not only for the last one in the consumer's order.
+      hasAll(workspaceId, DETAIL_TYPES.running, ...overlayEvents),
     );
 
     const [launched] = about(events, DETAIL_TYPES.taskLaunched, workspaceId);
@@ -109,7 +111,7 @@ describe('the platform overlay', () => {
     );
     const events = await waitForEvents(
       local.stack.url,
-      hasAll(workspaceId, DETAIL_TYPES.configOverlayApplied),
+      hasAll(workspaceId, DETAIL_TYPES.configOverlayApplied, DETAIL_TYPES.pluginInstallRequested),
     );
     expect(about(events, DETAIL_TYPES.templateAssetsRequested, workspaceId)[0]?.detail).toMatchObject({
       template: 'platform-agent',
