@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { STORAGE_MAX_GIB, STORAGE_MIN_GIB } from '#contracts/names.ts';
 import { ConfigError } from './errors.ts';
 import { isValidFargateSize } from './fargate.ts';
 import rawCatalog from './runtimes.json' with { type: 'json' };
@@ -17,6 +18,10 @@ const Size = z.strictObject({
 });
 export type TaskSize = z.infer<typeof Size>;
 
+/** An absolute path below `/`, never `/` itself, `/configs` (the boot step's) or a `..` segment. */
+const DATA_PATH = /^(?!\/configs(?:\/|$))(?!.*(?:^|\/)\.\.?(?:\/|$))\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/;
+const DATA_PATH_MESSAGE = 'dataPath must be an absolute path such as /workspace (not / or /configs)';
+
 const RuntimeEntry = z.strictObject({
   provisionTimeoutSeconds: z.number().int().min(60).max(86_400).optional(),
   containerPort: z.number().int().min(1).max(65_535).optional(),
@@ -24,6 +29,10 @@ const RuntimeEntry = z.strictObject({
   localCommand: z.array(z.string().min(1)).min(1).optional(),
   /** The runtime's base config; the kind overlay's merge patch applies on top of it. */
   baseConfig: z.record(z.string(), z.unknown()).optional(),
+  /** v1.3: where a persistent workspace's data volume is mounted. @default the catalog's `dataPath` */
+  dataPath: z.string().regex(DATA_PATH, { error: DATA_PATH_MESSAGE }).optional(),
+  /** v1.3: a persistent workspace's volume size unless its request says. @default the catalog's `storageGiB` */
+  storageGiB: z.number().int().min(STORAGE_MIN_GIB).max(STORAGE_MAX_GIB).optional(),
 });
 
 const registryPattern = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
@@ -37,6 +46,10 @@ const CatalogFile = z.strictObject({
   tag: z.string().regex(tagPattern, { error: 'tag must be a valid image tag (up to 128 of A-Za-z0-9_.-)' }),
   containerPort: z.number().int().min(1).max(65_535),
   defaultProvisionTimeoutSeconds: z.number().int().min(60).max(86_400),
+  /** v1.3: every runtime's data path unless it names its own. */
+  dataPath: z.string().regex(DATA_PATH, { error: DATA_PATH_MESSAGE }),
+  /** v1.3: every runtime's persistent volume size (GiB) unless it names its own. */
+  storageGiB: z.number().int().min(STORAGE_MIN_GIB).max(STORAGE_MAX_GIB),
   tiers: z.strictObject({ 1: Size, 2: Size, 3: Size, 4: Size }),
   runtimes: z
     .record(
@@ -67,6 +80,10 @@ export interface RuntimeSpec {
   readonly containerPort: number;
   readonly localCommand?: readonly string[];
   readonly baseConfig: Readonly<Record<string, unknown>>;
+  /** v1.3: where a persistent workspace's data volume is mounted (`/workspace` unless said otherwise). */
+  readonly dataPath: string;
+  /** v1.3: a persistent workspace's volume size in GiB unless its request says. */
+  readonly storageGiB: number;
 }
 
 export interface Catalog {
@@ -194,6 +211,8 @@ export function loadCatalog(overrides: CatalogOverrides = {}, file: unknown = ra
       containerPort: entry.containerPort ?? data.containerPort,
       ...(localCommand ? { localCommand: Object.freeze([...localCommand]) } : {}),
       baseConfig: Object.freeze({ ...(entry.baseConfig ?? {}) }),
+      dataPath: entry.dataPath ?? data.dataPath,
+      storageGiB: entry.storageGiB ?? data.storageGiB,
     });
   }
   return Object.freeze({

@@ -70,6 +70,14 @@ export const METRIC = {
   reconcileOrphanStopped: 'ReconcileOrphanStopped',
   /** v1.2: the reconciliation found a workspace that should run with no task; it raises an alarm. */
   reconcileLostRecovered: 'ReconcileLostRecovered',
+  /** v1.3: a data snapshot started for a stopped task's volume. */
+  dataSaveStarted: 'DataSaveStarted',
+  /** v1.3: `Workspace Data Saved` published. */
+  dataSaved: 'DataSaved',
+  /** v1.3: `Workspace Data Save Failed` published; it raises an alarm. */
+  dataSaveFailed: 'DataSaveFailed',
+  /** v1.3: `Workspace Data Erased` published. */
+  dataErased: 'DataErased',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
@@ -108,3 +116,14 @@ export const DEFAULT_RECOVERY_ATTEMPTS = 5;
 export const DEFAULT_RECOVERY_WINDOW_SECONDS = 1800;
 export const DEFAULT_RECOVERY_BACKOFF_SECONDS = 10;
 export const MAX_RECOVERY_BACKOFF_SECONDS = 120;
+
+/**
+ * v1.3 persistent data (decision 020): completed snapshots kept per workspace (the newest is the
+ * one restored; older ones are there to go back to by hand), and how long a launch waits for the
+ * previous task's save before it fails with `DATA_SAVE_PENDING`. Deploy options
+ * `dataSnapshotRetention`, `dataSaveWaitSeconds`; `--data-save-wait` locally.
+ */
+export const DEFAULT_DATA_SNAPSHOT_RETENTION = 3;
+export const DEFAULT_DATA_SAVE_WAIT_SECONDS = 240;
+/** The value of the `workspace-provisioner` tag on data volumes and snapshots unless the deployment names one. */
+export const DEFAULT_DATA_TAG = 'workspace-provisioner';

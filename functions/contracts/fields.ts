@@ -9,6 +9,8 @@ import {
   RUNTIME_NAMES,
   SECRET_ENV_WORDS,
   SECRET_SCOPES,
+  STORAGE_MAX_GIB,
+  STORAGE_MIN_GIB,
   SYSTEM_ENV_NAMES,
   TIERS,
 } from './names.ts';
@@ -190,3 +192,50 @@ export const secretsField = z
       "Secrets scopes whose env files the workspace gets (by reference: only the files' ARNs travel). " +
       '`platform` is for kind platform only.',
   });
+
+const sizeMessage = `storage.sizeGiB must be an integer from ${STORAGE_MIN_GIB} to ${STORAGE_MAX_GIB}`;
+
+/**
+ * v1.3 `storage`: `{"persistent": true, "sizeGiB": N}` keeps the workspace's data path on a volume
+ * that is snapshotted at every stop and restored at every launch; without it (or with `persistent`
+ * false) the workspace is ephemeral. `sizeGiB` defaults to the runtime's catalog size and applies
+ * only to persistent storage.
+ */
+export const storageField = z
+  .strictObject(
+    {
+      persistent: z.boolean({ error: 'storage.persistent must be true or false' }),
+      sizeGiB: z
+        .number({ error: sizeMessage })
+        .int({ error: sizeMessage })
+        .min(STORAGE_MIN_GIB, { error: sizeMessage })
+        .max(STORAGE_MAX_GIB, { error: sizeMessage })
+        .optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? undefined
+          : 'storage must be an object like {"persistent": true}',
+    },
+  )
+  .superRefine((storage, context) => {
+    if (!storage.persistent && storage.sizeGiB !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['sizeGiB'],
+        message: 'storage.sizeGiB applies only to persistent storage ("persistent": true)',
+      });
+    }
+  })
+  .meta({
+    // The same rule in JSON Schema: sizeGiB only with persistent true.
+    if: { required: ['sizeGiB'], properties: { sizeGiB: { type: 'integer' } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited
+    then: { properties: { persistent: { const: true } } },
+    description:
+      "Persistent data: the runtime's data path survives restarts, recoveries and deprovisions until erased.",
+  });
+
+/** v1.3 `erase` of a deprovision: delete every snapshot and volume of the workspace's data. */
+export const eraseField = z.boolean({ error: 'erase must be true or false' });

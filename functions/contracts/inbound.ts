@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import {
   envField,
+  eraseField,
   kindField,
   orgIdField,
   recoveryField,
@@ -8,6 +9,7 @@ import {
   requestReasonField,
   runtimeField,
   secretsField,
+  storageField,
   templateField,
   tierField,
   workspaceIdField,
@@ -35,6 +37,8 @@ export const ProvisionRequestedDetail = z
       secrets: secretsField.optional(),
       /** v1.2: relaunch the workspace when it stops by itself (`on-failure`, the default) or not. */
       recovery: recoveryField.default(DEFAULT_RECOVERY),
+      /** v1.3: persistent data (`{"persistent": true, "sizeGiB": N}`); ephemeral without it. */
+      storage: storageField.optional(),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
   )
@@ -68,6 +72,8 @@ export const DeprovisionRequestedDetail = z.strictObject(
     requestId: requestIdField,
     workspaceId: workspaceIdField,
     reason: requestReasonField.optional(),
+    /** v1.3: also delete the workspace's data (every snapshot and volume); kept without it. */
+    erase: eraseField.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'detail must be an object') },
 );

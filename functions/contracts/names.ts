@@ -31,6 +31,19 @@ export const HEALTH_ECS_SERVICE = 'ECS';
 /** `detail.eventTypeCode` of a Fargate task retirement notice. */
 export const ECS_TASK_PATCHING_RETIREMENT = 'AWS_ECS_TASK_PATCHING_RETIREMENT';
 
+/**
+ * v1.3: EBS on the default bus. A snapshot's completion is `EBS Snapshot Notification` with
+ * `detail.event` `createSnapshot`, `detail.result` `succeeded` or `failed`, `detail.snapshot_id` the
+ * snapshot's ARN and `detail.source` the volume's
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html).
+ */
+export const EC2_SOURCE = 'aws.ec2';
+export const EBS_SNAPSHOT_NOTIFICATION = 'EBS Snapshot Notification';
+/** `detail.event` of a snapshot's completion. */
+export const EBS_CREATE_SNAPSHOT_EVENT = 'createSnapshot';
+/** The task attachment type of an ECS-managed EBS volume (ECS API Reference, `Attachment.type`). */
+export const EBS_ATTACHMENT_TYPE = 'AmazonElasticBlockStorage';
+
 /** Detail-types of the events upstream systems publish. */
 export const INBOUND_DETAIL_TYPES = {
   provisionRequested: 'Workspace Provision Requested',
@@ -66,6 +79,12 @@ export const OUTBOUND_DETAIL_TYPES = {
   restartFailed: 'Workspace Restart Failed',
   /** v1.2: the reconciliation sweep stopped a task that should not run. */
   orphanTaskStopped: 'Workspace Orphan Task Stopped',
+  /** v1.3: a persistent workspace's data volume was snapshotted after its task stopped. */
+  dataSaved: 'Workspace Data Saved',
+  /** v1.3: a save failed; the volume is kept and an alarm raised. */
+  dataSaveFailed: 'Workspace Data Save Failed',
+  /** v1.3: a deprovision with `erase` deleted every snapshot and volume of the workspace. */
+  dataErased: 'Workspace Data Erased',
 } as const;
 
 export const DETAIL_TYPES = { ...INBOUND_DETAIL_TYPES, ...OUTBOUND_DETAIL_TYPES } as const;
@@ -107,6 +126,13 @@ export const FAILURE_CODES = [
   'SECRETS_UNAVAILABLE',
   /** v1.1: the task stopped before it ran because ECS could not pull its image (final). */
   'IMAGE_PULL_FAILED',
+  /**
+   * v1.3: the workspace's previous data was still being saved when the launch's wait for it ran
+   * out; nothing was launched on stale data.
+   */
+  'DATA_SAVE_PENDING',
+  /** v1.3: the last save of the workspace's data failed (its volume is kept); nothing was launched. */
+  'DATA_SAVE_FAILED',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -196,6 +222,8 @@ export const SYSTEM_ENV_NAMES = [
   'WORKSPACE_RUNTIME',
   'TIER',
   'WORKSPACE_CONFIG_PATH',
+  /** v1.3: a persistent workspace's data path (the volume's mount point). */
+  'WORKSPACE_DATA_PATH',
 ] as const;
 /** Environment name prefixes reserved for the platform. */
 export const RESERVED_ENV_PREFIXES = ['AWS_', 'ECS_', 'BOOT_'] as const;
@@ -276,6 +304,25 @@ export const CONFIGS_VOLUME_NAME = 'configs';
 export const CONFIGS_PATH = '/configs';
 /** v1.1: set on the workspace container; the runtime reads its config from there. */
 export const WORKSPACE_CONFIG_PATH_ENV = 'WORKSPACE_CONFIG_PATH';
+/**
+ * v1.3: the task definition volume (`configuredAtLaunch`) a persistent workspace's managed EBS
+ * volume fills, mounted on the workspace container at its runtime's data path.
+ */
+export const DATA_VOLUME_NAME = 'workspace-data';
+/** v1.3: set on a persistent workspace's container: where its data volume is mounted. */
+export const WORKSPACE_DATA_PATH_ENV = 'WORKSPACE_DATA_PATH';
+/**
+ * v1.3: the file system of every data volume. A volume restored from a snapshot must name the file
+ * system the snapshot's volume had (ECS API Reference, TaskManagedEBSVolumeConfiguration
+ * `filesystemType`), so it never changes.
+ */
+export const DATA_FILESYSTEM_TYPE = 'ext4';
+/**
+ * v1.3 `storage.sizeGiB`: gp3 volumes are 1 to 16,384 GiB (ECS API Reference,
+ * TaskManagedEBSVolumeConfiguration `sizeInGiB`).
+ */
+export const STORAGE_MIN_GIB = 1;
+export const STORAGE_MAX_GIB = 16_384;
 export const FAMILY_PREFIX = 'workspace-';
 export const familyFor = (runtime: string): string => `${FAMILY_PREFIX}${runtime}`;
 
@@ -286,6 +333,13 @@ export const TAG_KEYS = {
   kind: 'kind',
   runtime: 'runtime',
   requestId: 'request-id',
+  /**
+   * v1.3: on data volumes and snapshots: the deployment that owns them (its value is the
+   * deployment's `dataTag` setting). The data function's IAM is scoped to resources carrying it.
+   */
+  provisioner: 'workspace-provisioner',
+  /** v1.3: on data snapshots: the task whose volume was saved. */
+  taskArn: 'task-arn',
 } as const;
 
 /** `Workspace Provision Requested` -> `workspace-provision-requested`. */

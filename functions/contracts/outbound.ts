@@ -42,6 +42,18 @@ export const TaskLaunchedDetail = z.object({
   alreadyRunning: z.boolean().optional(),
   /** The template asked for, forwarded so the overlay step can honour it. */
   template: z.string().optional(),
+  /**
+   * v1.3: a persistent workspace's data volume: its size, where it is mounted, and the snapshot it
+   * was restored from (absent the first time, when it starts empty).
+   */
+  storage: z
+    .object({
+      persistent: z.literal(true),
+      sizeGiB: z.number().int().positive(),
+      path: z.string().min(1),
+      restoredFrom: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 export type TaskLaunchedDetail = z.infer<typeof TaskLaunchedDetail>;
 
@@ -280,3 +292,45 @@ export const OrphanTaskStoppedDetail = z.object({
   reason: z.enum(ORPHAN_REASONS),
 });
 export type OrphanTaskStoppedDetail = z.infer<typeof OrphanTaskStoppedDetail>;
+
+/**
+ * v1.3: a persistent workspace's data volume was snapshotted after its task stopped; the snapshot
+ * is now the workspace's latest, which its next launch restores. The volume is deleted.
+ */
+export const DataSavedDetail = z.object({
+  workspaceId: workspaceIdField,
+  snapshotId: z.string().min(1),
+  sizeGiB: z.number().int().positive(),
+  /** The task whose volume was saved. */
+  taskArn,
+  orgId: orgIdField.optional(),
+  kind: kindField.optional(),
+});
+export type DataSavedDetail = z.infer<typeof DataSavedDetail>;
+
+/**
+ * v1.3: a save of a persistent workspace's data failed. The volume is kept (never deleted without
+ * a snapshot), an alarm is raised, and the workspace's next launch fails with `DATA_SAVE_FAILED`
+ * rather than start on older data.
+ */
+export const DataSaveFailedDetail = z.object({
+  workspaceId: workspaceIdField,
+  volumeId: z.string().min(1),
+  taskArn: taskArn.optional(),
+  snapshotId: z.string().min(1).optional(),
+  /** Generic text: never a raw AWS error body, an account id or an ARN. */
+  reason: z.string().max(512),
+  orgId: orgIdField.optional(),
+  kind: kindField.optional(),
+});
+export type DataSaveFailedDetail = z.infer<typeof DataSaveFailedDetail>;
+
+/** v1.3: a deprovision with `erase: true` deleted the workspace's data; `requestId` is the deprovision's. */
+export const DataErasedDetail = z.object({
+  workspaceId: workspaceIdField,
+  snapshotIds: z.array(z.string().min(1)),
+  volumeIds: z.array(z.string().min(1)),
+  requestId: requestIdField,
+  kind: kindField.optional(),
+});
+export type DataErasedDetail = z.infer<typeof DataErasedDetail>;

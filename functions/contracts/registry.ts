@@ -11,6 +11,9 @@ import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts
 import {
   ConfigOverlayAppliedDetail,
   ConfigOverlayFailedDetail,
+  DataErasedDetail,
+  DataSavedDetail,
+  DataSaveFailedDetail,
   DeprovisionedDetail,
   DeprovisionFailedDetail,
   OrphanTaskStoppedDetail,
@@ -50,6 +53,9 @@ export const DETAIL_SCHEMAS: Readonly<Record<DetailType, z.ZodType>> = {
   [DETAIL_TYPES.status]: WorkspaceStatusDetail,
   [DETAIL_TYPES.restartFailed]: RestartFailedDetail,
   [DETAIL_TYPES.orphanTaskStopped]: OrphanTaskStoppedDetail,
+  [DETAIL_TYPES.dataSaved]: DataSavedDetail,
+  [DETAIL_TYPES.dataSaveFailed]: DataSaveFailedDetail,
+  [DETAIL_TYPES.dataErased]: DataErasedDetail,
 };
 
 /** The inbound contracts are strict; the JSON Schemas are generated from their input side. */
