@@ -6,6 +6,7 @@
  */
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ec2Client } from '#adapters/clients/ec2.ts';
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { s3Client } from '#adapters/clients/s3.ts';
@@ -33,6 +34,7 @@ export function launchingEntryPorts(instrumentation: { readonly tracer: Tracer }
   const table = documentClientOf(dynamoDb);
   return {
     ecs: ecsClient(instrumentation.tracer),
+    ec2: ec2Client(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
     workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),

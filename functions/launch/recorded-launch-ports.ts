@@ -15,6 +15,7 @@ import type { RecordedLaunchPorts } from './launch-recorded-request.ts';
 export type LaunchingHandlerPorts = Pick<
   HandlerPorts,
   | 'ecs'
+  | 'ec2'
   | 'eventBridge'
   | 'idempotencyStore'
   | 'workspaceLeases'

@@ -3,6 +3,7 @@
  * Lambda (`adapters/environment.ts`) and from flags locally.
  */
 import type { LaunchTarget } from '#core/plan-launch.ts';
+import type { DataVolumeSettings } from '#core/workspace-data.ts';
 
 /** Settings every handler reads (from the environment in Lambda, from flags locally). */
 export interface HandlerSettings {
@@ -19,4 +20,13 @@ export interface HandlerSettings {
   readonly recoveryWindowSeconds?: number;
   /** v1.2: the first recovery's backoff, doubled for each later one. @default DEFAULT_RECOVERY_BACKOFF_SECONDS */
   readonly recoveryBackoffSeconds?: number;
+  /**
+   * v1.3: where persistent workspaces' data volumes come from (the ECS infrastructure role, the KMS
+   * key, the deployment's tag). A persistent request fails to launch where it is absent.
+   */
+  readonly dataVolumes?: DataVolumeSettings;
+  /** v1.3: completed snapshots kept per workspace. @default DEFAULT_DATA_SNAPSHOT_RETENTION */
+  readonly dataSnapshotRetention?: number;
+  /** v1.3: how long a launch waits for the previous task's save. @default DEFAULT_DATA_SAVE_WAIT_SECONDS */
+  readonly dataSaveWaitSeconds?: number;
 }

@@ -1,4 +1,5 @@
 import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ec2Client } from '#adapters/clients/ec2.ts';
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { s3Client } from '#adapters/clients/s3.ts';
@@ -31,6 +32,7 @@ const bucket = readWorkspaceFilesBucket();
 export const handler = createProvisionHandler(
   {
     ecs: ecsClient(instrumentation.tracer),
+    ec2: ec2Client(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
     workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, {

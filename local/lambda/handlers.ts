@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -98,11 +99,14 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const clientConfig = handlerClientConfig(setup.url, region, agent);
   const ecsClient = new ECSClient(clientConfig);
+  // v1.3: the stack's endpoint serves the EC2 actions of data volumes and snapshots.
+  const ec2Client = new EC2Client(clientConfig);
   const eventBridgeClient = new EventBridgeClient(clientConfig);
   // The stack's endpoint serves S3 path-style on the `workspace-files` bucket.
   const s3Client = new S3Client({ ...clientConfig, forcePathStyle: true });
   s3Client.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   ecsClient.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
+  ec2Client.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   eventBridgeClient.middlewareStack.add(stackPrincipalHeader(setup.principal), STACK_PRINCIPAL_STEP);
   const settings: HandlerSettings = {
     eventBusName: DEFAULT_EVENT_BUS_NAME,
@@ -130,6 +134,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
   const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);
   const common = {
     ecs: ecsClient,
+    ec2: ec2Client,
     eventBridge: eventBridgeClient,
     catalog,
     overlays,

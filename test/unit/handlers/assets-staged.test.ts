@@ -11,6 +11,7 @@ import { createTaskStateHandler } from '#functions/task-state/create-handler.ts'
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
 import {
   CLUSTER_ARN,
+  ec2WithMock,
   ecsWithMock,
   envelope,
   eventBridgeWithMock,
@@ -64,6 +65,7 @@ function setup() {
   const instrumentation = quietInstrumentation();
   const common = {
     ecs,
+    ec2: ec2WithMock().ec2,
     eventBridge,
     workspaceLeases,
     provisionRequests,

@@ -14,8 +14,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** The AWS SDK clients each function calls, and no others. */
 const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   // v1.1: S3 for the secrets check (listing), the boot bundle and the staged assets.
-  provision: ['client-dynamodb', 'client-ecs', 'client-eventbridge', 'client-s3'],
-  'assets-staged': ['client-dynamodb', 'client-ecs', 'client-eventbridge', 'client-s3'],
+  provision: ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge', 'client-s3'],
+  'assets-staged': ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge', 'client-s3'],
   // It checks a launched event against ECS (DescribeTasks) before it acts on it.
   overlay: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'task-state': ['client-dynamodb', 'client-eventbridge'],
@@ -24,7 +24,7 @@ const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   'timeout-sweep': ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'failure-reporter': ['client-ecs', 'client-eventbridge'],
   // v1.2: relaunches (RunTask, StopTask), reads and rewrites the boot bundle, the workspace records.
-  lifecycle: ['client-dynamodb', 'client-ecs', 'client-eventbridge', 'client-s3'],
+  lifecycle: ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge', 'client-s3'],
 };
 
 interface BundleInputs {

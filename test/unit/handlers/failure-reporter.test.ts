@@ -6,6 +6,7 @@ import { createFailureReporterHandler } from '#functions/failure-reporter/create
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
 import { METRIC } from '#wiring/names.ts';
 import {
+  ec2WithMock,
   ecsWithMock,
   envelope,
   eventBridgeWithMock,
@@ -234,6 +235,7 @@ describe('exhausted retries, end to end', () => {
     const provision = createProvisionHandler(
       {
         ecs,
+        ec2: ec2WithMock().ec2,
         eventBridge: provisionEvents.eventBridge,
         idempotencyStore: new InMemoryPersistenceLayer(),
         provisionRequests: new InMemoryProvisionRequestStore(),

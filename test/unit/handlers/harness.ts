@@ -7,6 +7,7 @@ import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powert
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
@@ -222,6 +223,15 @@ export function ecsWithMock() {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   return { ecs, ecsMock: mockClient(ecs) };
+}
+
+/** v1.3: an EC2 client (data volumes and snapshots) and its mock. */
+export function ec2WithMock() {
+  const ec2 = new EC2Client({
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return { ec2, ec2Mock: mockClient(ec2) };
 }
 
 /** An EventBridge client and its mock, accepting every entry unless the test says otherwise. */

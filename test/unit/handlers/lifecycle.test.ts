@@ -7,6 +7,7 @@ import { createLifecycleHandler } from '#functions/lifecycle/create-handler.ts';
 import { workspaceRecord } from '../../fixtures/workspace-records.ts';
 import {
   CLUSTER_ARN,
+  ec2WithMock,
   ecsWithMock,
   envelope,
   eventBridgeWithMock,
@@ -42,6 +43,7 @@ function setup() {
   const handler = createLifecycleHandler(
     {
       ecs,
+      ec2: ec2WithMock().ec2,
       eventBridge,
       idempotencyStore: new InMemoryPersistenceLayer(),
       workspaceLeases: new InMemoryWorkspaceLeaseStore(clock),

@@ -19,6 +19,7 @@ import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import type { TaskRunner } from '#ports/task-runner.ts';
 import {
   CLUSTER_ARN,
+  ec2WithMock,
   ecsWithMock,
   envelope,
   eventBridgeWithMock,
@@ -177,6 +178,7 @@ describe('provision: planning', () => {
     const handler = createProvisionHandler(
       {
         ecs,
+        ec2: ec2WithMock().ec2,
         eventBridge,
         idempotencyStore: new InMemoryPersistenceLayer(),
         provisionRequests: new InMemoryProvisionRequestStore(),

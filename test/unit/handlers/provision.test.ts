@@ -18,6 +18,7 @@ import { LaunchRetriesSpentError } from '#functions/provision/errors.ts';
 import { WorkspaceBusyError } from '#policies/errors.ts';
 import {
   CLUSTER_ARN,
+  ec2WithMock,
   ecsWithMock,
   envelope,
   eventBridgeWithMock,
@@ -84,6 +85,7 @@ function setup(
   const handler = createProvisionHandler(
     {
       ecs,
+      ec2: ec2WithMock().ec2,
       eventBridge,
       idempotencyStore,
       provisionRequests: new InMemoryProvisionRequestStore(),
