@@ -7,7 +7,9 @@
 import {
   deprovisionRequestedPattern,
   type EventPattern,
+  ebsSnapshotNotificationPattern,
   ecsTaskStateChangePattern,
+  ecsTaskStoppedWithDataPattern,
   healthTaskRetirementPattern,
   provisionRequestedPattern,
   recoveringPattern,
@@ -71,6 +73,8 @@ export const FLOW_TARGETS = {
   StatusRequested: 'lifecycle',
   WorkspaceRecovering: 'lifecycle',
   HealthTaskRetirement: 'lifecycle',
+  DataTaskStopped: 'lifecycle',
+  DataSnapshotNotification: 'lifecycle',
 } as const satisfies Record<string, FunctionName>;
 export type FlowId = keyof typeof FLOW_TARGETS;
 
@@ -148,6 +152,24 @@ export function flowsFor(settings: FlowSettings): Flow[] {
         'aws.health AWS_ECS_TASK_PATCHING_RETIREMENT -> lifecycle: replace the tasks ahead of time (v1.2)',
       pattern: healthTaskRetirementPattern(),
       target: FLOW_TARGETS.HealthTaskRetirement,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'DataTaskStopped' satisfies FlowId,
+      eventBus: 'default',
+      description:
+        'aws.ecs ECS Task State Change STOPPED with a managed EBS volume (our cluster and families) -> lifecycle: save its data (v1.3)',
+      pattern: ecsTaskStoppedWithDataPattern(settings.clusterArn, settings.taskDefinitionArnPrefixes),
+      target: FLOW_TARGETS.DataTaskStopped,
+      retryPolicy: DEFAULT_TARGET_RETRY,
+    },
+    {
+      id: 'DataSnapshotNotification' satisfies FlowId,
+      eventBus: 'default',
+      description:
+        'aws.ec2 EBS Snapshot Notification createSnapshot -> lifecycle: finish or report the data save (v1.3)',
+      pattern: ebsSnapshotNotificationPattern(),
+      target: FLOW_TARGETS.DataSnapshotNotification,
       retryPolicy: DEFAULT_TARGET_RETRY,
     },
   ];

@@ -1,5 +1,9 @@
 import {
   DETAIL_TYPES,
+  EBS_ATTACHMENT_TYPE,
+  EBS_CREATE_SNAPSHOT_EVENT,
+  EBS_SNAPSHOT_NOTIFICATION,
+  EC2_SOURCE,
   ECS_SOURCE,
   ECS_TASK_PATCHING_RETIREMENT,
   ECS_TASK_STATE_CHANGE,
@@ -88,4 +92,35 @@ export const ecsTaskStateChangePattern = (
     clusterArn: [clusterArn],
     taskDefinitionArn: taskDefinitionArnPrefixes.map((prefix) => ({ prefix })),
   },
+});
+
+/**
+ * v1.3: a task of ours that stopped with a managed EBS volume attached (a persistent workspace's):
+ * its volume is saved. The same cluster and families as {@link ecsTaskStateChangePattern}; an
+ * array of objects matches when any element does, so `attachments.type` picks the tasks that have
+ * an `AmazonElasticBlockStorage` attachment.
+ */
+export const ecsTaskStoppedWithDataPattern = (
+  clusterArn: string,
+  taskDefinitionArnPrefixes: readonly string[],
+): EventPattern => ({
+  source: [ECS_SOURCE],
+  'detail-type': [ECS_TASK_STATE_CHANGE],
+  detail: {
+    clusterArn: [clusterArn],
+    taskDefinitionArn: taskDefinitionArnPrefixes.map((prefix) => ({ prefix })),
+    lastStatus: ['STOPPED'],
+    attachments: { type: [EBS_ATTACHMENT_TYPE] },
+  },
+});
+
+/**
+ * v1.3: EBS's notice that a snapshot completed or failed, on the default bus
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html). Every snapshot of
+ * the account matches; the lifecycle function acts only on those carrying this deployment's tag.
+ */
+export const ebsSnapshotNotificationPattern = (): EventPattern => ({
+  source: [EC2_SOURCE],
+  'detail-type': [EBS_SNAPSHOT_NOTIFICATION],
+  detail: { event: [EBS_CREATE_SNAPSHOT_EVENT] },
 });
