@@ -13,6 +13,7 @@ import {
   classifyRunTaskResponse,
   type RunTaskOutcome,
 } from '#core/run-task-outcome.ts';
+import type { VolumeConfiguration } from '#core/workspace-data.ts';
 import type { DescribedTasks, TaskListFilter, TaskRunner, TaskSummary } from '#ports/task-runner.ts';
 
 /** DescribeTasks takes at most 100 task ARNs per call. */
@@ -73,6 +74,22 @@ export function summarizeTask(task: Task): TaskSummary | undefined {
   };
 }
 
+/** v1.3: the data volume's configuration, copied out of its readonly plan into the SDK's mutable shape. */
+function volumeConfigurationOf(configuration: VolumeConfiguration) {
+  const { tagSpecifications, terminationPolicy, ...volume } = configuration.managedEBSVolume;
+  return {
+    name: configuration.name,
+    managedEBSVolume: {
+      ...volume,
+      terminationPolicy: { ...terminationPolicy },
+      tagSpecifications: tagSpecifications.map((specification) => ({
+        resourceType: specification.resourceType,
+        tags: specification.tags.map((tag) => ({ ...tag })),
+      })),
+    },
+  };
+}
+
 /** `workspace-codex` -> `codex`; undefined for a family that is not ours. */
 export const runtimeOfFamily = (family: string | undefined): string | undefined =>
   family?.startsWith(FAMILY_PREFIX) ? family.slice(FAMILY_PREFIX.length) : undefined;
@@ -92,10 +109,11 @@ export class EcsTaskRunner implements TaskRunner {
   }
 
   async runTask(input: RunTaskInput): Promise<RunTaskOutcome> {
+    const { volumeConfigurations, ...rest } = input;
     try {
       const response = await this.#client.send(
         new RunTaskCommand({
-          ...input,
+          ...rest,
           tags: input.tags.map((tag) => ({ ...tag })),
           networkConfiguration: {
             awsvpcConfiguration: {
@@ -104,6 +122,9 @@ export class EcsTaskRunner implements TaskRunner {
               securityGroups: [...input.networkConfiguration.awsvpcConfiguration.securityGroups],
             },
           },
+          ...(volumeConfigurations
+            ? { volumeConfigurations: volumeConfigurations.map(volumeConfigurationOf) }
+            : {}),
           overrides: {
             ...input.overrides,
             containerOverrides: input.overrides.containerOverrides.map((override) => ({

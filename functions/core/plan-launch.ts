@@ -9,8 +9,10 @@ import {
   RESERVED_ENV_PREFIXES,
   SYSTEM_ENV_NAMES,
   TAG_KEYS,
+  WORKSPACE_DATA_PATH_ENV,
 } from '#contracts/names.ts';
 import { LaunchPlanError } from './errors.ts';
+import { storageOf, type VolumeConfiguration } from './workspace-data.ts';
 import { bootBundleKey, SECRET_SCOPE_ORDER, s3ObjectArn, secretsKey } from './workspace-files.ts';
 
 /** ECS's limit on all overrides of one RunTask, JSON included. */
@@ -74,6 +76,8 @@ export interface RunTaskInput {
     readonly memory: string;
     readonly containerOverrides: ContainerOverride[];
   };
+  /** v1.3: a persistent workspace's data volume ({@link withDataVolume}); absent for an ephemeral one. */
+  readonly volumeConfigurations?: readonly VolumeConfiguration[];
 }
 
 export interface LaunchPlan {
@@ -155,6 +159,9 @@ export function planLaunch(
     { name: 'TIER', value: String(request.tier) },
     ...requestEnv.map(([name, value]) => ({ name, value })),
   ];
+  // v1.3: a persistent workspace learns where its data volume is mounted.
+  const storage = storageOf(request, runtime);
+  if (storage) environment.push({ name: WORKSPACE_DATA_PATH_ENV, value: storage.path });
   const bucket = target.workspaceFilesBucket ?? DEFAULT_WORKSPACE_FILES_BUCKET;
   const partition = partitionOf(target.cluster);
   const envFile = (key: string): EnvironmentFile => ({
@@ -231,4 +238,12 @@ export function planLaunch(
       overrides,
     },
   };
+}
+
+/**
+ * v1.3: the plan with a persistent workspace's data volume (restored or empty, decided by the
+ * launch from what EC2 lists: `functions/launch/restore-data.ts`).
+ */
+export function withDataVolume(plan: LaunchPlan, configuration: VolumeConfiguration): LaunchPlan {
+  return { ...plan, runTaskInput: { ...plan.runTaskInput, volumeConfigurations: [configuration] } };
 }

@@ -18,9 +18,12 @@ import {
   provisionWorkspace,
 } from '#functions/provision/provision-flow.ts';
 import { fail } from '#functions/provision/report-outcome.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { WorkspaceFiles } from '#ports/workspace-files.ts';
 import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
+import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
+import { withRestoredData } from './restore-data.ts';
 import { recordFailed, recordProvisioning, recordTask } from './workspace-record-writes.ts';
 
 /** What a recorded request's launch runs on: the provision flow's ports and the v1.1 ones. */
@@ -30,6 +33,10 @@ export interface RecordedLaunchPorts extends ProvisionPorts {
   readonly requests: ProvisionRequestStore;
   /** v1.2: the workspace records (`workspace-record-writes.ts`). */
   readonly workspaceRecords: WorkspaceRecordStore;
+  /** v1.3: a persistent workspace's volumes and snapshots (`restore-data.ts`). */
+  readonly workspaceVolumes: WorkspaceVolumes;
+  readonly settings: ProvisionPorts['settings'] &
+    Pick<HandlerSettings, 'dataVolumes' | 'dataSaveWaitSeconds'>;
 }
 
 /** Reason texts: ids and paths only, never a file's content or a secret. */
@@ -63,6 +70,7 @@ export async function launchRecordedRequest(
 ): Promise<ProvisionResult> {
   const { request } = record;
   const { logger } = ports.instrumentation;
+  const budgetEnd = ports.clock.now() + budget.remainingMs - ports.retry.safetyMarginMs;
   const rendered = renderConfigs({
     ...(staged ? { staged } : {}),
     requiredPaths: record.template ? requiredPathsFor(request.kind, ports.overlays) : [],
@@ -126,7 +134,15 @@ export async function launchRecordedRequest(
       ]);
     },
     async () => {
+      // v1.3: under the lease and with no live task: a persistent workspace's data is restored,
+      // once an earlier task's save is done. The wait counts from when the request was recorded.
+      const restored = await withRestoredData(plan, request, ports, {
+        waitingSince: record.recordedAt,
+        budgetEnd,
+      });
+      if (restored.outcome === 'failed') return { failure: { code: restored.code, reason: restored.reason } };
       provisioning = await recordProvisioning(request, ports, workspaceRecord);
+      return { plan: restored.plan };
     },
   );
   if (result.outcome === 'failed') {

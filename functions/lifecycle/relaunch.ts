@@ -15,6 +15,7 @@ import type { Catalog } from '#config/catalog.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { clientTokenFor, type LaunchPlan, planLaunch } from '#core/plan-launch.ts';
 import { workspaceLeaseOptions } from '#functions/launch/lease-options.ts';
+import { withRestoredData } from '#functions/launch/restore-data.ts';
 import { recordTask } from '#functions/launch/workspace-record-writes.ts';
 import {
   type LaunchPorts,
@@ -30,6 +31,7 @@ import type { ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import type { WorkspaceFiles } from '#ports/workspace-files.ts';
 import type { WorkspaceLeaseStore } from '#ports/workspace-lease-store.ts';
 import type { WorkspaceRecord, WorkspaceRecordStore, WorkspaceState } from '#ports/workspace-record-store.ts';
+import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
 import { METRIC } from '#wiring/names.ts';
 
 /** What a relaunch runs on. */
@@ -38,10 +40,12 @@ export interface RelaunchPorts extends LaunchPorts {
   readonly workspaceLeases: WorkspaceLeaseStore;
   readonly publisher: EventPublisher;
   readonly catalog: Catalog;
-  readonly settings: Pick<HandlerSettings, 'launchTarget'>;
+  readonly settings: Pick<HandlerSettings, 'launchTarget' | 'dataVolumes' | 'dataSaveWaitSeconds'>;
   readonly files: WorkspaceFiles;
   readonly requests: ProvisionRequestStore;
   readonly workspaceRecords: WorkspaceRecordStore;
+  /** v1.3: a persistent workspace's volumes and snapshots: the new task restores the old one's data. */
+  readonly workspaceVolumes: WorkspaceVolumes;
 }
 
 /** One relaunch: who asks, and what must still hold of the record when it runs. */
@@ -92,7 +96,8 @@ export async function relaunchWorkspace(
 ): Promise<RelaunchResult> {
   const { clock, workspaceRecords } = ports;
   const { logger, metrics } = ports.instrumentation;
-  const budgetEnd = clock.now() + budget.remainingMs - ports.retry.safetyMarginMs;
+  const startedAt = clock.now();
+  const budgetEnd = startedAt + budget.remainingMs - ports.retry.safetyMarginMs;
   const lease = workspaceLeaseOptions(ports, budgetEnd, budget);
   const owner = `relaunch:${relaunch.launchId}`;
   return withWorkspaceLease(ports.workspaceLeases, relaunch.workspaceId, owner, lease, async () => {
@@ -153,7 +158,17 @@ export async function relaunchWorkspace(
     }
     await ports.files.put(plan.bootBundleKey, bundle);
 
-    const outcome: SettledOutcome = await launchWithRetries(plan, budgetEnd, ports);
+    // v1.3: a persistent workspace's new task starts from the data the old one leaves: the old
+    // task was stopped above, and its save (snapshot) must finish before the launch.
+    const restored = await withRestoredData(plan, record.request, ports, {
+      waitingSince: startedAt,
+      budgetEnd,
+    });
+    if (restored.outcome === 'failed') {
+      await failed();
+      return { outcome: 'failed', code: restored.code, reason: restored.reason };
+    }
+    const outcome: SettledOutcome = await launchWithRetries(restored.plan, budgetEnd, ports);
     if (outcome.kind === 'final') {
       await failed();
       return { outcome: 'failed', code: outcome.code, reason: outcome.reason };
@@ -181,10 +196,15 @@ export async function relaunchWorkspace(
       });
     }
     const template = stored?.template ?? record.request.template;
-    const detail = launchedDetail({ ...record.request, ...(template ? { template } : {}) }, plan, outcome, {
-      catalog: ports.catalog,
-      cluster: ports.settings.launchTarget.cluster,
-    });
+    const detail = launchedDetail(
+      { ...record.request, ...(template ? { template } : {}) },
+      restored.plan,
+      outcome,
+      {
+        catalog: ports.catalog,
+        cluster: ports.settings.launchTarget.cluster,
+      },
+    );
     await ports.publisher.publish([{ detailType: DETAIL_TYPES.taskLaunched, detail: { ...detail } }]);
     countMetric(metrics, METRIC.taskLaunched);
     logger.info('relaunched the workspace', { taskArn: outcome.taskArn, stopped });

@@ -33,3 +33,15 @@ export class LaunchedTaskNotVisibleError extends PolicyError {
     this.name = 'LaunchedTaskNotVisibleError';
   }
 }
+
+/**
+ * v1.3: a persistent workspace's previous data is still being saved when this invocation's time
+ * runs out, and the deployment's wait for it (`dataSaveWaitSeconds`) has not. Safe to retry: the
+ * platform redelivers the event and the launch waits on from where it was.
+ */
+export class DataSaveInProgressError extends PolicyError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DataSaveInProgressError';
+  }
+}

@@ -50,5 +50,20 @@ export function launchedDetail(
     cpu: summary?.cpu ?? sizing?.cpu ?? plan.cpu,
     memory: summary?.memory ?? sizing?.memory ?? plan.memory,
     ...(request.template ? { template: request.template } : {}),
+    ...storageDetail(plan),
+  };
+}
+
+/** v1.3: the data volume this launch gave the task, as Task Launched says it. */
+function storageDetail(plan: LaunchPlan): Pick<TaskLaunchedDetail, 'storage'> {
+  const volume = plan.runTaskInput.volumeConfigurations?.[0]?.managedEBSVolume;
+  if (!volume) return {};
+  return {
+    storage: {
+      persistent: true,
+      sizeGiB: volume.sizeInGiB,
+      path: plan.runtime.dataPath,
+      ...(volume.snapshotId ? { restoredFrom: volume.snapshotId } : {}),
+    },
   };
 }

@@ -7,6 +7,7 @@
 import { countMetric } from '#adapters/instrumentation.ts';
 import type { Catalog } from '#config/catalog.ts';
 import { DETAIL_TYPES, type FailureCode } from '#contracts/names.ts';
+import type { LaunchPlan } from '#core/plan-launch.ts';
 import { workspaceLeaseOptions } from '#functions/launch/lease-options.ts';
 import { withWorkspaceLease } from '#policies/workspace-lease.ts';
 import type { WorkspaceTasks } from '#policies/workspace-tasks.ts';
@@ -39,8 +40,17 @@ export interface InvocationBudget {
  */
 export type OnTaskOfRequest = (taskArn: string) => Promise<void>;
 
-/** v1.2: what a caller records once the flow has found no live task and is about to launch. */
-export type BeforeLaunch = () => Promise<void>;
+/**
+ * v1.2: what a caller records once the flow has found no live task and is about to launch. v1.3:
+ * it may answer the plan to launch instead (a persistent workspace's, with its data volume), or a
+ * failure that ends the request with nothing launched.
+ */
+export type BeforeLaunch = () => Promise<LaunchPreparation | undefined>;
+
+/** v1.3: what {@link BeforeLaunch} may answer. */
+export type LaunchPreparation =
+  | { readonly plan: LaunchPlan }
+  | { readonly failure: { readonly code: FailureCode; readonly reason: string } };
 
 /** What a provision request came to; stored as the idempotency record's response. */
 export type ProvisionResult =
@@ -77,8 +87,10 @@ export async function provisionWorkspace(
       return reportExisting(request, plan, existing, ports);
     }
 
-    await beforeLaunch?.();
-    const outcome = await launchWithRetries(plan, budgetEnd, ports);
+    const prepared = await beforeLaunch?.();
+    if (prepared && 'failure' in prepared) return fail(request, prepared.failure, ports);
+    const launching = prepared?.plan ?? plan;
+    const outcome = await launchWithRetries(launching, budgetEnd, ports);
     if (outcome.kind === 'final') return fail(request, outcome, ports);
 
     // Two stores, written together: both must hold before Task Launched goes out.
@@ -91,7 +103,7 @@ export async function provisionWorkspace(
       }),
       onTask?.(outcome.taskArn),
     ]);
-    const detail = launchedDetail(request, plan, outcome, detailContext(ports));
+    const detail = launchedDetail(request, launching, outcome, detailContext(ports));
     logger.info('launched the workspace task', {
       taskArn: outcome.taskArn,
       reusedClientToken: outcome.reused,

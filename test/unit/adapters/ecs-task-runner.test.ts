@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { EcsTaskRunner, summarizeTask } from '#adapters/ecs-task-runner.ts';
-import { planLaunch } from '#core/plan-launch.ts';
+import { planLaunch, withDataVolume } from '#core/plan-launch.ts';
+import { volumeConfigurationFor } from '#core/workspace-data.ts';
 import {
   CLUSTER_ARN,
   ecsWithMock,
@@ -114,6 +115,35 @@ describe('EcsTaskRunner.runTask', () => {
     const { runner, ecsMock } = setup();
     ecsMock.on(RunTaskCommand).rejects(error);
     await expect(runner.runTask(plan.runTaskInput)).resolves.toMatchObject(expected);
+  });
+
+  it("v1.3: sends a persistent workspace's data volume as RunTask's volumeConfigurations", async () => {
+    const { ecsMock, runner } = setup();
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: taskArnOf('t-9'), clusterArn: CLUSTER_ARN }] });
+    const configuration = volumeConfigurationFor(
+      { sizeGiB: 20, path: '/workspace' },
+      { snapshotId: 'snap-1', state: 'completed', sizeGiB: 25, startedAt: 1, tags: {} },
+      { workspaceId: 'ws-1', orgId: 'org-1', kind: 'workspace', runtime: 'codex' },
+      { roleArn: 'arn:aws:iam::123456789012:role/infra', dataTag: 'wp' },
+    );
+    await runner.runTask(withDataVolume(plan, configuration).runTaskInput);
+    expect(ecsMock).toHaveReceivedCommandWith(RunTaskCommand, {
+      volumeConfigurations: [
+        {
+          name: 'workspace-data',
+          managedEBSVolume: expect.objectContaining({
+            snapshotId: 'snap-1',
+            sizeInGiB: 25,
+            roleArn: 'arn:aws:iam::123456789012:role/infra',
+            terminationPolicy: { deleteOnTermination: false },
+            filesystemType: 'ext4',
+          }),
+        },
+      ],
+    });
+    // An ephemeral workspace's RunTask names no volume at all.
+    await runner.runTask(plan.runTaskInput);
+    expect(ecsMock.commandCalls(RunTaskCommand)[1]?.args[0].input.volumeConfigurations).toBeUndefined();
   });
 
   it('treats a ConflictException naming the token task as that task, launched', async () => {

@@ -153,6 +153,26 @@ describe('outbound contracts', () => {
       reason: 'x',
     },
     [DETAIL_TYPES.orphanTaskStopped]: { workspaceId: 'ws1', taskArn: 't', reason: 'deprovisioned' },
+    [DETAIL_TYPES.dataSaved]: {
+      workspaceId: 'ws1',
+      snapshotId: 'snap-0123456789abcdef0',
+      sizeGiB: 20,
+      taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/workspaces/abc',
+      orgId: 'o1',
+      kind: 'workspace',
+    },
+    [DETAIL_TYPES.dataSaveFailed]: {
+      workspaceId: 'ws1',
+      volumeId: 'vol-0123456789abcdef0',
+      reason: 'the snapshot failed',
+    },
+    [DETAIL_TYPES.dataErased]: {
+      workspaceId: 'ws1',
+      snapshotIds: ['snap-1', 'snap-2'],
+      volumeIds: [],
+      requestId: 'd1',
+      kind: 'platform',
+    },
   };
 
   it.each(Object.entries(samples))('accepts a valid %s in zod and JSON Schema', (detailType, sample) => {
@@ -173,9 +193,90 @@ describe('outbound contracts', () => {
     expect(jsonSchemaAccepts(detailType, sample)).toBe(false);
   });
 
+  it('v1.3: accepts a Task Launched with its data volume, and the data failure codes', () => {
+    const launched = {
+      ...(samples[DETAIL_TYPES.taskLaunched] as Record<string, unknown>),
+      storage: { persistent: true, sizeGiB: 20, path: '/workspace', restoredFrom: 'snap-1' },
+    };
+    expect(DETAIL_SCHEMAS[DETAIL_TYPES.taskLaunched].safeParse(launched).success).toBe(true);
+    expect(jsonSchemaAccepts(DETAIL_TYPES.taskLaunched, launched)).toBe(true);
+    for (const code of ['DATA_SAVE_PENDING', 'DATA_SAVE_FAILED']) {
+      const failed = { workspaceId: 'ws1', code, reason: 'x', retryable: false };
+      expect(DETAIL_SCHEMAS[DETAIL_TYPES.provisionFailed].safeParse(failed).success).toBe(true);
+      expect(jsonSchemaAccepts(DETAIL_TYPES.provisionFailed, failed)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['a Data Saved without its snapshot', DETAIL_TYPES.dataSaved, 'snapshotId', undefined],
+    ['a Data Saved size of 0', DETAIL_TYPES.dataSaved, 'sizeGiB', 0],
+    ['a Data Save Failed without its volume', DETAIL_TYPES.dataSaveFailed, 'volumeId', undefined],
+    ['a Data Erased whose snapshotIds is not a list', DETAIL_TYPES.dataErased, 'snapshotIds', 'snap-1'],
+  ])('v1.3: refuses %s in zod and JSON Schema', (_name, detailType, field, value) => {
+    const sample: Record<string, unknown> = { ...(samples[detailType] as Record<string, unknown>) };
+    if (value === undefined) delete sample[field];
+    else sample[field] = value;
+    expect(DETAIL_SCHEMAS[detailType as keyof typeof DETAIL_SCHEMAS].safeParse(sample).success).toBe(false);
+    expect(jsonSchemaAccepts(detailType, sample)).toBe(false);
+  });
+
   it('refuses an unknown failure code in zod and JSON Schema', () => {
     const sample = { workspaceId: 'ws1', code: 'OOPS', reason: 'x', retryable: false };
     expect(DETAIL_SCHEMAS[DETAIL_TYPES.provisionFailed].safeParse(sample).success).toBe(false);
     expect(jsonSchemaAccepts(DETAIL_TYPES.provisionFailed, sample)).toBe(false);
+  });
+});
+
+describe('v1.3 inbound storage and erase', () => {
+  const ajv = new Ajv2020({ strict: true });
+  ajv.addKeyword({ keyword: 'x-maxTotalBytes', schemaType: 'number' });
+  const schemas = new Map(detailJsonSchemas().map((document) => [document.detailType, document.schema]));
+  const provisionSchema = ajv.compile(schemas.get(DETAIL_TYPES.provisionRequested) as object);
+  const deprovisionSchema = ajv.compile(schemas.get(DETAIL_TYPES.deprovisionRequested) as object);
+  const provision = (storage: unknown) => ({
+    requestId: 'r1',
+    workspaceId: 'ws1',
+    orgId: 'o1',
+    runtime: 'codex',
+    storage,
+  });
+
+  // Each row: a `storage` value, and whether the contract takes it (zod and JSON Schema agree).
+  it.each([
+    [{ persistent: true }, true],
+    [{ persistent: true, sizeGiB: 1 }, true],
+    [{ persistent: true, sizeGiB: 16_384 }, true],
+    [{ persistent: false }, true],
+    [{ persistent: true, sizeGiB: 0 }, false],
+    [{ persistent: true, sizeGiB: 16_385 }, false],
+    [{ persistent: true, sizeGiB: 2.5 }, false],
+    [{ persistent: false, sizeGiB: 10 }, false],
+    [{ persistent: 'yes' }, false],
+    [{ sizeGiB: 10 }, false],
+    [{ persistent: true, size: 10 }, false],
+    ['persistent', false],
+  ])('storage %j: accepted %s', (storage, accepted) => {
+    const zodResult = DETAIL_SCHEMAS[DETAIL_TYPES.provisionRequested].safeParse(provision(storage));
+    expect(zodResult.success).toBe(accepted);
+    expect(provisionSchema(provision(storage))).toBe(accepted);
+  });
+
+  it('names the field in the message of a refused storage', () => {
+    const result = DETAIL_SCHEMAS[DETAIL_TYPES.provisionRequested].safeParse(
+      provision({ persistent: false, sizeGiB: 10 }),
+    );
+    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['storage.sizeGiB', 'storage.sizeGiB applies only to persistent storage ("persistent": true)'],
+    ]);
+  });
+
+  it.each([
+    [true, true],
+    [false, true],
+    ['yes', false],
+  ])('erase %j: accepted %s', (erase, accepted) => {
+    const detail = { requestId: 'd1', workspaceId: 'ws1', erase };
+    expect(DETAIL_SCHEMAS[DETAIL_TYPES.deprovisionRequested].safeParse(detail).success).toBe(accepted);
+    expect(deprovisionSchema(detail)).toBe(accepted);
   });
 });
