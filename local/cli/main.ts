@@ -74,12 +74,15 @@ export const COMMAND_OPTIONS = {
     template: { type: 'string' },
     env: { type: 'string', multiple: true },
     secrets: { type: 'string' },
+    persistent: { type: 'boolean' },
+    'size-gib': { type: 'string' },
   },
   deprovision: {
     ...TARGET_OPTIONS,
     ...ENVELOPE_OPTIONS,
     'workspace-id': { type: 'string' },
     reason: { type: 'string' },
+    erase: { type: 'boolean' },
   },
   restart: {
     ...TARGET_OPTIONS,
@@ -125,9 +128,9 @@ export const USAGE = `workspaces: publish workspace requests and watch what the 
 Usage:
   workspaces provision --workspace-id ID --org-id ID --runtime NAME [--kind workspace|platform]
                        [--tier 1-4] [--template NAME] [--env NAME=VALUE ...] [--secrets SCOPE,...]
-                       [--request-id ID]
+                       [--persistent [--size-gib N]] [--request-id ID]
                        [--source SOURCE] [--bus NAME] [--endpoint URL | --aws] [--region REGION]
-  workspaces deprovision --workspace-id ID [--reason TEXT] [--request-id ID] [--source SOURCE]
+  workspaces deprovision --workspace-id ID [--reason TEXT] [--erase] [--request-id ID] [--source SOURCE]
                        [--bus NAME] [--endpoint URL | --aws] [--region REGION]
   workspaces restart <workspaceId> [--reason TEXT] [--request-id ID] [--source SOURCE] [--bus NAME]
                        [--endpoint URL | --aws] [--region REGION]

@@ -21,6 +21,8 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   env: '--env',
   secrets: '--secrets',
   reason: '--reason',
+  storage: '--persistent/--size-gib',
+  erase: '--erase',
 };
 
 /** A PutEvents entry, validated against the contract, ready to send. */
@@ -40,6 +42,10 @@ export interface ProvisionFlags {
   readonly template?: string;
   readonly env?: readonly string[];
   readonly secrets?: string;
+  /** v1.3: `storage: {persistent: true}`. */
+  readonly persistent?: boolean;
+  /** v1.3: `storage.sizeGiB`; needs `--persistent`, as the contract says. */
+  readonly 'size-gib'?: string;
   readonly 'request-id'?: string;
   readonly source?: string;
   readonly bus?: string;
@@ -48,6 +54,8 @@ export interface ProvisionFlags {
 export interface DeprovisionFlags {
   readonly 'workspace-id'?: string;
   readonly reason?: string;
+  /** v1.3: delete the workspace's data too. */
+  readonly erase?: boolean;
   readonly 'request-id'?: string;
   readonly source?: string;
   readonly bus?: string;
@@ -84,6 +92,21 @@ const secretScopesOf = (text: string): string[] =>
     .split(',')
     .map((scope) => scope.trim())
     .filter((scope) => scope !== '');
+
+/**
+ * v1.3: `--persistent [--size-gib N]` into `storage`; `--size-gib` alone is sent as
+ * `{"persistent": false, "sizeGiB": N}` so the contract refuses it with its own message.
+ */
+function storageOf(flags: ProvisionFlags): { storage?: Record<string, unknown> } {
+  if (!flags.persistent && flags['size-gib'] === undefined) return {};
+  const size = flags['size-gib'];
+  return {
+    storage: {
+      persistent: flags.persistent === true,
+      ...(size !== undefined ? { sizeGiB: tierOf(size) } : {}),
+    },
+  };
+}
 
 /** `--tier 3` into 3; anything else is left for the contract to refuse with its own message. */
 const tierOf = (text: string): number | string => (/^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text);
@@ -149,6 +172,7 @@ export function provisionEntry(flags: ProvisionFlags): {
     ...(flags.template !== undefined ? { template: flags.template } : {}),
     ...(flags.env !== undefined && flags.env.length > 0 ? { env: parseEnvFlags(flags.env) } : {}),
     ...(flags.secrets !== undefined ? { secrets: secretScopesOf(flags.secrets) } : {}),
+    ...storageOf(flags),
   };
   return validatedEntry(ProvisionRequestedDetail, DETAIL_TYPES.provisionRequested, input, flags);
 }
@@ -167,6 +191,7 @@ export function deprovisionEntry(flags: DeprovisionFlags): {
     requestId: flags['request-id'] ?? newRequestId(),
     workspaceId: flags['workspace-id'],
     ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    ...(flags.erase ? { erase: true } : {}),
   };
   return validatedEntry(DeprovisionRequestedDetail, DETAIL_TYPES.deprovisionRequested, input, flags);
 }

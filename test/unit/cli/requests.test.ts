@@ -53,6 +53,28 @@ describe('provisionEntry', () => {
     expect(detail).toMatchObject({ tier: 3, template: 'starter', env: { LOG_LEVEL: 'debug', URL: 'a=b' } });
   });
 
+  it('v1.3: turns --persistent and --size-gib into storage, and --size-gib alone into the contract error', () => {
+    expect(provisionEntry({ ...base, persistent: true }).detail.storage).toEqual({ persistent: true });
+    expect(provisionEntry({ ...base, persistent: true, 'size-gib': '50' }).detail.storage).toEqual({
+      persistent: true,
+      sizeGiB: 50,
+    });
+    expect(provisionEntry(base).detail.storage).toBeUndefined();
+    expect(usageMessage(() => provisionEntry({ ...base, 'size-gib': '50' }))).toContain(
+      '--persistent/--size-gib: storage.sizeGiB applies only to persistent storage',
+    );
+    expect(usageMessage(() => provisionEntry({ ...base, persistent: true, 'size-gib': '0' }))).toContain(
+      'storage.sizeGiB must be an integer from 1 to 16384',
+    );
+  });
+
+  it('v1.3: turns deprovision --erase into erase: true', () => {
+    expect(JSON.parse(deprovisionEntry({ 'workspace-id': 'ws-1', erase: true }).entry.Detail)).toMatchObject({
+      erase: true,
+    });
+    expect(JSON.parse(deprovisionEntry({ 'workspace-id': 'ws-1' }).entry.Detail)).not.toHaveProperty('erase');
+  });
+
   it('turns --secrets into the list of scopes', () => {
     const { detail } = provisionEntry({ ...base, kind: 'platform', secrets: 'org, platform,workspace' });
     expect(detail.secrets).toEqual(['org', 'platform', 'workspace']);
