@@ -48,10 +48,13 @@ export function latestSnapshot(snapshots: readonly DataSnapshot[]): DataSnapshot
 }
 
 /**
- * Decides a launch's restore from the workspace's volumes and snapshots. A volume with a completed
- * snapshot is saved (only its deletion is left); a volume with a pending snapshot, or with none
- * yet (its task is still stopping, or its save has not started), is being saved: wait. A volume
- * whose only snapshots failed holds data nothing else has: fail rather than launch on older data.
+ * Decides a launch's restore from the workspace's volumes and snapshots. A save ends when the
+ * volume is gone: the step that finishes it publishes `Workspace Data Saved` and then deletes the
+ * volume, so a launch that waits for the volume to go comes after that event, in the order the
+ * contract promises (Stopped, Data Saved, Task Launched). A volume with a pending snapshot, or
+ * with none yet (its task is still stopping, or its save has not started), or with a completed
+ * one not yet finished, is being saved: wait. A volume whose only snapshots failed holds data
+ * nothing else has: fail rather than launch on older data.
  */
 export function decideRestore(
   volumes: readonly DataVolume[],
@@ -63,7 +66,9 @@ export function decideRestore(
   for (const volume of volumes) {
     if (GONE_VOLUME_STATES.has(volume.state)) continue;
     const own = snapshots.filter((snapshot) => snapshot.volumeId === volume.volumeId);
-    if (own.some((snapshot) => snapshot.state === 'completed')) continue;
+    if (own.some((snapshot) => snapshot.state === 'completed')) {
+      return { action: 'wait', reason: `the save of volume ${volume.volumeId} is being finished` };
+    }
     if (own.some((snapshot) => snapshot.state === 'error')) {
       return {
         action: 'fail',

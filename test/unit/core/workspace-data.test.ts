@@ -89,11 +89,11 @@ describe('decideRestore', () => {
       from: 'snap-new',
     },
     {
-      name: 'a saved volume waiting for its deletion does not hold the launch',
+      // Data Saved goes out before the volume is deleted: waiting for the deletion orders the launch after it.
+      name: 'a saved volume not yet deleted holds the launch until its save is finished',
       volumes: [volume('vol-1', 'available')],
       snapshots: [snapshot('snap-1', 'completed', 5, 'vol-1')],
-      action: 'restore',
-      from: 'snap-1',
+      action: 'wait',
     },
     {
       name: 'a pending snapshot is waited for',

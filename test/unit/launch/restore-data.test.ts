@@ -113,7 +113,9 @@ describe('withRestoredData', () => {
         volumes: [{ ...attached, state: 'available' }],
         snapshots: [completed, { ...saved, state: 'pending' }],
       },
+      // Saved, but Data Saved and the volume's deletion are still to come.
       { volumes: [{ ...attached, state: 'available' }], snapshots: [completed, saved] },
+      { volumes: [], snapshots: [completed, saved] },
     ]);
     const started = clock.now();
     const outcome = await withRestoredData(planLaunch(persistent, catalog, target), persistent, ports, {
@@ -122,8 +124,8 @@ describe('withRestoredData', () => {
     });
     if (outcome.outcome !== 'ready') throw new Error(`expected ready, got ${outcome.outcome}`);
     expect(outcome.plan.runTaskInput.volumeConfigurations?.[0]?.managedEBSVolume.snapshotId).toBe('snap-2');
-    expect(volumes.listings).toBe(3);
-    expect(clock.now() - started).toBe(2 * DATA_SAVE_POLL_MS);
+    expect(volumes.listings).toBe(4);
+    expect(clock.now() - started).toBe(3 * DATA_SAVE_POLL_MS);
   });
 
   it('fails with DATA_SAVE_PENDING once the deployment wait is over, launching nothing', async () => {
