@@ -15,6 +15,7 @@ import { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
 import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { METRIC } from '#wiring/names.ts';
 import {
   type DeprovisionPorts,
@@ -28,9 +29,17 @@ export type { DeprovisionResult } from './deprovision-flow.ts';
 /** What the deprovision handler is built from. Only the cluster of the launch target is read. */
 export type DeprovisionHandlerPorts = Pick<
   HandlerPorts,
-  'ecs' | 'eventBridge' | 'idempotencyStore' | 'workspaceLeases' | 'workspaceRecords' | 'clock' | 'random'
+  | 'ecs'
+  | 'ec2'
+  | 'eventBridge'
+  | 'idempotencyStore'
+  | 'workspaceLeases'
+  | 'workspaceRecords'
+  | 'clock'
+  | 'random'
 > & {
-  readonly settings: ClusterSettings;
+  /** v1.3: with the data-volume settings, so an `erase` can find the workspace's volumes and snapshots. */
+  readonly settings: ClusterSettings & Pick<HandlerSettings, 'dataVolumes'>;
 };
 
 export interface DeprovisionHandlerOptions extends HandlerOptions {
