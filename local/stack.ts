@@ -28,7 +28,11 @@ import type { WireRoute } from '#local/wire/index.ts';
 import type { FunctionName } from '#wiring/functions.ts';
 
 export { provisionConcurrencyFor } from '#local/stack/provision-concurrency.ts';
-export { DEFAULT_HANDLER_THREADS, LOCAL_RECOVERY_DEFAULTS } from '#local/stack/start-handlers.ts';
+export {
+  DEFAULT_HANDLER_THREADS,
+  LOCAL_DATA_SAVE_WAIT_SECONDS,
+  LOCAL_RECOVERY_DEFAULTS,
+} from '#local/stack/start-handlers.ts';
 export { waitForEvents } from '#local/stack/wait-for-events.ts';
 
 /** Options of {@link startLocalStack}; every one has a default that suits `npm start`. */
@@ -78,6 +82,11 @@ export interface LocalStackOptions {
    * (`--recovery-backoff`). @default 2 (10 when deployed: short, so a local crash recovers at once)
    */
   readonly recoveryBackoffSeconds?: number;
+  /**
+   * v1.3: how long a persistent workspace's launch waits for the previous task's data save before
+   * `DATA_SAVE_PENDING` (`--data-save-wait`). @default 60 (240 when deployed)
+   */
+  readonly dataSaveWaitSeconds?: number;
   /** Step delay of the `simulated` driver. @default the emulator's (2 ms) */
   readonly simulatedStepMs?: number;
   /**

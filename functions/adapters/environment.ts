@@ -1,6 +1,9 @@
 import type { LaunchTarget } from '#core/plan-launch.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import {
+  DEFAULT_DATA_SAVE_WAIT_SECONDS,
+  DEFAULT_DATA_SNAPSHOT_RETENTION,
+  DEFAULT_DATA_TAG,
   DEFAULT_RECOVERY_ATTEMPTS,
   DEFAULT_RECOVERY_BACKOFF_SECONDS,
   DEFAULT_RECOVERY_WINDOW_SECONDS,
@@ -28,7 +31,16 @@ const LAUNCHING_REQUIRED = [
   'IDEMPOTENCY_TABLE_NAME',
   'WORKSPACE_FILES_BUCKET',
 ] as const;
+/** v1.3: the persistent-data settings of the functions that launch, save or erase workspace data. */
+const DATA_OPTIONAL = [
+  'DATA_VOLUME_ROLE_ARN',
+  'DATA_VOLUME_KMS_KEY_ARN',
+  'DATA_TAG',
+  'DATA_SNAPSHOT_RETENTION',
+  'DATA_SAVE_WAIT_SECONDS',
+] as const;
 const LAUNCHING_OPTIONAL = [
+  ...DATA_OPTIONAL,
   'ASSIGN_PUBLIC_IP',
   'IMAGE_REGISTRY',
   'IMAGE_TAG',
@@ -71,7 +83,13 @@ export const FUNCTION_ENVIRONMENT = {
   lifecycle: { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
   deprovision: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
-    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+    // v1.3: it erases persistent workspaces' data when asked to.
+    optional: [
+      ...DATA_OPTIONAL,
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+    ],
   },
   'timeout-sweep': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
@@ -192,6 +210,37 @@ export function readRecoverySettings(
       0,
       MAX_RECOVERY_BACKOFF_SECONDS,
     ),
+  };
+}
+
+/** What `readDataSettings` reads: the data-volume part of `HandlerSettings`. */
+export type DataSettings = Pick<HandlerSettings, 'dataVolumes'> &
+  Required<Pick<HandlerSettings, 'dataSnapshotRetention' | 'dataSaveWaitSeconds'>>;
+
+/**
+ * v1.3 persistent data: `DATA_VOLUME_ROLE_ARN` (the ECS infrastructure role; without it the
+ * deployment has no data volumes and `dataVolumes` is absent), `DATA_VOLUME_KMS_KEY_ARN` (optional),
+ * `DATA_TAG` (default `DEFAULT_DATA_TAG`), `DATA_SNAPSHOT_RETENTION` (1 to 100, default 3) and
+ * `DATA_SAVE_WAIT_SECONDS` (0 to 900, default 240).
+ */
+export function readDataSettings(env: Environment = process.env): DataSettings {
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const value = Number(envVar(name, { env, default: String(fallback) }));
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new EnvironmentError(`Environment variable ${name} must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+  const roleArn = optionalEnvVar('DATA_VOLUME_ROLE_ARN', env);
+  if (roleArn !== undefined && !roleArn.startsWith('arn:')) {
+    throw new EnvironmentError('Environment variable DATA_VOLUME_ROLE_ARN must be an IAM role ARN');
+  }
+  const kmsKeyId = optionalEnvVar('DATA_VOLUME_KMS_KEY_ARN', env);
+  const dataTag = envVar('DATA_TAG', { env, default: DEFAULT_DATA_TAG });
+  return {
+    ...(roleArn ? { dataVolumes: { roleArn, dataTag, ...(kmsKeyId ? { kmsKeyId } : {}) } } : {}),
+    dataSnapshotRetention: whole('DATA_SNAPSHOT_RETENTION', DEFAULT_DATA_SNAPSHOT_RETENTION, 1, 100),
+    dataSaveWaitSeconds: whole('DATA_SAVE_WAIT_SECONDS', DEFAULT_DATA_SAVE_WAIT_SECONDS, 0, 900),
   };
 }
 

@@ -64,3 +64,11 @@ export class WorkspaceFileReadError extends AdapterError {
     this.name = 'WorkspaceFileReadError';
   }
 }
+
+/** v1.3: EC2 answered a call without what the call exists for (CreateSnapshot without a snapshot id). */
+export class Ec2ResponseError extends AdapterError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'Ec2ResponseError';
+  }
+}

@@ -1,3 +1,4 @@
+export * from './ec2.ts';
 export * from './ecs.ts';
 export * from './envelope.ts';
 export * from './fields.ts';

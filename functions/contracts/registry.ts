@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { EbsSnapshotNotificationDetail } from './ec2.ts';
 import { EcsTaskStateChangeDetail } from './ecs.ts';
 import {
   DeprovisionRequestedDetail,
@@ -7,7 +8,7 @@ import {
   StatusRequestedDetail,
   TemplateAssetsStagedDetail,
 } from './inbound.ts';
-import { DETAIL_TYPES, type DetailType, ECS_TASK_STATE_CHANGE } from './names.ts';
+import { DETAIL_TYPES, type DetailType, EBS_SNAPSHOT_NOTIFICATION, ECS_TASK_STATE_CHANGE } from './names.ts';
 import {
   ConfigOverlayAppliedDetail,
   ConfigOverlayFailedDetail,
@@ -68,4 +69,8 @@ export const INBOUND: ReadonlySet<string> = new Set([
 ]);
 
 /** AWS's event, parsed leniently; not one of ours, so no JSON Schema is published for it. */
-export const AWS_DETAIL_SCHEMAS = { [ECS_TASK_STATE_CHANGE]: EcsTaskStateChangeDetail } as const;
+export const AWS_DETAIL_SCHEMAS = {
+  [ECS_TASK_STATE_CHANGE]: EcsTaskStateChangeDetail,
+  // v1.3: EBS's notice that a snapshot completed or failed (the save flow's second half).
+  [EBS_SNAPSHOT_NOTIFICATION]: EbsSnapshotNotificationDetail,
+} as const;

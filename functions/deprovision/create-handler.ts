@@ -6,6 +6,7 @@
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
+import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
@@ -15,7 +16,9 @@ import { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
 import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
-import { METRIC } from '#wiring/names.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
+import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
+import { DEFAULT_DATA_TAG, METRIC } from '#wiring/names.ts';
 import {
   type DeprovisionPorts,
   type DeprovisionResult,
@@ -28,14 +31,24 @@ export type { DeprovisionResult } from './deprovision-flow.ts';
 /** What the deprovision handler is built from. Only the cluster of the launch target is read. */
 export type DeprovisionHandlerPorts = Pick<
   HandlerPorts,
-  'ecs' | 'eventBridge' | 'idempotencyStore' | 'workspaceLeases' | 'workspaceRecords' | 'clock' | 'random'
+  | 'ecs'
+  | 'ec2'
+  | 'eventBridge'
+  | 'idempotencyStore'
+  | 'workspaceLeases'
+  | 'workspaceRecords'
+  | 'clock'
+  | 'random'
 > & {
-  readonly settings: ClusterSettings;
+  /** v1.3: with the data-volume settings, so an `erase` can find the workspace's volumes and snapshots. */
+  readonly settings: ClusterSettings & Pick<HandlerSettings, 'dataVolumes'>;
 };
 
 export interface DeprovisionHandlerOptions extends HandlerOptions {
   /** Time kept back from the remaining time when waiting for the workspace lease. @default 10000 */
   readonly safetyMarginMs?: number;
+  /** v1.3: the data volumes and snapshots an erase deletes. @default Ec2WorkspaceVolumes over `ports.ec2` */
+  readonly workspaceVolumes?: WorkspaceVolumes;
 }
 
 /**
@@ -57,6 +70,11 @@ export function createDeprovisionHandler(ports: DeprovisionHandlerPorts, options
     safetyMarginMs: options.safetyMarginMs ?? 10_000,
     instrumentation,
     workspaceRecords: ports.workspaceRecords,
+    volumes:
+      options.workspaceVolumes ??
+      new Ec2WorkspaceVolumes(ports.ec2, {
+        dataTag: ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG,
+      }),
   };
 
   async function deprovision(parsed: ParsedResult<unknown, DeprovisionRequestedDetail>, context: Context) {

@@ -1,10 +1,12 @@
 import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ec2Client } from '#adapters/clients/ec2.ts';
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters/dynamodb-stores.ts';
 import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readClusterTarget,
+  readDataSettings,
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
@@ -22,11 +24,12 @@ const table = documentClientOf(dynamoDb);
 export const handler = createDeprovisionHandler(
   {
     ecs: ecsClient(instrumentation.tracer),
+    ec2: ec2Client(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     idempotencyStore: dynamoDbIdempotencyStore(dynamoDb, tableName),
     workspaceLeases: new DynamoDbWorkspaceLeaseStore(table, { tableName, clock: systemClock }),
     workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
-    settings: { ...readEventSettings(), launchTarget: readClusterTarget() },
+    settings: { ...readEventSettings(), ...readDataSettings(), launchTarget: readClusterTarget() },
     clock: systemClock,
   },
   { instrumentation },

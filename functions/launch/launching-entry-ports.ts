@@ -16,6 +16,7 @@ import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters
 import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readCatalogEnvironment,
+  readDataSettings,
   readEventSettings,
   readIdempotencyTableName,
   readLaunchTarget,
@@ -45,6 +46,7 @@ export function launchingEntryPorts(instrumentation: { readonly tracer: Tracer }
     overlays: loadOverlays(),
     settings: {
       ...readEventSettings(),
+      ...readDataSettings(),
       launchTarget: { ...readLaunchTarget(), workspaceFilesBucket: bucket },
     },
     clock: systemClock,

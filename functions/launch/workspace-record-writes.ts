@@ -9,7 +9,7 @@
 import type { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { WorkspaceBusyError } from '#policies/errors.ts';
 import type { Clock } from '#ports/clock.ts';
-import type { WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
+import type { DataErase, WorkspaceRecord, WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 
 /** What the writes run on. */
 export interface WorkspaceRecordWritePorts {
@@ -107,7 +107,9 @@ export async function recordFailed(
 }
 
 /**
- * A deprovision: whatever the workspace was doing, it is over.
+ * A deprovision: whatever the workspace was doing, it is over. v1.3: with `erase` (a deprovision
+ * with `erase: true`), the record also says the workspace's data is being erased; a deprovision of
+ * a workspace already deprovisioned still records its erase.
  *
  * @throws WorkspaceBusyError (retryable) when the record kept changing under it: a deprovision that
  *   is not recorded would let a pending recovery bring the workspace back.
@@ -115,9 +117,11 @@ export async function recordFailed(
 export async function recordDeprovisioned(
   workspaceId: string,
   ports: WorkspaceRecordWritePorts,
+  erase?: DataErase,
 ): Promise<void> {
   const written = await updateWorkspaceRecord(workspaceId, ports, (record) => {
-    if (record.state === 'deprovisioned') return undefined;
+    const eraseRecorded = !erase || record.dataErase !== undefined;
+    if (record.state === 'deprovisioned' && eraseRecorded) return undefined;
     const {
       pendingRecovery: _cancelled,
       taskArn: _stopped,
@@ -125,7 +129,13 @@ export async function recordDeprovisioned(
       replacedTaskArns: _replaced,
       ...rest
     } = record;
-    return { ...rest, state: 'deprovisioned', since: ports.clock.now(), generation: record.generation + 1 };
+    return {
+      ...rest,
+      state: 'deprovisioned',
+      since: record.state === 'deprovisioned' ? record.since : ports.clock.now(),
+      ...(erase && !record.dataErase ? { dataErase: erase } : {}),
+      generation: record.generation + 1,
+    };
   });
   if (!written) {
     throw new WorkspaceBusyError(

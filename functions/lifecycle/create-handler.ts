@@ -1,5 +1,5 @@
 /**
- * The lifecycle handler's middy wiring (v1.2): logger, tracer, metrics; the event parsed by the
+ * The lifecycle handler's middy wiring (v1.2; v1.3 adds the data saves): logger, tracer, metrics; the event parsed by the
  * contract of its detail-type (`lifecycle-event.ts`); idempotency on the key that event names;
  * then the flow (`lifecycle-flow.ts`). A restart or status request that breaks the contract is
  * answered with `Workspace Provision Rejected` and never retried; any other event that does not
@@ -8,6 +8,7 @@
 import type { ParsedResultError } from '@aws-lambda-powertools/parser/types';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
@@ -18,9 +19,18 @@ import {
   recordedLaunchPorts,
 } from '#functions/launch/recorded-launch-ports.ts';
 import { fieldErrorsOf, rejectionOf } from '#policies/request-rejection.ts';
-import { METRIC } from '#wiring/names.ts';
+import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
+import { DEFAULT_DATA_TAG, METRIC } from '#wiring/names.ts';
 import { type LifecycleEvent, parseLifecycleEvent } from './lifecycle-event.ts';
-import { onRecovering, onRestartRequested, onStatusRequested, onTasksRetiring } from './lifecycle-flow.ts';
+import {
+  type DataSavedPorts,
+  onDataTaskStopped,
+  onRecovering,
+  onRestartRequested,
+  onSnapshotNotification,
+  onStatusRequested,
+  onTasksRetiring,
+} from './lifecycle-flow.ts';
 import type { RelaunchPorts } from './relaunch.ts';
 
 /** What the lifecycle handler is built from: what a launch needs, and the workspace records. */
@@ -36,14 +46,30 @@ const parseStep: MiddlewareObj<unknown, unknown, Error, Context> = {
   },
 };
 
-/** Creates the lifecycle handler (restart, status, recovery, retirement). */
-export function createLifecycleHandler(ports: LifecycleHandlerPorts, options: HandlerOptions) {
+export interface LifecycleHandlerOptions extends HandlerOptions {
+  /** v1.3: the data volumes and snapshots. @default Ec2WorkspaceVolumes over `ports.ec2` */
+  readonly workspaceVolumes?: WorkspaceVolumes;
+}
+
+/** Creates the lifecycle handler (restart, status, recovery, retirement; v1.3: the data saves). */
+export function createLifecycleHandler(ports: LifecycleHandlerPorts, options: LifecycleHandlerOptions) {
   const { instrumentation } = options;
   const { logger, metrics } = instrumentation;
   const flowPorts: RelaunchPorts = recordedLaunchPorts(ports, {
     instrumentation,
     retry: DEFAULT_LAUNCH_RETRY,
   });
+  const dataTag = ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG;
+  const dataPorts: DataSavedPorts = {
+    volumes: options.workspaceVolumes ?? new Ec2WorkspaceVolumes(ports.ec2, { dataTag }),
+    workspaceRecords: ports.workspaceRecords,
+    dataTag,
+    instrumentation,
+    publisher: flowPorts.publisher,
+    ...(ports.settings.dataSnapshotRetention !== undefined
+      ? { retention: ports.settings.dataSnapshotRetention }
+      : {}),
+  };
 
   async function handle(parsed: Parsed, context: Context): Promise<unknown> {
     const budget = { remainingMs: context.getRemainingTimeInMillis() };
@@ -60,6 +86,11 @@ export function createLifecycleHandler(ports: LifecycleHandlerPorts, options: Ha
         return onRecovering(event.detail, flowPorts, budget);
       case 'retirement':
         return onTasksRetiring(event.taskArns, flowPorts, budget);
+      case 'data-task-stopped':
+        if (event.detail.startedBy) logger.appendKeys({ workspaceId: event.detail.startedBy });
+        return onDataTaskStopped(event.detail, dataPorts);
+      case 'data-snapshot':
+        return onSnapshotNotification(event.detail, dataPorts);
     }
   }
 

@@ -3,6 +3,8 @@
  * request, the delayed relaunch of a recovery, the replacement of tasks AWS Health says will be
  * retired, and the answer to a status request. Each acts on what the provisioner recorded of the
  * workspace (`ports/workspace-record-store.ts`), never on what the event says beyond its ids.
+ * v1.3: the save of a persistent workspace's data when its task stops (`data-save.ts`, then
+ * `data-saved.ts` when EBS says the snapshot is done).
  */
 import { countMetric } from '#adapters/instrumentation.ts';
 import type { RestartRequestedDetail, StatusRequestedDetail } from '#contracts/inbound.ts';
@@ -18,6 +20,10 @@ import { statusOf } from '#core/workspace-status.ts';
 import type { WorkspaceRecord } from '#ports/workspace-record-store.ts';
 import { METRIC } from '#wiring/names.ts';
 import { type RelaunchPorts, type RelaunchResult, relaunchWorkspace } from './relaunch.ts';
+
+// v1.3: the two halves of a persistent workspace's save, on the same function.
+export { type DataSavePorts, type DataSaveResult, onDataTaskStopped } from './data-save.ts';
+export { type DataSavedPorts, type DataSavedResult, onSnapshotNotification } from './data-saved.ts';
 
 /** The invocation's time: what is left of it when the flow starts. */
 export interface LifecycleBudget {

@@ -32,6 +32,14 @@ export interface PendingRecovery {
   readonly dueAt: number;
 }
 
+/** v1.3: an erase of the workspace's data, asked for by a deprovision. */
+export interface DataErase {
+  /** The deprovision request that asked for it. */
+  readonly requestId: string;
+  /** Epoch ms. */
+  readonly requestedAt: number;
+}
+
 /** One workspace, as the provisioner recorded it. */
 export interface WorkspaceRecord {
   readonly workspaceId: string;
@@ -53,6 +61,12 @@ export interface WorkspaceRecord {
    * relaunch's own, never the workspace's (they share its request, so nothing else tells them apart).
    */
   readonly replacedTaskArns?: readonly string[];
+  /**
+   * v1.3: the workspace was deprovisioned with `erase: true` (that deprovision's `requestId`, and
+   * when, epoch ms): its data is being erased, so a stopping task's volume is not saved and a
+   * finished snapshot is deleted rather than kept. A later provision writes a fresh record without it.
+   */
+  readonly dataErase?: DataErase;
   /** Bumped by every write that changes who owns the workspace's next launch; 1 or more once stored. */
   readonly generation: number;
 }

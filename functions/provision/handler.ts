@@ -9,6 +9,7 @@ import { DynamoDbWorkspaceLeaseStore, dynamoDbIdempotencyStore } from '#adapters
 import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readCatalogEnvironment,
+  readDataSettings,
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
@@ -49,6 +50,7 @@ export const handler = createProvisionHandler(
     overlays: loadOverlays(),
     settings: {
       ...readEventSettings(),
+      ...readDataSettings(),
       launchTarget: { ...readLaunchTarget(), workspaceFilesBucket: bucket },
       templateAssetsTimeoutSeconds: readTemplateAssetsTimeoutSeconds(),
     },

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { DriverName, FaultOptions, QuotaOptions } from '#local/interfaces.ts';
 import {
   DEFAULT_HANDLER_THREADS,
+  LOCAL_DATA_SAVE_WAIT_SECONDS,
   LOCAL_RECOVERY_DEFAULTS,
   type LocalStack,
   type LocalStackOptions,
@@ -33,6 +34,7 @@ const START_OPTIONS = {
   'recovery-attempts': { type: 'string' },
   'recovery-window': { type: 'string' },
   'recovery-backoff': { type: 'string' },
+  'data-save-wait': { type: 'string' },
   'handler-threads': { type: 'string' },
   registry: { type: 'string' },
   tag: { type: 'string' },
@@ -46,6 +48,8 @@ const START_OPTIONS = {
 const MAX_RECOVERY_ATTEMPTS = 1000;
 const MAX_RECOVERY_WINDOW_SECONDS = 604_800;
 const MAX_RECOVERY_BACKOFF_SECONDS = 120;
+/** v1.3: a launch waits at most this long for a save (a Lambda invocation lasts at most 900 s). */
+const MAX_DATA_SAVE_WAIT_SECONDS = 900;
 
 export const USAGE = `npm start -- [options]: the whole workspace-provisioner flow on this machine, no AWS account needed
 
@@ -74,6 +78,8 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
                               (default ${LOCAL_RECOVERY_DEFAULTS.windowSeconds}, as deployed)
   --recovery-backoff SECONDS  base of the backoff before a recovery relaunches (doubling per attempt,
                               at most 120 s), 0 to ${MAX_RECOVERY_BACKOFF_SECONDS} (default ${LOCAL_RECOVERY_DEFAULTS.backoffSeconds}; 10 when deployed)
+  --data-save-wait SECONDS    how long a persistent workspace's launch waits for the previous task's
+                              data save before DATA_SAVE_PENDING, 0 to ${MAX_DATA_SAVE_WAIT_SECONDS} (default ${LOCAL_DATA_SAVE_WAIT_SECONDS}; 240 when deployed)
   --handler-threads N         worker threads the Lambda handlers run on, 0 to 8; 0 runs them on the
                               stack's own thread (default ${DEFAULT_HANDLER_THREADS})
   --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
@@ -233,6 +239,10 @@ export function parseStartFlags(
           `seconds from 0 to ${MAX_RECOVERY_BACKOFF_SECONDS}`,
         )
       : undefined;
+  const dataSaveWaitSeconds =
+    values['data-save-wait'] !== undefined
+      ? integer('data-save-wait', values['data-save-wait'], 0, MAX_DATA_SAVE_WAIT_SECONDS)
+      : undefined;
   const handlerThreads =
     values['handler-threads'] !== undefined
       ? integer('handler-threads', values['handler-threads'], 0, 8)
@@ -254,6 +264,7 @@ export function parseStartFlags(
       ...(recoveryAttempts !== undefined ? { recoveryAttempts } : {}),
       ...(recoveryWindowSeconds !== undefined ? { recoveryWindowSeconds } : {}),
       ...(recoveryBackoffSeconds !== undefined ? { recoveryBackoffSeconds } : {}),
+      ...(dataSaveWaitSeconds !== undefined ? { dataSaveWaitSeconds } : {}),
       ...(handlerThreads !== undefined ? { handlerThreads } : {}),
       ...(values.registry !== undefined ? { registry: values.registry } : {}),
       ...(values.tag !== undefined ? { tag: values.tag } : {}),

@@ -34,6 +34,13 @@ import type { HandlerPorts } from '#local/ports/remote.ts';
 import { localClusterArn } from '#local/routing/routes.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { FunctionName } from '#wiring/functions.ts';
+import { DEFAULT_DATA_SNAPSHOT_RETENTION, DEFAULT_DATA_TAG } from '#wiring/names.ts';
+
+/**
+ * v1.3: the ECS infrastructure role data volumes are created with, as the local stack names it
+ * (the local ECS emulator does not check it; the deployed stack's role has this name's shape).
+ */
+export const LOCAL_DATA_VOLUME_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/WorkspaceProvisioner-ecs-infrastructure`;
 
 /**
  * What the handlers are built from. Plain data (it crosses to handler threads as `workerData`), so
@@ -64,6 +71,8 @@ export interface HandlerSetup {
   readonly recoveryWindowSeconds?: number;
   /** Issue 13: base of the recovery backoff, in seconds (`--recovery-backoff`). @default 2 locally */
   readonly recoveryBackoffSeconds?: number;
+  /** v1.3: how long a launch waits for the previous task's data save (`--data-save-wait`). @default 60 locally */
+  readonly dataSaveWaitSeconds?: number;
 }
 
 export interface BuiltHandlers {
@@ -129,6 +138,10 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
     ...(setup.recoveryBackoffSeconds !== undefined
       ? { recoveryBackoffSeconds: setup.recoveryBackoffSeconds }
       : {}),
+    // v1.3: persistent data, on the stack's own EC2 endpoint (`--data-save-wait`).
+    dataVolumes: { roleArn: LOCAL_DATA_VOLUME_ROLE_ARN, dataTag: DEFAULT_DATA_TAG },
+    dataSnapshotRetention: DEFAULT_DATA_SNAPSHOT_RETENTION,
+    ...(setup.dataSaveWaitSeconds !== undefined ? { dataSaveWaitSeconds: setup.dataSaveWaitSeconds } : {}),
   };
   const { workspaceLeases, taskVersions, provisionRequests, workspaceRecords } = ports;
   const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);
@@ -207,6 +220,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
     handlers,
     close() {
       ecsClient.destroy();
+      ec2Client.destroy();
       eventBridgeClient.destroy();
       s3Client.destroy();
       agent.destroy();

@@ -35,6 +35,12 @@ export const LOCAL_RECOVERY_DEFAULTS = {
   backoffSeconds: 2,
 } as const;
 
+/**
+ * v1.3: how long a persistent workspace's launch waits for the previous task's save locally
+ * (`--data-save-wait`): shorter than a deployment's 240 s, as a local save is a directory copy.
+ */
+export const LOCAL_DATA_SAVE_WAIT_SECONDS = 60;
+
 /** What {@link startHandlers} needs. */
 export interface HandlersOptions {
   readonly database: LocalDatabase;
@@ -52,6 +58,8 @@ export interface HandlersOptions {
   readonly recoveryWindowSeconds?: number;
   /** `--recovery-backoff`. @default LOCAL_RECOVERY_DEFAULTS.backoffSeconds */
   readonly recoveryBackoffSeconds?: number;
+  /** v1.3 `--data-save-wait`. @default LOCAL_DATA_SAVE_WAIT_SECONDS */
+  readonly dataSaveWaitSeconds?: number;
   readonly registry?: string;
   readonly tag?: string;
   readonly reservedConcurrency?: number;
@@ -95,6 +103,7 @@ export function handlerSetupOf(options: HandlersOptions): HandlerSetup {
     recoveryAttempts: options.recoveryAttempts ?? LOCAL_RECOVERY_DEFAULTS.attempts,
     recoveryWindowSeconds: options.recoveryWindowSeconds ?? LOCAL_RECOVERY_DEFAULTS.windowSeconds,
     recoveryBackoffSeconds: options.recoveryBackoffSeconds ?? LOCAL_RECOVERY_DEFAULTS.backoffSeconds,
+    dataSaveWaitSeconds: options.dataSaveWaitSeconds ?? LOCAL_DATA_SAVE_WAIT_SECONDS,
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
   };

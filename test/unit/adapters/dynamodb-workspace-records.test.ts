@@ -137,6 +137,24 @@ describe('DynamoDbWorkspaceRecordStore: one item per workspace on the shared tab
   });
 });
 
+describe('DynamoDbWorkspaceRecordStore: v1.3 data erase', () => {
+  it('writes and reads back a record whose data is being erased', async () => {
+    const { documentsMock, store } = setup();
+    documentsMock.on(PutCommand).resolves({});
+    const record = workspaceRecord('ws-1', {
+      state: 'deprovisioned',
+      dataErase: { requestId: 'dep-1', requestedAt: NOW },
+      generation: 3,
+    });
+    expect(await store.put(record, 2)).toBe(true);
+    const [call] = documentsMock.commandCalls(PutCommand);
+    const item = call?.args[0].input.Item as Record<string, unknown>;
+    documentsMock.on(GetCommand).resolves({ Item: item });
+    expect(await store.get('ws-1')).toEqual(record);
+    expect((await store.get('ws-1'))?.dataErase).toEqual({ requestId: 'dep-1', requestedAt: NOW });
+  });
+});
+
 describe('DynamoDbWorkspaceRecordStore.live: the sparse index, shard by shard', () => {
   /** Pages of the live index per shard: each shard's items in pages of `pageSize`. */
   function answerQueries(

@@ -5,11 +5,17 @@ import {
   envList,
   envVar,
   readCatalogEnvironment,
+  readDataSettings,
   readEventSettings,
   readInstrumentationEnvironment,
   readLaunchTarget,
 } from '#adapters/environment.ts';
 import { EnvironmentError } from '#adapters/errors.ts';
+import {
+  DEFAULT_DATA_SAVE_WAIT_SECONDS,
+  DEFAULT_DATA_SNAPSHOT_RETENTION,
+  DEFAULT_DATA_TAG,
+} from '#wiring/names.ts';
 
 const launchEnv = {
   CLUSTER_ARN: 'arn:aws:ecs:us-east-1:123456789012:cluster/workspaces',
@@ -61,6 +67,49 @@ describe('environment', () => {
     expect(() => readLaunchTarget({ ...launchEnv, ASSIGN_PUBLIC_IP: 'sometimes' })).toThrow(
       'Environment variable ASSIGN_PUBLIC_IP must be ENABLED or DISABLED',
     );
+  });
+
+  it('reads the data settings: no data volumes without the role, the defaults otherwise', () => {
+    expect(readDataSettings({})).toEqual({
+      dataSnapshotRetention: DEFAULT_DATA_SNAPSHOT_RETENTION,
+      dataSaveWaitSeconds: DEFAULT_DATA_SAVE_WAIT_SECONDS,
+    });
+    const roleArn = 'arn:aws:iam::123456789012:role/ecs-infrastructure';
+    expect(readDataSettings({ DATA_VOLUME_ROLE_ARN: roleArn }).dataVolumes).toEqual({
+      roleArn,
+      dataTag: DEFAULT_DATA_TAG,
+    });
+    expect(
+      readDataSettings({
+        DATA_VOLUME_ROLE_ARN: roleArn,
+        DATA_VOLUME_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
+        DATA_TAG: 'staging',
+        DATA_SNAPSHOT_RETENTION: '7',
+        DATA_SAVE_WAIT_SECONDS: '0',
+      }),
+    ).toEqual({
+      dataVolumes: { roleArn, kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k-1', dataTag: 'staging' },
+      dataSnapshotRetention: 7,
+      dataSaveWaitSeconds: 0,
+    });
+  });
+
+  const badData: ReadonlyArray<[string, string, string]> = [
+    ['DATA_SNAPSHOT_RETENTION', '0', 'must be a whole number from 1 to 100'],
+    ['DATA_SNAPSHOT_RETENTION', '2.5', 'must be a whole number from 1 to 100'],
+    ['DATA_SAVE_WAIT_SECONDS', '901', 'must be a whole number from 0 to 900'],
+    ['DATA_SAVE_WAIT_SECONDS', 'soon', 'must be a whole number from 0 to 900'],
+    ['DATA_VOLUME_ROLE_ARN', 'ecs-infrastructure', 'must be an IAM role ARN'],
+  ];
+  it.each(badData)('refuses %s=%s, naming the variable and never its value', (name, value, message) => {
+    let thrown: unknown;
+    try {
+      readDataSettings({ [name]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(EnvironmentError);
+    expect((thrown as Error).message).toBe(`Environment variable ${name} ${message}`);
   });
 
   it('reads the event settings', () => {

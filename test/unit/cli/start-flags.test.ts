@@ -59,6 +59,8 @@ describe('parseStartFlags', () => {
         '600',
         '--recovery-backoff',
         '0.5',
+        '--data-save-wait',
+        '15',
         '--driver',
         'simulated',
         '--reset',
@@ -75,6 +77,7 @@ describe('parseStartFlags', () => {
       recoveryAttempts: 2,
       recoveryWindowSeconds: 600,
       recoveryBackoffSeconds: 0.5,
+      dataSaveWaitSeconds: 15,
       driver: 'simulated',
       reset: true,
     });
@@ -105,6 +108,8 @@ describe('parseStartFlags', () => {
     [['--recovery-backoff=-1'], '--recovery-backoff must be seconds from 0 to 120; got "-1"'],
     [['--recovery-backoff', ''], '--recovery-backoff must be seconds from 0 to 120; got ""'],
     [['--recovery-backoff', '121'], '--recovery-backoff must be seconds from 0 to 120; got "121"'],
+    [['--data-save-wait', '901'], '--data-save-wait must be a whole number from 0 to 900; got "901"'],
+    [['--data-save-wait', '1.5'], '--data-save-wait must be a whole number from 0 to 900; got "1.5"'],
   ])('refuses %j', (argv, message) => {
     expect(flagError(argv)).toContain(message);
   });

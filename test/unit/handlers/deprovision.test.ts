@@ -6,6 +6,7 @@ import { provisionerStopOf } from '#core/stop-reasons.ts';
 import { createDeprovisionHandler } from '#functions/deprovision/create-handler.ts';
 import {
   CLUSTER_ARN,
+  ec2WithMock,
   ecsWithMock,
   envelope,
   eventBridgeWithMock,
@@ -42,6 +43,7 @@ function setup() {
   const handler = createDeprovisionHandler(
     {
       ecs,
+      ec2: ec2WithMock().ec2,
       eventBridge,
       idempotencyStore: new InMemoryPersistenceLayer(),
       workspaceLeases,

@@ -16,6 +16,8 @@ import { onTaskStateChange, type TaskStatePorts } from '#functions/task-state/ta
 import { sweepOverdueTasks } from '#functions/timeout-sweep/timeout-sweep-flow.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import type { TaskSummary } from '#ports/task-runner.ts';
+import { DEFAULT_DATA_TAG } from '#wiring/names.ts';
+import { FakeWorkspaceVolumes } from './fake-workspace-volumes.ts';
 import {
   CLUSTER_ARN,
   FakeClock,
@@ -250,6 +252,7 @@ describe('deprovisionWorkspace', () => {
         random: () => 0.5,
         safetyMarginMs: 10_000,
         instrumentation: quietInstrumentation(),
+        volumes: new FakeWorkspaceVolumes(DEFAULT_DATA_TAG),
       },
       { remainingMs: 60_000 },
     );

@@ -26,6 +26,16 @@ describe.each(stores)('workspace-record store (%s)', (_name, make) => {
     expect(await store.get('ws-1')).toEqual(record);
   });
 
+  it('keeps a data erase (v1.3) as written', async () => {
+    const store = make();
+    const record = workspaceRecord('ws-1', {
+      state: 'deprovisioned',
+      dataErase: { requestId: 'dep-1', requestedAt: 42 },
+    });
+    expect(await store.put(record)).toBe(true);
+    expect((await store.get('ws-1'))?.dataErase).toEqual({ requestId: 'dep-1', requestedAt: 42 });
+  });
+
   it('writes with an expected generation only while the stored one is that', async () => {
     const store = make();
     await store.put(workspaceRecord('ws-1', { generation: 4 }));

@@ -13,6 +13,7 @@ import {
   deploymentsOf,
   handlerSetupOf,
   handlerThreadsFor,
+  LOCAL_DATA_SAVE_WAIT_SECONDS,
   LOCAL_RECOVERY_DEFAULTS,
 } from '#local/stack/start-handlers.ts';
 import { taskDefinitionsOf } from '#local/stack/start-services.ts';
@@ -151,6 +152,12 @@ describe("the handlers' setup", () => {
       recoveryWindowSeconds: LOCAL_RECOVERY_DEFAULTS.windowSeconds,
       recoveryBackoffSeconds: LOCAL_RECOVERY_DEFAULTS.backoffSeconds,
     });
+  });
+
+  it('carries --data-save-wait into the handler setup, 0 included, and the local default without it', () => {
+    expect(handlerSetupOf({ ...base, dataSaveWaitSeconds: 15 }).dataSaveWaitSeconds).toBe(15);
+    expect(handlerSetupOf({ ...base, dataSaveWaitSeconds: 0 }).dataSaveWaitSeconds).toBe(0);
+    expect(handlerSetupOf(base).dataSaveWaitSeconds).toBe(LOCAL_DATA_SAVE_WAIT_SECONDS);
   });
 
   it('keeps a backoff of 0 (recover at once) rather than taking it for absent', () => {
