@@ -23,6 +23,7 @@ import { followWorkspaceEvent } from '#functions/task-state/workspace-lifecycle.
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import type { TaskSummary } from '#ports/task-runner.ts';
 import type { WorkspaceRecord } from '#ports/workspace-record-store.ts';
+import { FakeWorkspaceVolumes } from './fake-workspace-volumes.ts';
 import {
   FakeClock,
   InMemoryProvisionRequestStore,
@@ -244,12 +245,14 @@ function relaunchPorts(stored?: WorkspaceRecord, liveTasks: string[] = []) {
   const live = new Set(liveTasks);
   let launched = 0;
   const tokens: string[] = [];
+  const volumeConfigurations: unknown[] = [];
   const runner = {
-    async runTask(input: { clientToken?: string }): Promise<RunTaskOutcome> {
+    async runTask(input: { clientToken?: string; volumeConfigurations?: unknown }): Promise<RunTaskOutcome> {
       launched += 1;
       const taskArn = taskArnOf(`t-new-${launched}`);
       calls.push(`run ${taskArn}`);
       tokens.push(input.clientToken ?? '');
+      volumeConfigurations.push(input.volumeConfigurations);
       live.add(taskArn);
       return { kind: 'launched', taskArn, reused: false } as RunTaskOutcome;
     },
@@ -276,6 +279,7 @@ function relaunchPorts(stored?: WorkspaceRecord, liveTasks: string[] = []) {
   };
   const workspaceRecords = new InMemoryWorkspaceRecordStore();
   if (stored) void workspaceRecords.put(stored);
+  const volumes = new FakeWorkspaceVolumes(DATA_VOLUMES.dataTag, () => clock.now());
   const files = new InMemoryWorkspaceFiles();
   void files.put(bootBundleKey('org-1', 'ws-1', 'req-1'), 'BOOT_FILE_1=...\n');
   const requests = new InMemoryProvisionRequestStore();
@@ -291,13 +295,28 @@ function relaunchPorts(stored?: WorkspaceRecord, liveTasks: string[] = []) {
     workspaceLeases: leases,
     publisher,
     catalog: loadCatalog(),
-    settings: SETTINGS,
+    settings: { ...SETTINGS, dataVolumes: DATA_VOLUMES, dataSaveWaitSeconds: 60 },
     files,
     requests,
     workspaceRecords,
+    workspaceVolumes: volumes,
   };
-  return { ports, calls, tokens, published, workspaceRecords, files, clock, live };
+  return {
+    ports,
+    calls,
+    tokens,
+    published,
+    workspaceRecords,
+    files,
+    clock,
+    live,
+    volumes,
+    volumeConfigurations,
+  };
 }
+
+/** v1.3: the data volume settings of the relaunch tests. */
+const DATA_VOLUMES = { roleArn: 'arn:aws:iam::123456789012:role/infra', dataTag: 'wp-test' };
 
 describe('restart, recovery and status (lifecycle, v1.2)', () => {
   it('restarts: the old task is stopped before the new one is asked for, and the record names the new one', async () => {
@@ -321,6 +340,59 @@ describe('restart, recovery and status (lifecycle, v1.2)', () => {
       workspaceId: 'ws-1',
       taskArn: taskArnOf('t-new-1'),
     });
+  });
+
+  it("v1.3: restarts a persistent workspace from the data its old task leaves, once that task's save is finished", async () => {
+    const persistent = ProvisionRequestedDetail.parse({ ...request, storage: { persistent: true } });
+    const { ports, calls, published, volumes, volumeConfigurations, clock } = relaunchPorts(
+      record({ request: persistent }),
+      [taskArnOf('t-1')],
+    );
+    const tags = { 'workspace-provisioner': 'wp-test', 'workspace-id': 'ws-1' };
+    volumes.addSnapshot({ tags, startedAt: clock.now() - 60_000 });
+    const old = volumes.addVolume('ws-1', { state: 'in-use' });
+    // ECS, the save and its finish, as the relaunch waits: detached, snapshotted, Data Saved, deleted.
+    const sleep = clock.sleep.bind(clock);
+    let polls = 0;
+    ports.clock.sleep = async (ms: number) => {
+      polls += 1;
+      if (polls === 1) volumes.detach(old.volumeId);
+      if (polls === 2) volumes.addSnapshot({ tags, volumeId: old.volumeId, startedAt: clock.now() });
+      if (polls === 3) await volumes.deleteVolume(old.volumeId);
+      await sleep(ms);
+    };
+    const result = await onRestartRequested({ requestId: 'restart-1', workspaceId: 'ws-1' }, ports, {
+      remainingMs: 60_000,
+    });
+    expect(result).toMatchObject({ outcome: 'relaunched' });
+    expect(calls).toEqual([`stop ${taskArnOf('t-1')}`, `run ${taskArnOf('t-new-1')}`]);
+    expect(polls).toBe(3);
+    const saved = [...volumes.snapshots.values()].find((snapshot) => snapshot.volumeId === old.volumeId);
+    expect(volumeConfigurations[0]).toEqual([
+      expect.objectContaining({
+        name: 'workspace-data',
+        managedEBSVolume: expect.objectContaining({ snapshotId: saved?.snapshotId, sizeInGiB: 20 }),
+      }),
+    ]);
+    expect(published[0]?.detail).toMatchObject({
+      storage: { persistent: true, sizeGiB: 20, path: '/workspace', restoredFrom: saved?.snapshotId },
+    });
+  });
+
+  it('v1.3: fails a restart whose old data is still being saved when the wait runs out, launching nothing', async () => {
+    const persistent = ProvisionRequestedDetail.parse({ ...request, storage: { persistent: true } });
+    const { ports, calls, volumes, workspaceRecords } = relaunchPorts(record({ request: persistent }), [
+      taskArnOf('t-1'),
+    ]);
+    volumes.addVolume('ws-1', { state: 'in-use' });
+    const result = await onRestartRequested(
+      { requestId: 'restart-1', workspaceId: 'ws-1' },
+      { ...ports, settings: { ...ports.settings, dataSaveWaitSeconds: 5 } },
+      { remainingMs: 60_000 },
+    );
+    expect(result).toMatchObject({ outcome: 'failed' });
+    expect(calls).toEqual([`stop ${taskArnOf('t-1')}`]);
+    expect(await workspaceRecords.get('ws-1')).toMatchObject({ state: 'failed' });
   });
 
   it('gives each relaunch a client token of its own, never the first launch’s', async () => {
