@@ -2,9 +2,11 @@
  * v1.3: the second half of a persistent workspace's save (decision 020). EBS's `EBS Snapshot
  * Notification` (rule DataSnapshotNotification) says a snapshot completed or failed:
  *
- * - `succeeded`: the volume it was taken from is deleted (still attached: a retryable error, the
- *   platform tries again), snapshots beyond the retention are pruned, and `Workspace Data Saved`
- *   says so.
+ * - `succeeded`: `Workspace Data Saved` says so, then the volume it was taken from is deleted
+ *   (still attached: a retryable error before anything is said, the platform tries again) and
+ *   snapshots beyond the retention are pruned. The event goes out before the volume goes: a launch
+ *   waits until the volume is gone (`core/workspace-data.ts` decideRestore), so the new task's
+ *   Task Launched always follows its data's Data Saved.
  * - `failed`: `Workspace Data Save Failed` and the `dataSaveFailed` metric (the alarm); the volume
  *   is kept, never deleted without a snapshot, and the workspace's next launch fails rather than
  *   start on older data.
@@ -85,18 +87,8 @@ async function finishSave(
   ports: DataSavedPorts,
 ): Promise<DataSavedResult> {
   const { logger, metrics } = ports.instrumentation;
-  if (volumeId && (await ports.volumes.deleteVolume(volumeId)) === 'in-use') {
-    throw new DataInUseError(volumeId);
-  }
-  const pruned: string[] = [];
-  const snapshots = await ports.volumes.snapshotsOf(workspaceId);
-  for (const old of snapshotsToPrune(snapshots, ports.retention ?? DEFAULT_DATA_SNAPSHOT_RETENTION)) {
-    if (old.snapshotId === snapshot.snapshotId) continue;
-    const outcome = await ports.volumes.deleteSnapshot(old.snapshotId);
-    // One still in use (by a launch restoring from it) is pruned by a later save.
-    if (outcome === 'in-use') logger.info('kept a snapshot still in use', { snapshotId: old.snapshotId });
-    else pruned.push(old.snapshotId);
-  }
+  const volume = volumeId ? await ports.volumes.describeVolume(volumeId) : undefined;
+  if (volumeId && volume?.state === 'in-use') throw new DataInUseError(volumeId);
   const taskArn = snapshot.tags[TAG_KEYS.taskArn];
   if (taskArn) {
     const saved: DataSavedDetail = {
@@ -111,6 +103,19 @@ async function finishSave(
     logger.warn('a saved snapshot names no task: Workspace Data Saved not sent', {
       snapshotId: snapshot.snapshotId,
     });
+  }
+  // Attached again between the look and the delete (never by this system): the retry says it again.
+  if (volume && (await ports.volumes.deleteVolume(volume.volumeId)) === 'in-use') {
+    throw new DataInUseError(volume.volumeId);
+  }
+  const pruned: string[] = [];
+  const snapshots = await ports.volumes.snapshotsOf(workspaceId);
+  for (const old of snapshotsToPrune(snapshots, ports.retention ?? DEFAULT_DATA_SNAPSHOT_RETENTION)) {
+    if (old.snapshotId === snapshot.snapshotId) continue;
+    const outcome = await ports.volumes.deleteSnapshot(old.snapshotId);
+    // One still in use (by a launch restoring from it) is pruned by a later save.
+    if (outcome === 'in-use') logger.info('kept a snapshot still in use', { snapshotId: old.snapshotId });
+    else pruned.push(old.snapshotId);
   }
   countMetric(metrics, METRIC.dataSaved);
   logger.info('saved the workspace data', { snapshotId: snapshot.snapshotId, pruned: pruned.length });

@@ -1,3 +1,4 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadOverlays } from '#config/overlays.ts';
 import {
@@ -279,6 +280,21 @@ describe('lifecycle: EBS says a snapshot is done', () => {
       }),
     ]);
     expect(metric(METRIC.dataSaved)).toBe(1);
+  });
+
+  it('succeeded: says Workspace Data Saved while the volume still exists, so a launch waiting for it comes after', async () => {
+    const harness = setup();
+    const { volumes, invoke, eventBridgeMock } = harness;
+    const { volume, snapshotId } = await saving(harness, 0);
+    volumes.completeSnapshot(snapshotId);
+    let volumeAtPublish: boolean | undefined;
+    eventBridgeMock.on(PutEventsCommand).callsFake(() => {
+      volumeAtPublish = volumes.volumes.has(volume.volumeId);
+      return { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
+    });
+    await invoke(snapshotNotification(snapshotId, volume.volumeId, 'succeeded'));
+    expect(volumeAtPublish).toBe(true);
+    expect(volumes.volumes.has(volume.volumeId)).toBe(false);
   });
 
   it('succeeded while the volume is still attached: fails retryably, then finishes on the retry', async () => {
