@@ -47,6 +47,7 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
       return pairs([
         ['request', detail.requestId],
         ['reason', detail.reason],
+        ['erase', detail.erase],
       ]);
     case DETAIL_TYPES.taskLaunched:
       return pairs([
@@ -167,6 +168,26 @@ export function summarizeDetail(envelope: Pick<EventEnvelope, 'detail' | 'detail
       return pairs([
         ['task', shortTaskId(detail.taskArn)],
         ['reason', detail.reason],
+      ]);
+    // v1.3: persistent data.
+    case DETAIL_TYPES.dataSaved:
+      return pairs([
+        ['snapshot', detail.snapshotId],
+        ['size', typeof detail.sizeGiB === 'number' ? `${detail.sizeGiB}GiB` : undefined],
+        ['task', shortTaskId(detail.taskArn)],
+      ]);
+    case DETAIL_TYPES.dataSaveFailed:
+      return pairs([
+        ['volume', detail.volumeId],
+        ['snapshot', detail.snapshotId],
+        ['task', shortTaskId(detail.taskArn)],
+        ['reason', JSON.stringify(detail.reason ?? '')],
+      ]);
+    case DETAIL_TYPES.dataErased:
+      return pairs([
+        ['request', detail.requestId],
+        ['snapshots', Array.isArray(detail.snapshotIds) ? detail.snapshotIds.join(',') || 'none' : undefined],
+        ['volumes', Array.isArray(detail.volumeIds) ? detail.volumeIds.join(',') || 'none' : undefined],
       ]);
     case ECS_TASK_STATE_CHANGE:
       return pairs([

@@ -19,7 +19,8 @@ const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   // It checks a launched event against ECS (DescribeTasks) before it acts on it.
   overlay: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'task-state': ['client-dynamodb', 'client-eventbridge'],
-  deprovision: ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
+  // v1.3: an erase lists and deletes the workspace's data volumes and snapshots.
+  deprovision: ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge'],
   // v1.1: the recorded requests awaiting assets.
   'timeout-sweep': ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
   'failure-reporter': ['client-ecs', 'client-eventbridge'],

@@ -14,6 +14,7 @@ import { snapshotTagsFor } from '#core/workspace-data.ts';
 import { createLifecycleHandler } from '#functions/lifecycle/create-handler.ts';
 import { DATA_SAVE_FAILED_REASON } from '#functions/lifecycle/data-saved.ts';
 import { DataInUseError } from '#functions/lifecycle/errors.ts';
+import { parseLifecycleEvent } from '#functions/lifecycle/lifecycle-event.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import { DEFAULT_DATA_TAG, METRIC } from '#wiring/names.ts';
 import { workspaceRecord } from '../../fixtures/workspace-records.ts';
@@ -381,5 +382,52 @@ describe('lifecycle: EBS says a snapshot is done', () => {
     expect(volumes.deletedSnapshots).toEqual([snapshotId]);
     expect(volumes.deletedVolumes).toEqual([volume.volumeId]);
     expect(sentEvents(eventBridgeMock)).toEqual([]);
+  });
+});
+
+describe('lifecycle: the data events as AWS sends them', () => {
+  it("parses the EBS User Guide's sample createSnapshot notification, keyed by snapshot and result", () => {
+    // Amazon EBS User Guide, "Amazon EventBridge for Amazon EBS", createSnapshot event data
+    // (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html); its
+    // placeholder times replaced by real ones, as EventBridge's envelope requires.
+    const sample = {
+      version: '0',
+      id: '01234567-0123-0123-0123-012345678901',
+      'detail-type': 'EBS Snapshot Notification',
+      source: 'aws.ec2',
+      account: '012345678901',
+      time: '2026-03-01T12:00:00Z',
+      region: 'us-east-1',
+      resources: ['arn:aws:ec2::us-west-2:snapshot/snap-01234567'],
+      detail: {
+        event: 'createSnapshot',
+        result: 'succeeded',
+        cause: '',
+        'request-id': '',
+        snapshot_id: 'arn:aws:ec2::us-west-2:snapshot/snap-01234567',
+        source: 'arn:aws:ec2::us-west-2:volume/vol-01234567',
+        startTime: '2026-03-01T11:59:00Z',
+        endTime: '2026-03-01T12:00:00Z',
+      },
+    };
+    const parsed = parseLifecycleEvent(sample);
+    expect(parsed.success && parsed.data).toMatchObject({
+      kind: 'data-snapshot',
+      idempotencyKey: 'data-snapshot:snap-01234567:succeeded',
+      detail: { result: 'succeeded', source: 'arn:aws:ec2::us-west-2:volume/vol-01234567' },
+    });
+  });
+
+  it("keys a stopped task's save by its task ARN", () => {
+    const parsed = parseLifecycleEvent(taskStopped('t-1', 'vol-1'));
+    expect(parsed.success && parsed.data).toMatchObject({
+      kind: 'data-task-stopped',
+      idempotencyKey: `data-save:${taskArnOf('t-1')}`,
+    });
+  });
+
+  it('refuses a snapshot notification that does not come from EC2', () => {
+    const event = snapshotNotification('snap-1', 'vol-1', 'succeeded');
+    expect(parseLifecycleEvent({ ...event, source: 'platform.forged' }).success).toBe(false);
   });
 });

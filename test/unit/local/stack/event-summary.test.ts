@@ -51,3 +51,40 @@ describe("the log's one-line summaries of the v1.1 fields", () => {
     expect(summarizeDetail({ 'detail-type': detailType, detail })).toBe(summary);
   });
 });
+
+describe("the log's one-line summaries of the v1.3 persistent-data events", () => {
+  it.each([
+    [
+      DETAIL_TYPES.deprovisionRequested,
+      { requestId: 'r-2', workspaceId: 'w', erase: true },
+      'request=r-2 erase=true',
+    ],
+    [
+      DETAIL_TYPES.dataSaved,
+      {
+        workspaceId: 'w',
+        snapshotId: 'snap-0123456789abcdef0',
+        sizeGiB: 20,
+        taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/workspaces/abc123',
+      },
+      'snapshot=snap-0123456789abcdef0 size=20GiB task=abc123',
+    ],
+    [
+      DETAIL_TYPES.dataSaveFailed,
+      {
+        workspaceId: 'w',
+        volumeId: 'vol-0123456789abcdef0',
+        snapshotId: 'snap-0123456789abcdef0',
+        reason: 'the snapshot failed',
+      },
+      'volume=vol-0123456789abcdef0 snapshot=snap-0123456789abcdef0 reason="the snapshot failed"',
+    ],
+    [
+      DETAIL_TYPES.dataErased,
+      { workspaceId: 'w', snapshotIds: ['snap-1', 'snap-2'], volumeIds: [], requestId: 'r-2' },
+      'request=r-2 snapshots=snap-1,snap-2 volumes=none',
+    ],
+  ])('%s', (detailType, detail, summary) => {
+    expect(summarizeDetail({ 'detail-type': detailType, detail })).toBe(summary);
+  });
+});
