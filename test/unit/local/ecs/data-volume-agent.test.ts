@@ -13,6 +13,7 @@ import type { TaskDriver, TaskLaunch } from '#local/ecs/drivers/types.ts';
 import type { EcsTaskDefinition } from '#local/ecs/index.ts';
 import { withTaskAgent } from '#local/ecs/task-agent.ts';
 import type { DataVolumeAttachmentRecord } from '#local/ecs/task-record.ts';
+import { IN_MEMORY, openDatabase } from '#local/store/index.ts';
 import {
   CODEX,
   type EcsHarness,
@@ -277,5 +278,71 @@ describe('the ECS agent adopting a task with a managed EBS volume after a restar
         stoppedReason: `ResourceInitializationError: the task's EBS volume ${volumeId} is gone`,
       },
     ]);
+  });
+});
+
+describe('the emulator releasing volumes of tasks it stops on its own', () => {
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  it('releases the volume of a task the stack stops on close before recording it STOPPED', async () => {
+    const state = temporaryStateDir();
+    cleanups.push(state.remove);
+    const statusesAtRelease: string[][] = [];
+    let harness: EcsHarness | undefined;
+    const volumes = fakeDataVolumes(state.dir, {
+      beforeRelease: () =>
+        statusesAtRelease.push((harness?.stateChanges() ?? []).map((change) => change.lastStatus as string)),
+    });
+    const database = openDatabase(IN_MEMORY);
+    cleanups.push(() => database.close());
+    harness = ecsHarness({
+      database,
+      driver: 'process',
+      stopTimeoutMs: 2000,
+      taskDefinitions: [CODEX_WITH_DATA],
+      dataVolumes: volumes,
+      configsDirectory: join(state.dir, 'configs'),
+    });
+    const taskArn = harness.ecs.runTask(withVolume()).tasks[0]?.taskArn as string;
+    await waitFor(() => harness?.stateChanges(taskArn).at(-1)?.lastStatus === 'RUNNING', 'RUNNING');
+    await harness.close();
+
+    expect(statusesAtRelease).toEqual([expect.not.arrayContaining(['STOPPED'])]);
+    const stopped = harness.stateChanges(taskArn).at(-1) as Record<string, unknown>;
+    expect(stopped).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: 'Local stack shut down' });
+    expect(ebsOf(stopped)?.status).toBe('DETACHED');
+    expect([...volumes.volumes.values()].map((volume) => volume.state)).toEqual(['available']);
+  });
+
+  it('releases the volume of a task a restart cannot adopt (another driver) before recording it STOPPED', async () => {
+    const state = temporaryStateDir();
+    cleanups.push(state.remove);
+    const database = openDatabase(IN_MEMORY);
+    cleanups.push(() => database.close());
+    const volumes = fakeDataVolumes(state.dir);
+    const first = ecsHarness({ database, taskDefinitions: [CODEX_WITH_DATA], dataVolumes: volumes });
+    const taskArn = first.ecs.runTask(withVolume()).tasks[0]?.taskArn as string;
+    await waitFor(() => first.stateChanges(taskArn).at(-1)?.lastStatus === 'RUNNING', 'RUNNING');
+    // The simulated driver leaves its tasks running on close, as a crashed stack would.
+    await first.close();
+
+    const second = ecsHarness({
+      database,
+      driver: 'process',
+      taskDefinitions: [CODEX_WITH_DATA],
+      dataVolumes: volumes,
+      configsDirectory: join(state.dir, 'configs'),
+    });
+    cleanups.unshift(() => second.close());
+    await second.ecs.reconciled;
+    await waitFor(() => second.stateChanges(taskArn).at(-1)?.lastStatus === 'STOPPED', 'STOPPED');
+
+    const stopped = second.stateChanges(taskArn).at(-1) as Record<string, unknown>;
+    expect(stopped.stoppedReason).toMatch(/^Local stack restarted; it ran under the simulated driver/);
+    expect(ebsOf(stopped)?.status).toBe('DETACHED');
+    expect([...volumes.volumes.values()].map((volume) => volume.state)).toEqual(['available']);
   });
 });
