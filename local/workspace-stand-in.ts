@@ -10,8 +10,16 @@
  *   since a container's published port reaches it through the container's own interface. A flag, not
  *   an environment variable, so a provision request's `env` cannot open it up; and answers every
  *   request with 200 and how it booted: `{"workspaceId", "kind", "env": [names], "configs":
- *   [{"path", "sha256"}]}`: its environment variable NAMES only (sorted, never a value), and every
- *   file under `WORKSPACE_CONFIG_PATH` (recursively, sorted by path) with its SHA-256;
+ *   [{"path", "sha256"}], "data": [{"path", "sha256"}]}`: its environment variable NAMES only (sorted,
+ *   never a value), every file under `WORKSPACE_CONFIG_PATH` and every file of its data directory
+ *   (each recursively, sorted by path) with its SHA-256 (`[]` when there is none);
+ * - on `PUT /data/<path>` (v1.3) writes the request body as the file `<path>` of its data directory
+ *   (creating directories) and answers 201 `{"path", "sha256"}`. The data directory is
+ *   `WORKSPACE_DATA_PATH` (a persistent workspace's volume); without it, a temporary directory of the
+ *   stand-in's own, removed when it exits, so an ephemeral workspace demonstrably keeps nothing
+ *   across a restart while `PUT /data/...` works the same for both. A path with an empty, `.` or `..`
+ *   segment, a backslash or a NUL, or one that does not decode, is a 400; a body over 10 MiB a 413; a
+ *   path that is a directory (or under a file) a 409; each with `{"message": ...}`;
  * - exits 1 at start when `WORKSPACE_CONFIG_PATH` is set and holds no `config.yaml`, as molecule's
  *   runtime crashes without `/configs/config.yaml`;
  * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
@@ -24,9 +32,18 @@
  * Run by hand: `PORT=8080 WORKSPACE_ID=ws-1 npx tsx local/workspace-stand-in.ts`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { safeText } from '#local/wire/safe-text.ts';
 
 const SECRET_LOOKING = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|(^|_)KEY($|_)/i;
@@ -43,8 +60,20 @@ if (configPath !== undefined && !existsSync(join(configPath, 'config.yaml'))) {
   process.exit(1);
 }
 
+/**
+ * The data directory: the persistent volume's (`WORKSPACE_DATA_PATH`), or for an ephemeral workspace
+ * a temporary one of its own that goes when the stand-in exits.
+ */
+const persistentDataPath = environment.WORKSPACE_DATA_PATH;
+const dataPath = persistentDataPath ?? mkdtempSync(join(tmpdir(), 'workspace-stand-in-data-'));
+if (persistentDataPath === undefined) {
+  process.on('exit', () => rmSync(dataPath, { recursive: true, force: true }));
+} else {
+  mkdirSync(persistentDataPath, { recursive: true });
+}
+
 /** Every file under `directory`, recursively, as `/`-separated relative paths with their SHA-256, sorted by path. */
-function configsUnder(directory: string | undefined): Array<{ path: string; sha256: string }> {
+function filesUnder(directory: string | undefined): Array<{ path: string; sha256: string }> {
   if (directory === undefined) return [];
   const files: Array<{ path: string; sha256: string }> = [];
   const walk = (relative: string): void => {
@@ -80,6 +109,9 @@ for (const name of names.filter((candidate) => candidate.startsWith('WORKSPACE_'
 
 /** Largest `POST /exit` body read; the one it expects is a few bytes. */
 const MAX_EXIT_BODY_BYTES = 1024;
+/** Largest `PUT /data/<path>` body: enough for a test file, small enough for memory. */
+const MAX_DATA_BODY_BYTES = 10 * 1024 * 1024;
+const DATA_ROUTE = '/data/';
 
 function answer(response: ServerResponse, status: number, value: unknown, then?: () => void): void {
   const body = JSON.stringify(value);
@@ -127,12 +159,79 @@ function handleExit(request: IncomingMessage, response: ServerResponse): void {
   });
 }
 
+/** The relative path a `PUT /data/<path>` names, `/`-separated, or why it names none. */
+function dataFilePathOf(url: string): { path: string } | { error: string } {
+  const raw = url.slice(DATA_ROUTE.length).split('?')[0] ?? '';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return { error: 'the path does not decode' };
+  }
+  if (decoded.includes('\\') || decoded.includes('\0')) return { error: 'the path has a backslash or a NUL' };
+  const segments = decoded.split('/');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return { error: 'the path must be relative, without empty, "." or ".." segments' };
+  }
+  return { path: segments.join('/') };
+}
+
+/** `PUT /data/<path>`: writes the body into the data directory, answers with its path and SHA-256. */
+function handleDataWrite(request: IncomingMessage, response: ServerResponse): void {
+  const target = dataFilePathOf(request.url ?? '');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_DATA_BODY_BYTES) chunks.push(chunk);
+  });
+  request.on('end', () => {
+    if ('error' in target) {
+      answer(response, 400, { message: target.error });
+      return;
+    }
+    if (size > MAX_DATA_BODY_BYTES) {
+      answer(response, 413, { message: `the body is larger than ${MAX_DATA_BODY_BYTES} bytes` });
+      return;
+    }
+    const file = resolve(dataPath, ...target.path.split('/'));
+    // Checked above segment by segment; this keeps the write inside the data directory regardless.
+    if (relative(dataPath, file).startsWith(`..${sep}`)) {
+      answer(response, 400, { message: 'the path leaves the data directory' });
+      return;
+    }
+    const content = Buffer.concat(chunks);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const conflict = code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST';
+      answer(response, conflict ? 409 : 500, {
+        message: conflict ? 'the path is a directory, or lies under a file' : String(error),
+      });
+      return;
+    }
+    answer(response, 201, { path: target.path, sha256: createHash('sha256').update(content).digest('hex') });
+  });
+}
+
 const server = createServer((request, response) => {
   if (request.method === 'POST' && request.url === '/exit') {
     handleExit(request, response);
     return;
   }
-  answer(response, 200, { workspaceId, kind, env: names, configs: configsUnder(configPath) });
+  if (request.method === 'PUT' && request.url?.startsWith(DATA_ROUTE)) {
+    handleDataWrite(request, response);
+    return;
+  }
+  answer(response, 200, {
+    workspaceId,
+    kind,
+    env: names,
+    configs: filesUnder(configPath),
+    data: filesUnder(dataPath),
+  });
 });
 
 let stopping = false;
@@ -155,6 +254,11 @@ if (process.argv.includes('--exit-with-parent')) {
 }
 
 server.listen(port, listenHost, () => {
+  console.log(
+    persistentDataPath === undefined
+      ? `workspace-stand-in: data in ${dataPath} (no WORKSPACE_DATA_PATH: ephemeral, removed when it exits)`
+      : `workspace-stand-in: data in ${safeText(persistentDataPath)} (WORKSPACE_DATA_PATH)`,
+  );
   console.log(
     `workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${safeText(workspaceId)})`,
   );

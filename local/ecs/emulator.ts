@@ -12,8 +12,9 @@ import { safeText } from '#local/wire/safe-text.ts';
 import type { DriverName, FaultOptions, LocalDatabase, LocalEventBus, QuotaOptions } from '../interfaces.ts';
 import { AwsApiError } from '../wire/errors.ts';
 import { clusterArnOf, type EcsScope, taskIdOf } from './arns.ts';
+import type { EcsDataVolumes } from './data-volumes.ts';
 import { createTaskDriver } from './drivers/index.ts';
-import type { TaskDriver } from './drivers/types.ts';
+import type { StoppedOutcome, TaskDriver } from './drivers/types.ts';
 import type { EnvFileSource } from './env-files.ts';
 import { EcsEmulatorError } from './errors.ts';
 import type { EcsCluster } from './operations/cluster.ts';
@@ -29,6 +30,7 @@ import { createTaskLedger, type TaskLedger } from './task-ledger.ts';
 import type { TaskRecord } from './task-record.ts';
 import {
   markBootStepExited,
+  markDataVolumeAttached,
   markPending,
   markRunning,
   markStopped,
@@ -94,6 +96,13 @@ export interface EcsEmulatorOptions {
    * stack puts it in its state directory. @default `<os tmpdir>/ecs-local-configs`
    */
   readonly configsDirectory?: string;
+  /**
+   * v1.3: the local EBS store. With it, a task whose RunTask carries `volumeConfigurations` gets a
+   * volume (restored from its snapshot) before its workspace starts, released before its STOPPED
+   * event; RunTask refuses a snapshot it says cannot be restored. @default none: volume
+   * configurations are checked and reported as the task's attachment, and no volume is made
+   */
+  readonly dataVolumes?: EcsDataVolumes;
 }
 
 /**
@@ -184,11 +193,14 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
     );
   }
 
-  const driver = startDriver(options, tasks, log);
+  const { driver, settleStopped, released } = startDriver(options, tasks, log);
   // Only what a previous run left: tasks RunTask starts before the reconciliation tick are this run's.
   const leftUnfinished = store.live(clusterArn);
   for (const task of leftUnfinished) tasks.adopt(task);
-  const reconciled = reconcileOnNextTick({ leftUnfinished, tasks, driver, definitions }, () => closing);
+  const reconciled = reconcileOnNextTick(
+    { leftUnfinished, tasks, driver, definitions, settleStopped },
+    () => closing,
+  );
 
   const faults = options.faults ?? {};
   const runTask = createRunTask(cluster, {
@@ -200,6 +212,7 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
     faults,
     roll: createFaultDice(faults.seed, FAULT_STREAMS.ecs),
     log,
+    ...(options.dataVolumes ? { snapshots: options.dataVolumes } : {}),
   });
   const stopTask = createStopTask(cluster, driver);
   const retireTask = createRetireTask(cluster, driver);
@@ -235,6 +248,8 @@ export function createEcsEmulator(options: EcsEmulatorOptions): EcsEmulator {
         }
       }
       await driver.close();
+      // STOPPED events wait for their volumes' release: record them before the ledger closes.
+      await released();
       tasks.close();
     },
   };
@@ -251,12 +266,21 @@ function definitionsByFamily(taskDefinitions: readonly EcsTaskDefinition[]): Map
   return definitions;
 }
 
+/** The driver with the agent in front, and how a task's stop is settled. */
+interface StartedDriver {
+  readonly driver: TaskDriver;
+  /** Records a task STOPPED, after releasing its EBS volume when it has one. */
+  readonly settleStopped: (taskArn: string, outcome: StoppedOutcome) => void;
+  /** Settles once every release under way is done and its STOPPED recorded. */
+  readonly released: () => Promise<void>;
+}
+
 /** The driver, its reports turned into state machine transitions on the ledger. */
 function startDriver(
   options: EcsEmulatorOptions,
   tasks: TaskLedger,
   log: (line: string) => void,
-): TaskDriver {
+): StartedDriver {
   /**
    * A change a driver reports from a timer or a child process event. Nothing up the stack can catch a
    * failure there (the database closed under a running task, say), so it is logged, not thrown.
@@ -269,15 +293,44 @@ function startDriver(
     }
   }
   const configsRoot = options.configsDirectory ?? join(tmpdir(), 'ecs-local-configs');
+  const { dataVolumes } = options;
+  /** Releases under way, by task: the task's STOPPED is recorded once its volume is released. */
+  const releasing = new Map<string, Promise<void>>();
+
+  function recordStopped(taskArn: string, outcome: StoppedOutcome): void {
+    changeFromDriver(taskArn, (task, now) => markStopped(task, now, outcome));
+    // Task storage goes with the task, as on Fargate.
+    rmSync(configsDirectoryOf(configsRoot, taskIdOf(taskArn)), { recursive: true, force: true });
+  }
+
+  /**
+   * The task stopped. Its EBS volume is released first (`available`, or deleted with
+   * `deleteOnTermination`), so whatever the STOPPED event sets off (the save) finds it detached.
+   */
+  function settleStopped(taskArn: string, outcome: StoppedOutcome): void {
+    if (releasing.has(taskArn)) return;
+    const volumeId = tasks.live(taskArn)?.dataVolume?.volumeId;
+    if (volumeId === undefined || dataVolumes === undefined) {
+      recordStopped(taskArn, outcome);
+      return;
+    }
+    const release = dataVolumes
+      .releaseFromTask(volumeId)
+      .catch((error: unknown) =>
+        log(
+          `task   ${taskArn} EBS volume ${volumeId} not released: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
+      .then(() => recordStopped(taskArn, outcome))
+      .finally(() => releasing.delete(taskArn));
+    releasing.set(taskArn, release);
+  }
+
   const hooks = {
     pending: (taskArn: string) => changeFromDriver(taskArn, markPending),
     running: (taskArn: string, placement: Parameters<typeof markRunning>[2]) =>
       changeFromDriver(taskArn, (task, now) => markRunning(task, now, placement)),
-    stopped: (taskArn: string, outcome: Parameters<typeof markStopped>[2]) => {
-      changeFromDriver(taskArn, (task, now) => markStopped(task, now, outcome));
-      // Task storage goes with the task, as on Fargate.
-      rmSync(configsDirectoryOf(configsRoot, taskIdOf(taskArn)), { recursive: true, force: true });
-    },
+    stopped: settleStopped,
   };
   const driver = createTaskDriver(options.driver, {
     hooks,
@@ -288,14 +341,24 @@ function startDriver(
     dockerCommand: options.dockerCommand ?? 'docker',
     log,
   });
-  return withTaskAgent(driver, {
+  const withAgent = withTaskAgent(driver, {
     ...(options.envFiles ? { envFiles: options.envFiles } : {}),
+    ...(dataVolumes ? { dataVolumes } : {}),
     configsRoot,
     hooks: {
       ...hooks,
       bootStepExited: (taskArn, containerName, exitCode) =>
         changeFromDriver(taskArn, (task, now) => markBootStepExited(task, now, containerName, exitCode)),
+      dataVolumeAttached: (taskArn, volumeId) =>
+        changeFromDriver(taskArn, (task, now) => markDataVolumeAttached(task, now, volumeId)),
     },
     log,
   });
+  return {
+    driver: withAgent,
+    settleStopped,
+    released: async () => {
+      while (releasing.size > 0) await Promise.all([...releasing.values()]);
+    },
+  };
 }

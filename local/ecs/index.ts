@@ -2,6 +2,7 @@
 
 export { createFaultDice } from '#local/faults/fault-dice.ts';
 export { clusterArnOf, taskArnOf, taskDefinitionArnOf } from './arns.ts';
+export type { EcsDataVolumes } from './data-volumes.ts';
 export {
   assertDockerEngineReachable,
   STAND_IN_PATH,
@@ -22,6 +23,6 @@ export {
 } from './emulator.ts';
 export { EcsEmulatorError, TaskDriverUnavailableError } from './errors.ts';
 export { MAX_OVERRIDES_CHARS, MAX_RUN_TASK_COUNT } from './run-task-request.ts';
-export type { EcsTaskDefinition } from './task-definitions.ts';
+export type { EcsTaskDefinition, LocalDataVolume } from './task-definitions.ts';
 export type { TaskRecord, TaskStatus, TaskStopCode } from './task-record.ts';
 export { FARGATE_MAINTENANCE_REASON, FARGATE_MAINTENANCE_STOP_CODE } from './task-state-machine.ts';

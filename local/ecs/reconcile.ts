@@ -4,7 +4,7 @@
  * STOPPED when the stack now runs another driver or no longer has their task definition.
  */
 
-import type { TaskDriver } from './drivers/types.ts';
+import type { StoppedOutcome, TaskDriver } from './drivers/types.ts';
 import type { EcsTaskDefinition } from './task-definitions.ts';
 import type { TaskLedger } from './task-ledger.ts';
 import type { TaskRecord } from './task-record.ts';
@@ -17,6 +17,11 @@ export interface Reconciliation {
   readonly tasks: TaskLedger;
   readonly driver: TaskDriver;
   readonly definitions: ReadonlyMap<string, EcsTaskDefinition>;
+  /**
+   * Records a task that cannot be adopted STOPPED (the emulator releases its EBS volume first).
+   * @default records it on `tasks` straight away
+   */
+  readonly settleStopped?: (taskArn: string, outcome: StoppedOutcome) => void;
 }
 
 /** Why a task left unfinished cannot be adopted; `undefined` when it can. */
@@ -35,6 +40,10 @@ export function whyNotAdoptable(
 /** Adopts or stops each task left unfinished that is still live; resolves once the driver adopted them. */
 export async function reconcileLeftUnfinished(reconciliation: Reconciliation): Promise<void> {
   const { leftUnfinished, tasks, driver, definitions } = reconciliation;
+  const settleStopped =
+    reconciliation.settleStopped ??
+    ((taskArn: string, outcome: StoppedOutcome) =>
+      tasks.change(taskArn, (draft, now) => markStopped(draft, now, outcome)));
   const adoptions: Array<void | Promise<void>> = [];
   for (const { taskArn } of leftUnfinished) {
     // A StopTask or the driver may have settled it since.
@@ -43,12 +52,10 @@ export async function reconcileLeftUnfinished(reconciliation: Reconciliation): P
     const definition = definitions.get(task.family);
     const why = whyNotAdoptable(task, driver.name, definition);
     if (why !== undefined || definition === undefined) {
-      tasks.change(taskArn, (draft, now) =>
-        markStopped(draft, now, {
-          failedToStart: task.startedAt === undefined,
-          stoppedReason: `Local stack restarted; ${why}`,
-        }),
-      );
+      settleStopped(taskArn, {
+        failedToStart: task.startedAt === undefined,
+        stoppedReason: `Local stack restarted; ${why}`,
+      });
       continue;
     }
     adoptions.push(driver.adopt(task, definition));

@@ -13,6 +13,11 @@ import {
 import { type EcsScope, parseTaskDefinitionReference } from './arns.ts';
 import { containerNamesOf, type EcsTaskDefinition, TASK_DEFINITION_REVISION } from './task-definitions.ts';
 import type { Tag } from './task-record.ts';
+import {
+  parseVolumeConfigurations,
+  type SnapshotCheck,
+  type TaskDataVolumeRequest,
+} from './volume-configuration.ts';
 
 /** RunTask starts at most this many tasks per call. */
 export const MAX_RUN_TASK_COUNT = 10;
@@ -46,6 +51,8 @@ export interface RunTaskPlan {
   readonly clientToken?: string;
   /** The first subnet of the awsvpc configuration: where the task's ENI is. */
   readonly subnetId: string;
+  /** The managed EBS volume `volumeConfigurations` asks for (v1.3). */
+  readonly dataVolume?: TaskDataVolumeRequest;
   /** Hash of every parameter but the clientToken: a retry with the same token must match it. */
   readonly requestHash: string;
 }
@@ -184,6 +191,8 @@ function checkNetworkConfiguration(request: WireObject): string {
  * Validates a RunTask request against the local cluster's task definitions and plans the tasks.
  * The cluster itself is resolved by the caller.
  *
+ * `snapshots` answers whether a `volumeConfigurations` snapshot can be restored (the local EBS store).
+ *
  * @throws AwsApiError `ClientException` for an unknown task definition, `InvalidParameterException`
  *   for a parameter ECS would refuse, `SerializationException` for a member of the wrong type.
  */
@@ -191,6 +200,7 @@ export function planRunTask(
   request: WireObject,
   scope: EcsScope,
   definitions: ReadonlyMap<string, EcsTaskDefinition>,
+  snapshots?: SnapshotCheck,
 ): RunTaskPlan {
   const reference = optionalString(request, 'taskDefinition');
   if (!reference) throw invalid('TaskDefinition can not be blank.');
@@ -226,7 +236,9 @@ export function planRunTask(
   const subnetId = checkNetworkConfiguration(request);
   const overrides = parseOverrides(request, definition);
   const tags = parseTags(request);
+  const dataVolume = parseVolumeConfigurations(request, definition, snapshots);
 
+  // Every member but the token, volumeConfigurations included: a retry must ask for the same volume.
   const { clientToken: _token, ...rest } = request;
   return {
     definition,
@@ -240,6 +252,7 @@ export function planRunTask(
     memory: typeof overrides.memory === 'string' ? overrides.memory : String(definition.memory ?? 512),
     ...(clientToken !== undefined ? { clientToken } : {}),
     subnetId,
+    ...(dataVolume !== undefined ? { dataVolume } : {}),
     requestHash: createHash('sha256').update(canonicalJson(rest)).digest('hex'),
   };
 }

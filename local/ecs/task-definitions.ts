@@ -1,7 +1,7 @@
 /**
  * A task definition the emulator knows, revision 1 of its family. The local stack registers one per
  * catalog runtime (`workspace-<runtime>`, container `workspace`), each with the boot step
- * (`wiring/boot-step.ts`) as CDK declares it.
+ * (`wiring/boot-step.ts`) and the `workspace-data` volume (`configuredAtLaunch`) as CDK declares them.
  */
 
 /**
@@ -16,6 +16,18 @@ export interface LocalBootStep {
   /** The task volume both containers mount. */
   readonly volumeName: string;
   /** Where the volume is mounted in both containers (`/configs`). */
+  readonly mountPath: string;
+}
+
+/**
+ * The task definition's volume `configuredAtLaunch` (v1.3): RunTask's `volumeConfigurations` may
+ * name it to give the task a managed EBS volume, mounted on the essential container at `mountPath`.
+ * A task run without a volume configuration has none (an ephemeral workspace).
+ */
+export interface LocalDataVolume {
+  /** The volume's name in the task definition (`workspace-data`). */
+  readonly name: string;
+  /** Where the essential container mounts it (the runtime's data path, `/workspace`). */
   readonly mountPath: string;
 }
 
@@ -37,6 +49,8 @@ export interface EcsTaskDefinition {
   readonly environment?: Readonly<Record<string, string>>;
   /** The boot step the essential container depends on. @default none */
   readonly bootStep?: LocalBootStep;
+  /** The volume `configuredAtLaunch`. @default none: RunTask refuses every volume configuration */
+  readonly dataVolume?: LocalDataVolume;
 }
 
 /** Only revision 1 of each family exists locally. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { EBS_ATTACHMENT_TYPE } from '#contracts/names.ts';
 import { envelopeTime } from '#local/wire/envelope-time.ts';
 import type { DriverName, EventEnvelope } from '../interfaces.ts';
+import type { TaskDataVolumeRequest } from './volume-configuration.ts';
 
 /** ECS task and container states, in lifecycle order. */
 export type TaskStatus =
@@ -66,6 +68,26 @@ export interface AttachmentRecord {
   details: KeyValuePair[];
 }
 
+/**
+ * v1.3: the task's managed EBS volume, reported as its `AmazonElasticBlockStorage` attachment. The
+ * ECS API Reference's Attachment: "For Elastic Block Storage, this includes `roleArn`,
+ * `deleteOnTermination`, `volumeName`, `volumeId`, and `statusReason` (only when the attachment fails
+ * to create or attach)"; its status one of PRECREATED, CREATED, ATTACHING, ATTACHED, DETACHING,
+ * DETACHED, DELETED and FAILED. Here: PRECREATED from RunTask, ATTACHED once the volume exists (with
+ * its `volumeId`), FAILED when it could not be created, and at STOPPED DETACHED (the volume is kept)
+ * or DELETED (`deleteOnTermination`, or never created).
+ */
+export interface DataVolumeAttachmentRecord {
+  readonly id: string;
+  status: 'PRECREATED' | 'ATTACHED' | 'DETACHED' | 'DELETED' | 'FAILED';
+  /** What RunTask's `volumeConfigurations` asked for. */
+  readonly request: TaskDataVolumeRequest;
+  /** The volume, once created. */
+  volumeId?: string;
+  /** Why the volume could not be created. */
+  statusReason?: string;
+}
+
 /** Where a task runs on this machine: what a driver needs to find it again after a restart. */
 export interface LocalPlacement {
   /** `process` driver: the child's pid and argv. */
@@ -113,6 +135,8 @@ export interface TaskRecord {
   containers: ContainerRecord[];
   /** The task's ENI; absent on records of an older run. */
   attachment?: AttachmentRecord;
+  /** v1.3: the managed EBS volume RunTask's `volumeConfigurations` gave the task. */
+  dataVolume?: DataVolumeAttachmentRecord;
   pullStartedAt?: number;
   pullStoppedAt?: number;
   connectivity?: 'CONNECTED';
@@ -145,6 +169,7 @@ export function copyTaskRecord(task: TaskRecord): TaskRecord {
           },
         }
       : {}),
+    ...(task.dataVolume ? { dataVolume: { ...task.dataVolume } } : {}),
     ...(task.local ? { local: { ...task.local } } : {}),
   };
 }
@@ -191,10 +216,32 @@ function containerOf(task: TaskRecord, container: ContainerRecord): Record<strin
   };
 }
 
-function attachmentsOf(task: TaskRecord): Array<Record<string, unknown>> {
-  if (task.attachment === undefined) return [];
-  const { id, status, details } = task.attachment;
-  return [{ id, type: 'ElasticNetworkInterface', status, details: details.map((detail) => ({ ...detail })) }];
+/** The `AmazonElasticBlockStorage` attachment of a task with a managed EBS volume. */
+function dataVolumeAttachmentOf(volume: DataVolumeAttachmentRecord): Record<string, unknown> {
+  const details: KeyValuePair[] = [
+    { name: 'roleArn', value: volume.request.roleArn },
+    { name: 'volumeName', value: volume.request.name },
+    { name: 'deleteOnTermination', value: String(volume.request.deleteOnTermination) },
+  ];
+  if (volume.volumeId !== undefined) details.push({ name: 'volumeId', value: volume.volumeId });
+  if (volume.statusReason !== undefined) details.push({ name: 'statusReason', value: volume.statusReason });
+  return { id: volume.id, type: EBS_ATTACHMENT_TYPE, status: volume.status, details };
+}
+
+/** The task's attachments: its ENI, then its managed EBS volume when it has one. */
+export function attachmentsOf(task: TaskRecord): Array<Record<string, unknown>> {
+  const attachments: Array<Record<string, unknown>> = [];
+  if (task.attachment !== undefined) {
+    const { id, status, details } = task.attachment;
+    attachments.push({
+      id,
+      type: 'ElasticNetworkInterface',
+      status,
+      details: details.map((detail) => ({ ...detail })),
+    });
+  }
+  if (task.dataVolume !== undefined) attachments.push(dataVolumeAttachmentOf(task.dataVolume));
+  return attachments;
 }
 
 /** Members that the API's Task and the event's detail share. */

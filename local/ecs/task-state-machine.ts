@@ -130,6 +130,34 @@ export function markStopped(task: TaskRecord, now: number, outcome: StoppedOutco
     if (outcome.containerReason !== undefined) container.reason = outcome.containerReason;
   }
   if (task.attachment !== undefined) task.attachment.status = 'DELETED';
+  settleDataVolume(task, outcome);
+  return true;
+}
+
+/**
+ * The EBS attachment of a stopping task: FAILED with its reason when the volume could not be created;
+ * else DETACHED when the volume is kept, DELETED when `deleteOnTermination` deleted it or it was never
+ * created. The agent releases the volume before this change is recorded.
+ */
+function settleDataVolume(task: TaskRecord, outcome: StoppedOutcome): void {
+  const volume = task.dataVolume;
+  if (volume === undefined) return;
+  if (outcome.dataVolumeFailure !== undefined) {
+    volume.status = 'FAILED';
+    volume.statusReason = outcome.dataVolumeFailure;
+    return;
+  }
+  if (volume.status === 'FAILED') return;
+  volume.status =
+    volume.volumeId !== undefined && !volume.request.deleteOnTermination ? 'DETACHED' : 'DELETED';
+}
+
+/** v1.3: the task's managed EBS volume exists and is attached, while the task is still starting. */
+export function markDataVolumeAttached(task: TaskRecord, _now: number, volumeId: string): boolean {
+  const volume = task.dataVolume;
+  if (volume === undefined || volume.volumeId !== undefined || task.lastStatus === 'STOPPED') return false;
+  volume.volumeId = volumeId;
+  volume.status = 'ATTACHED';
   return true;
 }
 

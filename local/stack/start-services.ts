@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { Catalog } from '#config/catalog.ts';
 import {
   CONTAINER_NAME,
+  DATA_VOLUME_NAME,
   DEFAULT_CLUSTER_NAME,
   DEFAULT_PROVISIONER_SOURCE,
   DEFAULT_WORKSPACE_FILES_BUCKET,
@@ -64,7 +65,10 @@ export interface Services {
   markReady(ready: boolean): void;
 }
 
-/** One task definition per runtime of the catalog, each with the boot step CDK gives it. */
+/**
+ * One task definition per runtime of the catalog, each with the boot step CDK gives it and the
+ * `workspace-data` volume (`configuredAtLaunch`) mounted at the runtime's data path.
+ */
 export function taskDefinitionsOf(catalog: Catalog): EcsTaskDefinition[] {
   return Object.values(catalog.runtimes).map((runtime) => ({
     family: runtime.family,
@@ -78,6 +82,7 @@ export function taskDefinitionsOf(catalog: Catalog): EcsTaskDefinition[] {
       volumeName: BOOT_STEP.volumeName,
       mountPath: BOOT_STEP.mountPath,
     },
+    dataVolume: { name: DATA_VOLUME_NAME, mountPath: runtime.dataPath },
     ...(runtime.localCommand ? { localCommand: runtime.localCommand } : {}),
   }));
 }

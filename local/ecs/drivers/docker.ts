@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WORKSPACE_DATA_PATH_ENV } from '#contracts/names.ts';
 import { TaskDriverUnavailableError } from '../errors.ts';
 import type { EcsTaskDefinition } from '../task-definitions.ts';
 import { containerCommand, containerEnvironment, type TaskRecord } from '../task-record.ts';
@@ -55,6 +56,12 @@ export function assertDockerEngineReachable(dockerCommand: string): void {
 
 const containerNameOf = (task: TaskRecord): string => `ecs-local-${task.taskId}`;
 
+/** `--mount` arguments binding a directory of this machine into the container; none without both. */
+const bindMount = (source: string | undefined, target: string | undefined): string[] =>
+  source !== undefined && target !== undefined
+    ? ['--mount', `type=bind,source=${source},target=${target}`]
+    : [];
+
 /**
  * Runs `use` with the variables in a temporary env file (mode 0600, in a directory of its own),
  * removed as soon as `use` settles: values travel to the engine in the file, never on a command
@@ -91,7 +98,8 @@ async function containerAddress(dockerCommand: string, containerId: string): Pro
  * The `docker` driver: each task is a container of the task definition's image, named
  * `ecs-local-<task id>`, with the container override's environment and command, `PORT` set to the
  * container port, published on a free loopback port. The task's configs directory is bind-mounted at
- * `/configs`, and its env files' variables go in through a temporary `--env-file` (mode 0600,
+ * `/configs`, its managed EBS volume's directory (v1.3) at the runtime's data path with
+ * `WORKSPACE_DATA_PATH` set to that path, and its env files' variables go in through a temporary `--env-file` (mode 0600,
  * removed once the container is created), never on the command line. The task's address is the
  * container's bridge IP; its port the container port. The image is pulled only when the engine lacks
  * it; then the container is created and started, each step on its own so a failure is named for the
@@ -162,17 +170,20 @@ export function createDockerDriver(context: TaskDriverContext): TaskDriver {
     }
     const port = await findFreePort();
     // The container's own environment wins over its env files: `--env` is applied after `--env-file`.
+    // The volume's mount path wins over the container's own environment: that is where the data is.
+    const hasDataVolume = prepared.dataDirectory !== undefined && prepared.dataMountPath !== undefined;
     const environment = {
       ...(definition.environment ?? {}),
       ...containerEnvironment(task, definition.containerName),
       PORT: String(definition.containerPort),
       AWS_REGION: context.region,
       AWS_DEFAULT_REGION: context.region,
+      ...(hasDataVolume ? { [WORKSPACE_DATA_PATH_ENV]: prepared.dataMountPath as string } : {}),
     };
-    const mount =
-      prepared.configsDirectory !== undefined && prepared.configsMountPath !== undefined
-        ? ['--mount', `type=bind,source=${prepared.configsDirectory},target=${prepared.configsMountPath}`]
-        : [];
+    const mount = [
+      ...bindMount(prepared.configsDirectory, prepared.configsMountPath),
+      ...bindMount(prepared.dataDirectory, prepared.dataMountPath),
+    ];
     const created = await withEnvFile(prepared.environmentFileVariables, (envFile) =>
       run(dockerCommand, [
         'create',

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { WORKSPACE_CONFIG_PATH_ENV } from '#contracts/names.ts';
+import { WORKSPACE_CONFIG_PATH_ENV, WORKSPACE_DATA_PATH_ENV } from '#contracts/names.ts';
 import { safeText } from '#local/wire/safe-text.ts';
 import type { EcsTaskDefinition } from '../task-definitions.ts';
 import { containerEnvironment, type TaskRecord } from '../task-record.ts';
@@ -54,8 +54,11 @@ const LOOPBACK = '127.0.0.1';
  * A workspace process's environment, in ECS's order of precedence: the few system variables it
  * needs to run, then its env files' variables (files in order, a later one winning), then the
  * container's own `environment` (task definition, then RunTask override), which wins over the files
- * (ECS API Reference, EnvironmentFile), then what the platform sets: `PORT`, the region, and
- * `WORKSPACE_CONFIG_PATH` pointing at the task's configs directory (its `/configs`).
+ * (ECS API Reference, EnvironmentFile), then what the platform sets: `PORT`, the region,
+ * `WORKSPACE_CONFIG_PATH` pointing at the task's configs directory (its `/configs`) and, for a task
+ * with a managed EBS volume, `WORKSPACE_DATA_PATH` pointing at the volume's directory (its data path,
+ * `/workspace`). Both directories are where the process finds those volumes, so they win over
+ * whatever the container's environment says.
  */
 function workspaceEnvironment(
   entry: RunningProcess,
@@ -77,6 +80,7 @@ function workspaceEnvironment(
     { PORT: String(port), AWS_REGION: region, AWS_DEFAULT_REGION: region },
   );
   if (launch.configsDirectory !== undefined) environment[WORKSPACE_CONFIG_PATH_ENV] = launch.configsDirectory;
+  if (launch.dataDirectory !== undefined) environment[WORKSPACE_DATA_PATH_ENV] = launch.dataDirectory;
   return environment;
 }
 
@@ -120,8 +124,8 @@ function isSameProcess(pid: number, argv: readonly string[] | undefined): boolea
 /**
  * The `process` driver: each task is a local process, the runtime's `localCommand` or the stand-in
  * workspace, with its env files' variables, the container's environment, `PORT` (a free loopback
- * port), the Fargate region variables and `WORKSPACE_CONFIG_PATH` at the task's configs directory
- * (see `workspaceEnvironment`). Its address is 127.0.0.1 and its port a `networkBindings` entry
+ * port), the Fargate region variables, `WORKSPACE_CONFIG_PATH` at the task's configs directory and
+ * `WORKSPACE_DATA_PATH` at its EBS volume's directory when it has one (see `workspaceEnvironment`). Its address is 127.0.0.1 and its port a `networkBindings` entry
  * (`hostPort`). RUNNING once spawned, or for the stand-in once it prints its ready line;
  * STOPPED with the real exit code when it exits. StopTask sends SIGTERM, then SIGKILL after
  * `stopTimeoutMs`. A task whose spawn fails stops with `TaskFailedToStart`.

@@ -15,7 +15,8 @@ export function simulatedAddressOf(taskArn: string): string {
  * The `simulated` driver: no processes. A task walks PROVISIONING → PENDING → RUNNING one step
  * (`stepMs`) apart, and reaches STOPPED one step after StopTask, with exit code 0 when it had run.
  * RUNNING at a made-up private address ({@link simulatedAddressOf}), as a Fargate task's ENI would
- * have one. After a restart, tasks resume where they were. For tests and benchmarks.
+ * have one. After a restart, tasks resume where they were. Nothing runs, so the launch's directories
+ * (configs, EBS volume) are not used. For tests and benchmarks.
  */
 export function createSimulatedDriver(context: TaskDriverContext): TaskDriver {
   const { hooks, stepMs } = context;

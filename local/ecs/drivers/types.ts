@@ -12,11 +12,14 @@ export interface StoppedOutcome {
   readonly containerReason?: string;
   /** The task's `stoppedReason` unless StopTask already set one. */
   readonly stoppedReason?: string;
+  /** v1.3: the task's EBS volume could not be created, for this reason (its attachment FAILED). */
+  readonly dataVolumeFailure?: string;
 }
 
 /**
  * What the ECS agent prepared before the essential container starts (`local/ecs/task-agent.ts`):
- * the variables of its env files and the directory the boot step wrote the `configs` volume into.
+ * the variables of its env files, the directory the boot step wrote the `configs` volume into, and
+ * the directory of the task's managed EBS volume.
  */
 export interface TaskLaunch {
   /** The essential container's env files' variables, files in order, a later file winning. */
@@ -25,6 +28,10 @@ export interface TaskLaunch {
   readonly configsDirectory?: string;
   /** Where the volume is mounted in the container (`/configs`). */
   readonly configsMountPath?: string;
+  /** v1.3: the task's managed EBS volume on this machine, when RunTask gave it one. */
+  readonly dataDirectory?: string;
+  /** Where that volume is mounted in the container (the runtime's data path, `/workspace`). */
+  readonly dataMountPath?: string;
   /** The agent moved the task to PENDING already (it had env files to download or a boot step). */
   readonly pending?: boolean;
 }

@@ -15,6 +15,7 @@ import { planRunTask } from '../run-task-request.ts';
 import { type EcsTaskDefinition, TASK_DEFINITION_REVISION } from '../task-definitions.ts';
 import { type TaskRecord, toWireTask } from '../task-record.ts';
 import type { TokenBucket } from '../token-bucket.ts';
+import type { SnapshotCheck } from '../volume-configuration.ts';
 import { type EcsCluster, invalidParameter, resolveCluster } from './cluster.ts';
 
 /** The reason ECS gives in `failures[]` when Fargate has no capacity. */
@@ -41,6 +42,8 @@ export interface RunTaskDependencies {
   /** The fault dice: a number in [0, 1) per roll. */
   readonly roll: () => number;
   readonly log: (line: string) => void;
+  /** v1.3: whether a `volumeConfigurations` snapshot can be restored. @default every snapshot can */
+  readonly snapshots?: SnapshotCheck;
 }
 
 type RunTaskPlan = ReturnType<typeof planRunTask>;
@@ -50,7 +53,7 @@ export function createRunTask(
   cluster: EcsCluster,
   dependencies: RunTaskDependencies,
 ): (input: unknown) => RunTaskResponse {
-  const { database, driver, definitions, clock, quota, faults, roll, log } = dependencies;
+  const { database, driver, definitions, clock, quota, faults, roll, log, snapshots } = dependencies;
   const { scope, clusterArn, store, tasks: ledger } = cluster;
   const availabilityZone = `${scope.region}a`;
 
@@ -125,7 +128,7 @@ export function createRunTask(
     const now = clock.now();
     throttleCheck(now);
     resolveCluster(cluster, request);
-    const plan = planRunTask(request, scope, definitions);
+    const plan = planRunTask(request, scope, definitions, snapshots);
     return replayed(plan, now) ?? capacityFailure(plan) ?? startTasks(plan, now);
   };
 }
@@ -187,6 +190,9 @@ function newTask(
       status: 'PRECREATED',
       details: [{ name: 'subnetId', value: plan.subnetId }],
     },
+    ...(plan.dataVolume !== undefined
+      ? { dataVolume: { id: randomUUID(), status: 'PRECREATED' as const, request: plan.dataVolume } }
+      : {}),
     updatedAt: now,
     version: 1,
   };

@@ -106,6 +106,7 @@ describe('the stand-in workspace report', () => {
                 .update(files[path] as string)
                 .digest('hex'),
             })),
+          data: [],
         });
         const env = report.env as string[];
         expect(env).toEqual([...env].sort());

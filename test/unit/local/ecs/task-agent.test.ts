@@ -57,6 +57,7 @@ describe('the ECS agent on adopt', () => {
         running: () => events.push('running'),
         stopped: () => events.push('stopped'),
         bootStepExited: (_arn, name, code) => events.push(`${name} exited ${code}`),
+        dataVolumeAttached: () => events.push('volume attached'),
       },
       log: () => {},
     });
@@ -122,6 +123,7 @@ describe('the ECS agent on adopt', () => {
           running: () => {},
           stopped: (_arn, outcome) => outcomes.push(outcome),
           bootStepExited: () => {},
+          dataVolumeAttached: () => {},
         },
         log: () => {},
       },
