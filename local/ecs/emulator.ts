@@ -12,6 +12,7 @@ import { safeText } from '#local/wire/safe-text.ts';
 import type { DriverName, FaultOptions, LocalDatabase, LocalEventBus, QuotaOptions } from '../interfaces.ts';
 import { AwsApiError } from '../wire/errors.ts';
 import { clusterArnOf, type EcsScope, taskIdOf } from './arns.ts';
+import type { EcsDataVolumes } from './data-volumes.ts';
 import { createTaskDriver } from './drivers/index.ts';
 import type { TaskDriver } from './drivers/types.ts';
 import type { EnvFileSource } from './env-files.ts';
@@ -94,6 +95,11 @@ export interface EcsEmulatorOptions {
    * stack puts it in its state directory. @default `<os tmpdir>/ecs-local-configs`
    */
   readonly configsDirectory?: string;
+  /**
+   * The local EBS volumes that RunTask's `volumeConfigurations` are created in (the stack gives its
+   * `LocalVolumeStore`). @default none
+   */
+  readonly dataVolumes?: EcsDataVolumes;
 }
 
 /**
