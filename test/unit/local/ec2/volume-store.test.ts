@@ -55,6 +55,19 @@ describe('LocalVolumeStore', () => {
       ...(snapshotId ? { snapshotId } : {}),
     });
 
+  it('copies a directory tree whole, and rejects a copy whose source is missing without leaving the target', async () => {
+    const dir = stateDir();
+    mkdirSync(join(dir, 'from', 'deep', 'er'), { recursive: true });
+    writeFileSync(join(dir, 'from', 'deep', 'er', 'file.txt'), 'content\n');
+
+    await copyDirectory(join(dir, 'from'), join(dir, 'to'));
+    await expect(copyDirectory(join(dir, 'missing'), join(dir, 'nowhere'))).rejects.toThrow(/ENOENT/);
+
+    expect(readFileSync(join(dir, 'to', 'deep', 'er', 'file.txt'), 'utf8')).toBe('content\n');
+    expect(existsSync(join(dir, 'to.partial'))).toBe(false);
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+  });
+
   it('gives EC2-shaped ids: vol- and snap- with 17 hex digits', async () => {
     const { store } = open(stateDir());
     const { volumeId } = await newTaskVolume(store);
