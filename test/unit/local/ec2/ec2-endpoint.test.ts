@@ -260,6 +260,24 @@ describe('the local EC2 endpoint', () => {
     );
   });
 
+  it('answers a POST / without X-Amz-Target and without Action with MissingAction, and keeps the JSON protocols', async () => {
+    const { url } = await start();
+    const noAction = await fetch(url, { method: 'POST', body: '{"cluster":"workspaces"}' });
+    const json = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'x-amz-target': 'AmazonEC2ContainerServiceV20141113.ListTasks',
+        'content-type': 'application/x-amz-json-1.1',
+      },
+      body: '{"cluster":"workspaces"}',
+    });
+
+    expect(noAction.status).toBe(400);
+    expect(await noAction.text()).toContain('<Code>MissingAction</Code>');
+    expect(json.status).toBe(200);
+    expect(await json.json()).toEqual({ taskArns: [] });
+  });
+
   it('deletes a snapshot, which DescribeSnapshots no longer lists', async () => {
     const { ec2, store, availableVolume } = await start();
     const { volumeId } = await availableVolume({ 'workspace-id': 'ws-1' });

@@ -184,6 +184,37 @@ describe('LocalVolumeStore', () => {
     expect(existsSync(store.snapshotDirectory(snapshot.snapshotId))).toBe(false);
   });
 
+  it('lets a volume be deleted while its snapshot copies, removing its directory only once the copy is done', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { store, finished } = open(stateDir(), {
+      copyDirectory: async (from, to) => {
+        await released;
+        await copyDirectory(from, to);
+      },
+    });
+    const { volumeId, directory } = await newTaskVolume(store);
+    writeFileSync(join(directory, 'data.txt'), 'saved\n');
+    await store.releaseFromTask(volumeId);
+    const snapshot = store.createSnapshot(volumeId, TAGS, 'save');
+
+    store.deleteVolume(volumeId);
+    expect(store.describeVolumes()).toEqual([]);
+    expect(existsSync(directory)).toBe(true);
+    release();
+    await store.idle();
+
+    expect(finished.map((done) => [done.snapshotId, done.state])).toEqual([
+      [snapshot.snapshotId, 'completed'],
+    ]);
+    expect(readFileSync(join(store.snapshotDirectory(snapshot.snapshotId), 'data.txt'), 'utf8')).toBe(
+      'saved\n',
+    );
+    expect(existsSync(directory)).toBe(false);
+  });
+
   it('finishes on start a snapshot a dead stack left pending, and drops what it left half made', async () => {
     const dir = stateDir();
     const first = open(dir, { copyDirectory: () => new Promise<void>(() => {}) });
