@@ -24,92 +24,85 @@ export interface Ec2EndpointOptions {
   readonly log?: (line: string) => void;
 }
 
-type Action = (input: QueryInput, requestId: string) => string;
+/** One action: the request's parameters in, the members of its `<…Response>` out. */
+type Action = (store: LocalVolumeStore, input: QueryInput, requestId: string, region: string) => string;
 
-/** The actions the local stack serves, for its documentation and tests. */
-export const EC2_ACTIONS = [
-  'DescribeVolumes',
-  'DescribeSnapshots',
-  'CreateSnapshot',
-  'DeleteVolume',
-  'DeleteSnapshot',
-] as const;
-
-/** Answers one EC2 Query request body. */
-export function answerEc2(options: Ec2EndpointOptions, body: string): WireAnswer {
-  const { store } = options;
-  const region = options.region ?? 'us-east-1';
-  const requestId = randomUUID();
-  const actions: ReadonlyMap<string, Action> = new Map<string, Action>([
-    [
-      'DescribeVolumes',
-      (input) => {
-        const volumes = store.describeVolumes({
-          volumeIds: input.list('VolumeId'),
-          filters: input.filters(),
-        });
-        return itemSet(
-          'volumeSet',
-          volumes.map((volume) => volumeMembers(volume, region)),
-        );
-      },
-    ],
-    [
-      'DescribeSnapshots',
-      (input) => {
-        const snapshots = store.describeSnapshots({
-          snapshotIds: input.list('SnapshotId'),
-          ownerIds: input.list('Owner'),
-          filters: input.filters(),
-        });
-        return itemSet(
-          'snapshotSet',
-          snapshots.map((snapshot) => snapshotMembers(snapshot, store.account)),
-        );
-      },
-    ],
-    [
-      'CreateSnapshot',
-      (input, id) => {
-        const snapshot = store.createSnapshot(
+const ACTIONS: ReadonlyMap<string, Action> = new Map<string, Action>([
+  [
+    'DescribeVolumes',
+    (store, input, _requestId, region) =>
+      itemSet(
+        'volumeSet',
+        store
+          .describeVolumes({ volumeIds: input.list('VolumeId'), filters: input.filters() })
+          .map((volume) => volumeMembers(volume, region)),
+      ),
+  ],
+  [
+    'DescribeSnapshots',
+    (store, input) =>
+      itemSet(
+        'snapshotSet',
+        store
+          .describeSnapshots({
+            snapshotIds: input.list('SnapshotId'),
+            // The SDK sends `OwnerIds` as `Owner.N` (its query name).
+            ownerIds: input.list('Owner'),
+            filters: input.filters(),
+          })
+          .map((snapshot) => snapshotMembers(snapshot, store.account)),
+      ),
+  ],
+  [
+    'CreateSnapshot',
+    (store, input, requestId) =>
+      snapshotMembers(
+        store.createSnapshot(
           input.required('VolumeId'),
           input.tagsFor('snapshot'),
           input.optional('Description') ?? '',
-          id,
-        );
-        return snapshotMembers(snapshot, store.account);
-      },
-    ],
-    [
-      'DeleteVolume',
-      (input) => {
-        store.deleteVolume(input.required('VolumeId'));
-        return '<return>true</return>';
-      },
-    ],
-    [
-      'DeleteSnapshot',
-      (input) => {
-        store.deleteSnapshot(input.required('SnapshotId'));
-        return '<return>true</return>';
-      },
-    ],
-  ]);
+          requestId,
+        ),
+        store.account,
+      ),
+  ],
+  [
+    'DeleteVolume',
+    (store, input) => {
+      store.deleteVolume(input.required('VolumeId'));
+      return '<return>true</return>';
+    },
+  ],
+  [
+    'DeleteSnapshot',
+    (store, input) => {
+      store.deleteSnapshot(input.required('SnapshotId'));
+      return '<return>true</return>';
+    },
+  ],
+]);
 
+/** The actions the local stack serves, for its documentation and tests. */
+export const EC2_ACTIONS: readonly string[] = [...ACTIONS.keys()];
+
+/** Answers one EC2 Query request body. */
+export function answerEc2(options: Ec2EndpointOptions, body: string): WireAnswer {
+  const region = options.region ?? 'us-east-1';
+  const requestId = randomUUID();
   const input = new QueryInput(body);
   const actionName = input.optional('Action');
   try {
     if (actionName === undefined) {
       throw new Ec2ApiError('MissingAction', 'The request must contain the parameter Action');
     }
-    const action = actions.get(actionName);
+    const action = ACTIONS.get(actionName);
     if (action === undefined) {
       throw new Ec2ApiError('InvalidAction', `The action ${actionName} is not valid for this web service.`);
     }
     return {
       status: 200,
       headers: { 'content-type': XML },
-      body: responseDocument(actionName, requestId, action(input, requestId)),
+      body: responseDocument(actionName, requestId, action(options.store, input, requestId, region)),
     };
   } catch (error) {
     if (error instanceof Ec2ApiError) {
