@@ -34,11 +34,15 @@ export function responseDocument(action: string, requestId: string, body: string
   return `${DECLARATION}<${action}Response xmlns="${EC2_XMLNS}">${element('requestId', requestId)}${body}</${action}Response>`;
 }
 
-/** A volume's members (inside `<item>`). */
+/**
+ * A volume's members (inside `<item>`). An attached volume's `attachmentSet` names its task as
+ * `associatedResource` ("The ARN of the Amazon ECS or Fargate task to which the volume is attached";
+ * no `instanceId` or `device` for a volume of a Fargate task: EC2 API Reference, VolumeAttachment).
+ */
 export function volumeMembers(volume: VolumeRecord, region: string): string {
   const attachment =
     volume.state === 'in-use' && volume.taskArn !== undefined
-      ? `<attachmentSet><item>${element('volumeId', volume.volumeId)}${element('associatedResource', volume.taskArn)}${element('instanceOwningService', 'ecs.amazonaws.com')}${element('status', 'attached')}${element('attachTime', iso(volume.createdAt))}${element('deleteOnTermination', volume.deleteOnTermination)}</item></attachmentSet>`
+      ? `<attachmentSet><item>${element('volumeId', volume.volumeId)}${element('associatedResource', volume.taskArn)}${element('status', 'attached')}${element('attachTime', iso(volume.createdAt))}${element('deleteOnTermination', volume.deleteOnTermination)}</item></attachmentSet>`
       : '<attachmentSet/>';
   return [
     element('volumeId', volume.volumeId),
