@@ -1,7 +1,8 @@
 /**
  * The AWS-shaped services of the stack: the bus, the ECS emulator (its events on the default bus,
  * where the task-state rule sits, as in AWS), the EventBridge emulator, and the loopback endpoint
- * that serves them and answers `/local/health` once the stack says it is ready, with S3 and the
+ * that serves them and answers `/local/health` once the stack says it is ready, with S3, EC2's
+ * EBS actions (the local volume store, also the ECS emulator's data volumes) and the
  * `/local/simulate/*` routes.
  */
 
@@ -14,6 +15,7 @@ import {
   DEFAULT_PROVISIONER_SOURCE,
   DEFAULT_WORKSPACE_FILES_BUCKET,
 } from '#contracts/names.ts';
+import { ec2Route, LocalVolumeStore, snapshotNotifier } from '#local/ec2/index.ts';
 import { createEcsEmulator, type EcsEmulator, type EcsTaskDefinition } from '#local/ecs/index.ts';
 import { createEventBridgeEmulator, createEventBus } from '#local/eventbridge/index.ts';
 import type {
@@ -34,7 +36,7 @@ import type { Cleanups } from './cleanups.ts';
 /** What {@link startServices} needs. */
 export interface ServicesOptions {
   readonly database: LocalDatabase;
-  /** The state directory: the tasks' `configs` volumes live under it. */
+  /** The state directory: the tasks' `configs` volumes and the EBS store's directories live under it. */
   readonly stateDir: string;
   readonly catalog: Catalog;
   readonly region: string;
@@ -61,6 +63,8 @@ export interface Services {
   readonly ecs: EcsEmulator;
   /** The objects of the workspace files bucket. */
   readonly objects: S3ObjectStore;
+  /** The local EBS volumes and snapshots (persistent workspace data). */
+  readonly volumes: LocalVolumeStore;
   readonly server: LocalServer;
   markReady(ready: boolean): void;
 }
@@ -96,6 +100,17 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
   const bus = createEventBus(database);
   const objects = createS3ObjectStore(database);
   options.wireRoutes.push(s3Route({ store: objects, buckets: [DEFAULT_WORKSPACE_FILES_BUCKET] }));
+  // EBS announces a finished snapshot on the account's default bus, where the data rules sit.
+  const volumes = new LocalVolumeStore({
+    database,
+    stateDir: options.stateDir,
+    account,
+    onSnapshotFinished: snapshotNotifier(bus, AWS_DEFAULT_BUS, { region, account }),
+    log,
+  });
+  // Closed after the ECS emulator (cleanups run newest first), whose stopping tasks release volumes.
+  cleanups.add(() => volumes.close());
+  options.wireRoutes.push(ec2Route({ store: volumes, region, log }));
   const ecs = createEcsEmulator({
     database,
     bus,
@@ -107,6 +122,7 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
     taskDefinitions: taskDefinitionsOf(options.catalog),
     envFiles: objects,
     configsDirectory: configsDirectoryIn(options.stateDir),
+    dataVolumes: volumes,
     ...(options.quota ? { quota: options.quota } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.simulatedStepMs !== undefined ? { simulatedStepMs: options.simulatedStepMs } : {}),
@@ -141,6 +157,7 @@ export async function startServices(options: ServicesOptions, cleanups: Cleanups
     bus,
     ecs,
     objects,
+    volumes,
     server,
     markReady(value) {
       ready = value;

@@ -140,7 +140,8 @@ const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(
  * - `GET /local/health`: 200 `{"status":"ok"}` once `ready()`, else 503 `{"status":"starting"}`.
  * - Whatever a route of `routes` claims (SQS's `AmazonSQS.*` targets, Lambda's
  *   `POST /2015-03-31/functions/{name}/invocations`, S3's `GET|PUT|HEAD|DELETE /<bucket>/<key>`
- *   without a target): the route writes the answer; a route that throws gets a 500.
+ *   without a target, EC2's Query protocol: `POST /` with a form body `Action=…` and no target): the
+ *   route writes the answer; a route that throws gets a 500.
  *
  * The real SDK clients work against it with only the endpoint changed:
  * `new ECSClient({ endpoint: server.url, region: 'us-east-1', credentials })`.
