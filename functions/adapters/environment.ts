@@ -40,6 +40,15 @@ const LAUNCHING_OPTIONAL = [
   'POWERTOOLS_TRACE_ENABLED',
 ] as const;
 
+/** v1.3: the data-volume settings of the functions that launch, save or erase persistent data. */
+const DATA_VOLUME_OPTIONAL = [
+  'DATA_VOLUME_ROLE_ARN',
+  'DATA_VOLUME_KMS_KEY_ARN',
+  'DATA_TAG',
+  'DATA_SNAPSHOT_RETENTION',
+  'DATA_SAVE_WAIT_SECONDS',
+] as const;
+
 /**
  * The environment variables each function reads: `required` ones fail the cold start when missing,
  * `optional` ones have defaults. The CDK stack sets exactly these; the import test sets exactly these.
@@ -47,14 +56,17 @@ const LAUNCHING_OPTIONAL = [
 export const FUNCTION_ENVIRONMENT = {
   provision: {
     required: LAUNCHING_REQUIRED,
-    optional: ['TEMPLATE_ASSETS_TIMEOUT_SECONDS', ...LAUNCHING_OPTIONAL],
+    optional: ['TEMPLATE_ASSETS_TIMEOUT_SECONDS', ...LAUNCHING_OPTIONAL, ...DATA_VOLUME_OPTIONAL],
   },
   overlay: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
   // It launches as provision does, from the request provision recorded (and its timeout).
-  'assets-staged': { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
+  'assets-staged': {
+    required: LAUNCHING_REQUIRED,
+    optional: [...LAUNCHING_OPTIONAL, ...DATA_VOLUME_OPTIONAL],
+  },
   'task-state': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
     // v1.2: it decides recoveries, by the crash-loop cap and backoff of the deployment.
@@ -68,10 +80,15 @@ export const FUNCTION_ENVIRONMENT = {
     ],
   },
   // v1.2: it relaunches recorded requests as provision launches them.
-  lifecycle: { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
+  lifecycle: { required: LAUNCHING_REQUIRED, optional: [...LAUNCHING_OPTIONAL, ...DATA_VOLUME_OPTIONAL] },
   deprovision: {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
-    optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
+    optional: [
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_TRACE_ENABLED',
+      ...DATA_VOLUME_OPTIONAL,
+    ],
   },
   'timeout-sweep': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
