@@ -434,7 +434,7 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
   const dataSaveWaitSeconds =
     read.integer('dataSaveWaitSeconds', DATA_SAVE_WAIT_RANGE.min, DATA_SAVE_WAIT_RANGE.max) ??
     DEFAULT_DATA_SAVE_WAIT_SECONDS;
-  const dataTag = read.string('dataTag', patterns.tagValue, 'acme-workspaces') ?? DEFAULT_DATA_TAG;
+  const dataTag = readDataTag(read) ?? DEFAULT_DATA_TAG;
   const workspaceIngress = readWorkspaceIngress(read);
   if (workspaceIngress.length > 0 && securityGroupIds) {
     read.fail(
@@ -525,6 +525,16 @@ function readWorkspaceFiles(read: Reader): WorkspaceFilesSettings {
   }
   if (!bucketName) return { mode: 'create' };
   return { mode: 'import', bucketName, ...(keyArn ? { keyArn } : {}) };
+}
+
+/** `dataTag`: an EC2 tag value, since it is one on every data volume and snapshot. */
+function readDataTag(read: Reader): string | undefined {
+  const value = read.string('dataTag', /^[\s\S]+$/, 'acme-workspaces');
+  if (value === undefined || patterns.tagValue.test(value)) return value;
+  return read.fail(
+    'dataTag',
+    `must be an EC2 tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @, like "acme-workspaces"; got "${value}"`,
+  );
 }
 
 /** `workspaceIngress`: each entry parsed, every refused entry named. */
