@@ -307,6 +307,15 @@ export class WorkspaceProvisionerStack extends Stack {
       description:
         "Role the ECS agent reads secrets and boot bundles with: allow it kms:Decrypt in an existing bucket's key policy",
     });
+    new CfnOutput(this, 'DataVolumeRoleArn', {
+      value: this.dataVolumes.infrastructureRole.roleArn,
+      description: "ECS infrastructure role that creates and attaches the persistent workspaces' EBS volumes",
+    });
+    new CfnOutput(this, 'DataVolumeKeyArn', {
+      value: this.dataVolumes.key.keyArn,
+      description:
+        'KMS key of the persistent data volumes and their snapshots; retained when the stack is deleted, with the snapshots',
+    });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.operations.topic.topicArn,

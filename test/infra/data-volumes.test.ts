@@ -181,6 +181,17 @@ describe('persistent data volumes (v1.3)', () => {
     );
   });
 
+  it('outputs the infrastructure role and the key', () => {
+    expect(template.findOutputs('DataVolumeRoleArn')).toEqual({
+      DataVolumeRoleArn: expect.objectContaining({ Value: infrastructureRoleArn }),
+    });
+    expect(template.findOutputs('DataVolumeKeyArn')).toEqual({
+      DataVolumeKeyArn: expect.objectContaining({
+        Value: { 'Fn::GetAtt': [expect.stringMatching(/^DataVolumesKey/), 'Arn'] },
+      }),
+    });
+  });
+
   describe('KMS key', () => {
     const keys = Object.entries(resourcesOf(template, 'AWS::KMS::Key')).filter(([id]) =>
       id.startsWith('DataVolumesKey'),
