@@ -86,3 +86,13 @@ export function acknowledgeShellParameters(taskDefinition: IConstruct): void {
       "The boot step's command is a shell script whose dollar-brace names are shell parameters; CloudFormation substitutes those only inside Fn::Sub, so the script reaches ECS unchanged.",
   });
 }
+
+/**
+ * Acknowledges `AwsSolutions-IAM4` for one AWS managed policy attached to `role`, with the reason
+ * that policy is the right one (the only managed policy the stack attaches: the one ECS documents
+ * for its infrastructure role, which AWS keeps current as ECS's volume management changes).
+ */
+export function acknowledgeManagedPolicy(role: IConstruct, policyArn: string, reason: string): void {
+  const rendered = flattenForNag(Stack.of(role).resolve(policyArn) as CfnValue);
+  Validations.of(role).acknowledge({ id: `AwsSolutions-IAM4[Policy::${rendered}]`, reason });
+}

@@ -12,7 +12,11 @@ import { bootImageProblem } from '#infra/boot-image.ts';
 import { type IngressSource, parseIngressEntry } from '#infra/ingress.ts';
 import { unknownContextKeyProblems } from '#infra/strict-context.ts';
 import { DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
+import { FUNCTIONS } from '#wiring/functions.ts';
 import {
+  DEFAULT_DATA_SAVE_WAIT_SECONDS,
+  DEFAULT_DATA_SNAPSHOT_RETENTION,
+  DEFAULT_DATA_TAG,
   DEFAULT_PROVISION_RESERVED_CONCURRENCY,
   DEFAULT_RECOVERY_ATTEMPTS,
   DEFAULT_RECOVERY_BACKOFF_SECONDS,
@@ -65,6 +69,12 @@ export const CONTEXT_OPTIONS = {
     "The first recovery's backoff in seconds (doubled for each later one, at most 120), 0 to 120.",
   workspaceIngress:
     "Who may reach a workspace's port: security group ids, CIDRs and prefix list ids, comma-separated.",
+  dataSnapshotRetention:
+    'Completed data snapshots kept per persistent workspace (the newest is restored), 1 to 100.',
+  dataSaveWaitSeconds:
+    "How long a launch waits for the previous task's data save before it fails with DATA_SAVE_PENDING, in seconds.",
+  dataTag:
+    'Value of the `workspace-provisioner` tag on data volumes and snapshots; the functions may snapshot and delete only those.',
 } as const;
 export type ContextOption = keyof typeof CONTEXT_OPTIONS;
 
@@ -136,12 +146,24 @@ export interface ProvisionerSettings {
   readonly recoveryWindowSeconds: number;
   /** v1.2 @default DEFAULT_RECOVERY_BACKOFF_SECONDS */
   readonly recoveryBackoffSeconds: number;
+  /** v1.3: completed data snapshots kept per workspace. @default DEFAULT_DATA_SNAPSHOT_RETENTION */
+  readonly dataSnapshotRetention: number;
+  /** v1.3: a launch's wait for the previous save, in seconds. @default DEFAULT_DATA_SAVE_WAIT_SECONDS */
+  readonly dataSaveWaitSeconds: number;
+  /** v1.3: the `workspace-provisioner` tag value of this deployment's data. @default DEFAULT_DATA_TAG */
+  readonly dataTag: string;
 }
 
 export const DEFAULT_LOG_RETENTION_DAYS = RetentionDays.ONE_MONTH;
 export const DEFAULT_PROVISION_FAILURE_ALARM_THRESHOLD = 5;
 export { DEFAULT_TEMPLATE_ASSETS_TIMEOUT_SECONDS };
 export const TEMPLATE_ASSETS_TIMEOUT_RANGE = { min: 30, max: 3600 } as const;
+export const DATA_SNAPSHOT_RETENTION_RANGE = { min: 1, max: 100 } as const;
+/**
+ * `dataSaveWaitSeconds`: at least 10 seconds, at most the lifecycle function's timeout less 30, so a
+ * relaunch that waits the whole bound still has time to launch (or to report DATA_SAVE_PENDING).
+ */
+export const DATA_SAVE_WAIT_RANGE = { min: 10, max: FUNCTIONS.lifecycle.timeoutSeconds - 30 } as const;
 /** Zones the created VPC spans. */
 export const CREATED_VPC_ZONES = 2;
 
@@ -162,6 +184,10 @@ const patterns = {
   // S3 bucket naming rules: 3 to 63 lower-case letters, digits, dots and hyphens, starting and
   // ending with a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
   bucketName: /^(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  // EC2 tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
+  // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions); no
+  // leading or trailing space, since the value is compared exactly in IAM conditions.
+  tagValue: /^(?! )[\p{L}\p{N} _.:/=+\-@]{1,256}(?<! )$/u,
   kmsKeyArn:
     /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
 } as const;
@@ -399,6 +425,16 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
   const recoveryBackoffSeconds =
     read.integer('recoveryBackoffSeconds', 0, MAX_RECOVERY_BACKOFF_SECONDS) ??
     DEFAULT_RECOVERY_BACKOFF_SECONDS;
+  const dataSnapshotRetention =
+    read.integer(
+      'dataSnapshotRetention',
+      DATA_SNAPSHOT_RETENTION_RANGE.min,
+      DATA_SNAPSHOT_RETENTION_RANGE.max,
+    ) ?? DEFAULT_DATA_SNAPSHOT_RETENTION;
+  const dataSaveWaitSeconds =
+    read.integer('dataSaveWaitSeconds', DATA_SAVE_WAIT_RANGE.min, DATA_SAVE_WAIT_RANGE.max) ??
+    DEFAULT_DATA_SAVE_WAIT_SECONDS;
+  const dataTag = readDataTag(read) ?? DEFAULT_DATA_TAG;
   const workspaceIngress = readWorkspaceIngress(read);
   if (workspaceIngress.length > 0 && securityGroupIds) {
     read.fail(
@@ -467,6 +503,9 @@ export function parseSettings(raw: RawContext = {}): ProvisionerSettings {
     recoveryAttempts,
     recoveryWindowSeconds,
     recoveryBackoffSeconds,
+    dataSnapshotRetention,
+    dataSaveWaitSeconds,
+    dataTag,
   };
 }
 
@@ -486,6 +525,16 @@ function readWorkspaceFiles(read: Reader): WorkspaceFilesSettings {
   }
   if (!bucketName) return { mode: 'create' };
   return { mode: 'import', bucketName, ...(keyArn ? { keyArn } : {}) };
+}
+
+/** `dataTag`: an EC2 tag value, since it is one on every data volume and snapshot. */
+function readDataTag(read: Reader): string | undefined {
+  const value = read.string('dataTag', /^[\s\S]+$/, 'acme-workspaces');
+  if (value === undefined || patterns.tagValue.test(value)) return value;
+  return read.fail(
+    'dataTag',
+    `must be an EC2 tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @, like "acme-workspaces"; got "${value}"`,
+  );
 }
 
 /** `workspaceIngress`: each entry parsed, every refused entry named. */

@@ -3,6 +3,7 @@ import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FUNCTION_ENVIRONMENT } from '#adapters/environment.ts';
+import { DataVolumes } from '#infra/constructs/data-volumes.ts';
 import { WorkspaceEventBus } from '#infra/constructs/event-bus.ts';
 import { FlowRules, type ScheduledFlow } from '#infra/constructs/flow-rules.ts';
 import { HandlerFunction } from '#infra/constructs/handler-function.ts';
@@ -39,6 +40,8 @@ export class WorkspaceProvisionerStack extends Stack {
   readonly taskDefinitions: WorkspaceTaskDefinitions;
   readonly workspaceFiles: WorkspaceFilesBucket;
   readonly idempotencyTable: IdempotencyTable;
+  /** v1.3: the ECS infrastructure role and KMS key of the persistent data volumes. */
+  readonly dataVolumes: DataVolumes;
   /**
    * Every variable the stack offers its functions, by name; each function gets the ones its entry
    * reads (`FUNCTION_ENVIRONMENT`), and no others.
@@ -96,6 +99,7 @@ export class WorkspaceProvisionerStack extends Stack {
     // themselves (the task role) get no S3 access at all.
     this.workspaceFiles.grantAccess(this.taskDefinitions.executionRole, 'task-execution');
     this.idempotencyTable = new IdempotencyTable(this, 'IdempotencyTable');
+    this.dataVolumes = new DataVolumes(this, 'DataVolumes', { dataTag: settings.dataTag });
 
     const { catalog } = settings;
     const environment: Record<string, string> = {
@@ -128,6 +132,12 @@ export class WorkspaceProvisionerStack extends Stack {
       RECOVERY_ATTEMPTS: String(settings.recoveryAttempts),
       RECOVERY_WINDOW_SECONDS: String(settings.recoveryWindowSeconds),
       RECOVERY_BACKOFF_SECONDS: String(settings.recoveryBackoffSeconds),
+      // v1.3 persistent data (decision 020).
+      DATA_VOLUME_ROLE_ARN: this.dataVolumes.infrastructureRole.roleArn,
+      DATA_VOLUME_KMS_KEY_ARN: this.dataVolumes.key.keyArn,
+      DATA_TAG: settings.dataTag,
+      DATA_SNAPSHOT_RETENTION: String(settings.dataSnapshotRetention),
+      DATA_SAVE_WAIT_SECONDS: String(settings.dataSaveWaitSeconds),
     };
     this.functionEnvironment = environment;
 
@@ -157,21 +167,55 @@ export class WorkspaceProvisionerStack extends Stack {
     const stopTasks = (grantee: IGrantable) => this.workspaceCluster.grantStopTasks(grantee);
     const files = (principal: WorkspaceFilesPrincipal) => (grantee: IGrantable) =>
       this.workspaceFiles.grantAccess(grantee, principal);
+    // v1.3: a launch passes the infrastructure role with the data volume and lists the workspace's
+    // volumes and snapshots; the save (lifecycle) and the erase (deprovision) also snapshot and delete.
+    const passDataVolumeRole = (grantee: IGrantable) => this.dataVolumes.grantPassRole(grantee);
+    const describeData = (grantee: IGrantable) => this.dataVolumes.grantDescribe(grantee);
+    const saveAndEraseData = (grantee: IGrantable) => this.dataVolumes.grantSaveAndErase(grantee);
     const grants: Record<FunctionName, ReadonlyArray<(grantee: IGrantable) => unknown>> = {
-      provision: [runTask, readTasks, putEvents, records, files('provision')],
+      provision: [
+        runTask,
+        readTasks,
+        putEvents,
+        records,
+        files('provision'),
+        passDataVolumeRole,
+        describeData,
+      ],
       // Launches a templated request once its assets are staged, as provision does for the others.
-      'assets-staged': [runTask, readTasks, putEvents, records, files('assets-staged')],
+      'assets-staged': [
+        runTask,
+        readTasks,
+        putEvents,
+        records,
+        files('assets-staged'),
+        passDataVolumeRole,
+        describeData,
+      ],
       // It checks a launched event against ECS (DescribeTasks of the one task named) before it acts.
       overlay: [describeTasks, putEvents, records],
       // v1.2: it records each workspace's state and decides recoveries in the workspace records.
       'task-state': [putEvents, records],
-      deprovision: [readTasks, stopTasks, putEvents, records],
+      // v1.3: with erase, it deletes the workspace's snapshots and volumes.
+      deprovision: [readTasks, stopTasks, putEvents, records, describeData, saveAndEraseData],
       // v1.1: it also fails recorded requests whose template assets never came; v1.2: it
       // reconciles the workspace records (their live-workspaces index) with the running tasks.
       'timeout-sweep': [readTasks, stopTasks, putEvents, records, batchReadRecords, queryLiveWorkspaces],
       // v1.2: restart, recovery and retirement relaunch as provision launches, after stopping the
       // old task; status reads a task.
-      lifecycle: [runTask, readTasks, stopTasks, putEvents, records, files('lifecycle')],
+      // v1.3: it relaunches with the data volume, and saves a stopped task's data (DataTaskStopped,
+      // DataSnapshotNotification).
+      lifecycle: [
+        runTask,
+        readTasks,
+        stopTasks,
+        putEvents,
+        records,
+        files('lifecycle'),
+        passDataVolumeRole,
+        describeData,
+        saveAndEraseData,
+      ],
       // It stops a task its failed request did start before reporting Failed.
       'failure-reporter': [putEvents, readTasks, stopTasks],
     };
@@ -262,6 +306,15 @@ export class WorkspaceProvisionerStack extends Stack {
       value: this.taskDefinitions.executionRole.roleArn,
       description:
         "Role the ECS agent reads secrets and boot bundles with: allow it kms:Decrypt in an existing bucket's key policy",
+    });
+    new CfnOutput(this, 'DataVolumeRoleArn', {
+      value: this.dataVolumes.infrastructureRole.roleArn,
+      description: "ECS infrastructure role that creates and attaches the persistent workspaces' EBS volumes",
+    });
+    new CfnOutput(this, 'DataVolumeKeyArn', {
+      value: this.dataVolumes.key.keyArn,
+      description:
+        'KMS key of the persistent data volumes and their snapshots; retained when the stack is deleted, with the snapshots',
     });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', {

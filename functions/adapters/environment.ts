@@ -66,7 +66,10 @@ export const FUNCTION_ENVIRONMENT = {
     optional: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED'],
   },
   // It launches as provision does, from the request provision recorded (and its timeout).
-  'assets-staged': { required: LAUNCHING_REQUIRED, optional: LAUNCHING_OPTIONAL },
+  'assets-staged': {
+    required: LAUNCHING_REQUIRED,
+    optional: LAUNCHING_OPTIONAL,
+  },
   'task-state': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'IDEMPOTENCY_TABLE_NAME'],
     // v1.2: it decides recoveries, by the crash-loop cap and backoff of the deployment.

@@ -59,7 +59,7 @@ const PERIOD = Duration.minutes(5);
 /**
  * Alarms on every way an event can stall or be lost (dead-letter queue depth, rule delivery
  * failures, function errors, throttles and async delivery failures), on the rate of
- * `Workspace Provision Failed`, and a dashboard of the flow.
+ * `Workspace Provision Failed`, on failed data saves (v1.3), and a dashboard of the flow.
  */
 export class Operations extends Construct {
   readonly alarms: Alarm[] = [];
@@ -196,6 +196,16 @@ export class Operations extends Construct {
         'The reconciliation stopped a task no workspace owns (Workspace Orphan Task Stopped) or recovered a workspace whose task was lost. Either means an event or a step went missing.',
     });
 
+    // v1.3: a snapshot of a workspace's data volume failed (the lifecycle function counts it when
+    // EBS reports the failed createSnapshot); the volume is kept, and someone should look.
+    const lifecycleService = FUNCTIONS.lifecycle.name;
+    this.addAlarm('DataSaveFailed', {
+      metric: serviceMetric(lifecycleService, METRIC.dataSaveFailed),
+      threshold: 1,
+      description:
+        "A persistent workspace's data could not be saved (Workspace Data Save Failed): its EBS snapshot failed and the volume was kept. Look at the event's volumeId and the snapshot's state message, then snapshot the volume again or restore by hand.",
+    });
+
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new TextWidget({
@@ -256,6 +266,14 @@ export class Operations extends Construct {
           period: Duration.minutes(1),
           label: 'running tasks',
         }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Workspace data (v1.3)', [
+        serviceMetric(lifecycleService, METRIC.dataSaveStarted).with({ label: 'saves started' }),
+        serviceMetric(lifecycleService, METRIC.dataSaved).with({ label: 'saved' }),
+        serviceMetric(lifecycleService, METRIC.dataSaveFailed).with({ label: 'save failed' }),
+        serviceMetric(FUNCTIONS.deprovision.name, METRIC.dataErased).with({ label: 'erased' }),
       ]),
     );
   }

@@ -10,7 +10,7 @@ import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import type { Catalog } from '#config/catalog.ts';
-import { CONTAINER_NAME, DEFAULT_TIER } from '#contracts/names.ts';
+import { CONTAINER_NAME, DATA_VOLUME_NAME, DEFAULT_TIER } from '#contracts/names.ts';
 import {
   acknowledgeEnvironmentPath,
   acknowledgeShellParameters,
@@ -70,7 +70,9 @@ const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(\
  * as PID 1 that reaps zombies and forwards SIGTERM, the longest stop timeout Fargate allows, and
  * awslogs logging to the stack's container log group. Before it runs the boot step (`BOOT_STEP` in
  * `wiring/boot-step.ts`): a non-essential `boot` container that fills the task volume `configs`,
- * which both mount at `/configs`; the workspace waits for it to exit 0. The task role has no
+ * which both mount at `/configs`; the workspace waits for it to exit 0. v1.3: the workspace also
+ * mounts the volume `workspace-data` at the runtime's data path; it is configured at launch, a
+ * managed EBS volume for a persistent workspace (decision 020). The task role has no
  * permissions; the execution role may write the container logs (and pull from ECR when the
  * registry or the boot image is ECR); the stack adds its reads of the workspace files bucket.
  * Task-level cpu and memory default to tier 2; RunTask overrides them per request tier.
@@ -164,6 +166,14 @@ export class WorkspaceTaskDefinitions extends Construct {
       workspace.addMountPoints({
         sourceVolume: BOOT_STEP.volumeName,
         containerPath: BOOT_STEP.mountPath,
+        readOnly: false,
+      });
+      // v1.3 (decision 020): the persistent data volume, a managed EBS volume that RunTask's
+      // volumeConfigurations supply for a persistent workspace, at the runtime's data path.
+      taskDefinition.addVolume({ name: DATA_VOLUME_NAME, configuredAtLaunch: true });
+      workspace.addMountPoints({
+        sourceVolume: DATA_VOLUME_NAME,
+        containerPath: runtime.dataPath,
         readOnly: false,
       });
       workspace.addContainerDependencies({

@@ -4,6 +4,7 @@ import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '#config/catalog.ts';
 import { ConfigError } from '#config/errors.ts';
+import { DATA_VOLUME_NAME } from '#contracts/names.ts';
 import { bootImageProblem } from '#infra/boot-image.ts';
 import { parseSettings } from '#infra/settings.ts';
 import { BOOT_STEP, DEFAULT_BOOT_IMAGE } from '#wiring/boot-step.ts';
@@ -55,14 +56,23 @@ describe('the boot step in every task definition', () => {
   it.each(runtimes)(
     'starts the workspace of workspace-%s only after the boot step exits 0, on the same volume',
     (runtime) => {
+      const dataPath = loadCatalog().runtimes[runtime]?.dataPath;
       expect(containerOf(template, runtime, 'workspace')).toMatchObject({
         Essential: true,
         DependsOn: [{ ContainerName: 'boot', Condition: 'SUCCESS' }],
-        MountPoints: [{ ContainerPath: '/configs', SourceVolume: 'configs', ReadOnly: false }],
+        MountPoints: [
+          { ContainerPath: '/configs', SourceVolume: 'configs', ReadOnly: false },
+          // v1.3: and the persistent data volume at the runtime's data path (data-volumes.test.ts).
+          { ContainerPath: dataPath, SourceVolume: DATA_VOLUME_NAME, ReadOnly: false },
+        ],
         Environment: [{ Name: 'WORKSPACE_CONFIG_PATH', Value: '/configs' }],
       });
-      // Task storage: a bind mount with no host path and no EFS, which is what Fargate gives a task.
-      expect(definitionOf(template, runtime).Volumes).toEqual([{ Name: 'configs' }]);
+      // Task storage: a bind mount with no host path and no EFS, which is what Fargate gives a task;
+      // v1.3: beside it, the data volume configured at launch.
+      expect(definitionOf(template, runtime).Volumes).toEqual([
+        { Name: 'configs' },
+        { Name: DATA_VOLUME_NAME, ConfiguredAtLaunch: true },
+      ]);
     },
   );
 

@@ -1,5 +1,6 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { EBS_ATTACHMENT_TYPE } from '#contracts/names.ts';
 import type { RawContext } from '#infra/settings.ts';
 import { DEAD_LETTER_QUEUES, targetDeadLetterQueueName } from '#wiring/dead-letter-queues.ts';
 import { DEFAULT_TARGET_RETRY, flowsFor, TIMEOUT_SWEEP_SCHEDULE } from '#wiring/flows.ts';
@@ -179,6 +180,42 @@ describe('flow rules', () => {
     });
   });
 
+  it('matches stopped tasks of our cluster and families that carry an EBS volume, on the default bus (v1.3)', () => {
+    const props = ruleProps('DataTaskStopped');
+    expect(props.EventBusName).toBeUndefined();
+    const prefixes = ['claude-code', 'codex', 'hermes', 'openclaw'].map((runtime) => ({
+      prefix: ecsArn(`:task-definition/workspace-${runtime}:`),
+    }));
+    // ECS task state change events carry the task's attachments; an EBS volume's has type
+    // AmazonElasticBlockStorage (the task's attachments in the AWS CLI's `aws ecs run-task` example
+    // "To run a task with an Amazon EBS volume",
+    // https://docs.aws.amazon.com/cli/latest/reference/ecs/run-task.html).
+    expect(props.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [{ 'Fn::GetAtt': [expect.stringMatching(/^ClusterC/), 'Arn'] }],
+        taskDefinitionArn: prefixes,
+        lastStatus: ['STOPPED'],
+        attachments: { type: ['AmazonElasticBlockStorage'] },
+      },
+    });
+    expect(EBS_ATTACHMENT_TYPE).toBe('AmazonElasticBlockStorage');
+  });
+
+  it('matches EBS createSnapshot notifications, on the default bus (v1.3)', () => {
+    const props = ruleProps('DataSnapshotNotification');
+    expect(props.EventBusName).toBeUndefined();
+    // EBS puts "EBS Snapshot Notification" from aws.ec2 on the default bus, with detail.event
+    // createSnapshot and detail.result succeeded or failed: "Amazon EventBridge events for Amazon
+    // EBS", https://docs.aws.amazon.com/ebs/latest/userguide/ebs-cloud-watch-events.html
+    expect(props.EventPattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['EBS Snapshot Notification'],
+      detail: { event: ['createSnapshot'] },
+    });
+  });
+
   it('runs the timeout sweep every minute', () => {
     expect(ruleProps('TimeoutSweepSchedule').ScheduleExpression).toBe('rate(1 minute)');
   });
@@ -189,6 +226,9 @@ describe('flow rules', () => {
     ['EcsTaskStateChange', 'task-state', DEFAULT_TARGET_RETRY],
     ['DeprovisionRequested', 'deprovision', DEFAULT_TARGET_RETRY],
     ['TimeoutSweepSchedule', 'timeout-sweep', TIMEOUT_SWEEP_SCHEDULE.retryPolicy],
+    // v1.3: both data flows go to the lifecycle function.
+    ['DataTaskStopped', 'lifecycle', DEFAULT_TARGET_RETRY],
+    ['DataSnapshotNotification', 'lifecycle', DEFAULT_TARGET_RETRY],
   ] as const)(
     'gives the %s target (%s) its retry policy and its own dead-letter queue',
     (flowId, target, retry) => {

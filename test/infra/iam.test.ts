@@ -26,6 +26,19 @@ const logsAndTracing = [
   'xray:PutTraceSegments',
 ];
 const records = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+// v1.3: a launch passes the ECS infrastructure role (its own statement) and lists the workspace's
+// volumes and snapshots; the save and the erase also snapshot and delete (data-volumes.test.ts
+// asserts their scope).
+const dataLaunch = ['ec2:DescribeSnapshots', 'ec2:DescribeVolumes', 'iam:PassRole'];
+const dataSaveAndErase = [
+  'ec2:CreateSnapshot',
+  'ec2:CreateSnapshot',
+  'ec2:CreateTags',
+  'ec2:DeleteSnapshot',
+  'ec2:DeleteVolume',
+  'ec2:DescribeSnapshots',
+  'ec2:DescribeVolumes',
+];
 
 describe('least-privilege IAM', () => {
   it.each([
@@ -46,6 +59,7 @@ describe('least-privilege IAM', () => {
         's3:ListBucket',
         's3:PutObject',
         'sqs:SendMessage',
+        ...dataLaunch,
       ],
     ],
     // DescribeTasks to check a launched event against ECS; InvokeFunction for its on-failure destination.
@@ -64,6 +78,7 @@ describe('least-privilege IAM', () => {
         'events:PutEvents',
         'lambda:InvokeFunction',
         'sqs:SendMessage',
+        ...dataSaveAndErase,
       ],
     ],
     // v1.1: it also reads and fails recorded requests whose template assets never came (BatchGetItem
@@ -99,6 +114,12 @@ describe('least-privilege IAM', () => {
         's3:GetObject',
         's3:PutObject',
         'sqs:SendMessage',
+        ...dataLaunch,
+        'ec2:CreateSnapshot',
+        'ec2:CreateSnapshot',
+        'ec2:CreateTags',
+        'ec2:DeleteSnapshot',
+        'ec2:DeleteVolume',
       ],
     ],
     // v1.1: launches a templated request once its assets are staged: provision's grants, plus reading
@@ -120,6 +141,7 @@ describe('least-privilege IAM', () => {
         's3:ListBucket',
         's3:PutObject',
         'sqs:SendMessage',
+        ...dataLaunch,
       ],
     ],
     [
@@ -130,10 +152,15 @@ describe('least-privilege IAM', () => {
     expect(actionsOfRole(template, roleOf(name))).toEqual([...logsAndTracing, ...actions].sort());
   });
 
-  it('attaches no managed policies to any role', () => {
-    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  it('attaches no managed policies to any role but the ECS infrastructure role', () => {
+    const roles = Object.entries(resourcesOf(template, 'AWS::IAM::Role'));
+    for (const [id, role] of roles.filter(([id]) => !id.startsWith('DataVolumesInfrastructureRole'))) {
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
     }
+    // v1.3: the policy ECS documents for it (data-volumes.test.ts), and nothing else.
+    const infrastructure = roles.filter(([id]) => id.startsWith('DataVolumesInfrastructureRole'));
+    expect(infrastructure).toHaveLength(1);
+    expect(infrastructure[0]?.[1].Properties.ManagedPolicyArns).toHaveLength(1);
   });
 
   it('allows ecs:RunTask only on the exact revisions this deployment registers, only in our cluster', () => {
@@ -176,7 +203,14 @@ describe('least-privilege IAM', () => {
   });
 
   it('allows iam:PassRole only on the task and execution roles, only to ECS tasks', () => {
-    expect(statementWith('provision', 'iam:PassRole')).toEqual({
+    // v1.3: the other PassRole statement passes the ECS infrastructure role (data-volumes.test.ts).
+    const toTasks = statementsOfRole(template, roleOf('provision')).filter(
+      (statement) =>
+        statement.Action === 'iam:PassRole' &&
+        JSON.stringify(statement.Condition).includes('ecs-tasks.amazonaws.com'),
+    );
+    expect(toTasks).toHaveLength(1);
+    expect(toTasks[0]).toEqual({
       Effect: 'Allow',
       Action: 'iam:PassRole',
       Resource: expect.arrayContaining([
@@ -185,7 +219,7 @@ describe('least-privilege IAM', () => {
       ]),
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     });
-    expect(statementWith('provision', 'iam:PassRole').Resource).toHaveLength(2);
+    expect(toTasks[0]?.Resource).toHaveLength(2);
   });
 
   it('allows tagging only tasks of our cluster, and only as part of RunTask', () => {
@@ -260,7 +294,7 @@ describe('least-privilege IAM', () => {
     });
   });
 
-  it('uses a "*" resource only for X-Ray, ListTasks and ECR login, which AWS requires', () => {
+  it('uses a "*" resource only for X-Ray, ListTasks, ECR login and EC2 describes, which AWS requires', () => {
     const { template: ecr } = synth({ imageRegistry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/ws' });
     const wildcardActions = new Set<string>();
     for (const policy of Object.values(resourcesOf(ecr, 'AWS::IAM::Policy'))) {
@@ -273,6 +307,9 @@ describe('least-privilege IAM', () => {
       }
     }
     expect([...wildcardActions].sort()).toEqual([
+      // v1.3: DescribeVolumes and DescribeSnapshots support no resource-level permissions.
+      'ec2:DescribeSnapshots',
+      'ec2:DescribeVolumes',
       'ecr:GetAuthorizationToken',
       'ecs:ListTasks',
       'xray:PutTelemetryRecords',

@@ -116,11 +116,22 @@ describe('cdk-nag AwsSolutions', () => {
     },
   );
 
-  it('acknowledges wildcard resources only, never wildcard actions or managed policies', () => {
+  it('acknowledges wildcard resources only, never wildcard actions, and one managed policy', () => {
     const app = appFor(CONFIGURATIONS[2]?.[1] ?? {});
     const rules = new Set(acknowledgments(app).map((ack) => ack.id.replace(/\[.*$/, '')));
     // ECS2: the task definitions' one variable, WORKSPACE_CONFIG_PATH, a path (decision 018).
-    expect([...rules].sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
+    // IAM4 (v1.3): the managed policy ECS documents for its infrastructure role, and only it.
+    expect([...rules].sort()).toEqual([
+      'AwsSolutions-ECS2',
+      'AwsSolutions-IAM4',
+      'AwsSolutions-IAM5',
+      'AwsSolutions-SQS3',
+    ]);
+    const managed = acknowledgments(app).filter((ack) => ack.id.startsWith('AwsSolutions-IAM4'));
+    expect(managed.map((ack) => ack.id)).toEqual([
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes]',
+    ]);
+    expect(managed[0]?.path).toMatch(/\/DataVolumes\/InfrastructureRole$/);
     for (const ack of acknowledgments(app).filter((candidate) =>
       candidate.id.startsWith('AwsSolutions-IAM5'),
     )) {

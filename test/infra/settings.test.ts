@@ -5,11 +5,18 @@ import { ConfigError } from '#config/errors.ts';
 import {
   CONTEXT_OPTIONS,
   CREATED_VPC_ZONES,
+  DATA_SAVE_WAIT_RANGE,
   parseSettings,
   type RawContext,
   settingsFromContext,
 } from '#infra/settings.ts';
-import { DEFAULT_PROVISION_RESERVED_CONCURRENCY } from '#wiring/names.ts';
+import { FUNCTIONS } from '#wiring/functions.ts';
+import {
+  DEFAULT_DATA_SAVE_WAIT_SECONDS,
+  DEFAULT_DATA_SNAPSHOT_RETENTION,
+  DEFAULT_DATA_TAG,
+  DEFAULT_PROVISION_RESERVED_CONCURRENCY,
+} from '#wiring/names.ts';
 
 const problemsOf = (raw: RawContext): string => {
   try {
@@ -196,6 +203,58 @@ describe('deployment settings', () => {
         `"${option}"`,
       );
     }
+  });
+
+  it('reads the v1.3 data options with their defaults', () => {
+    expect(settingsFromContext(new App().node)).toMatchObject({
+      dataSnapshotRetention: DEFAULT_DATA_SNAPSHOT_RETENTION,
+      dataSaveWaitSeconds: DEFAULT_DATA_SAVE_WAIT_SECONDS,
+      dataTag: DEFAULT_DATA_TAG,
+    });
+    const custom = new App({
+      context: { dataSnapshotRetention: '1', dataSaveWaitSeconds: '10', dataTag: 'acme ws:prod/eu=1+@_.-' },
+    });
+    expect(settingsFromContext(custom.node)).toMatchObject({
+      dataSnapshotRetention: 1,
+      dataSaveWaitSeconds: 10,
+      dataTag: 'acme ws:prod/eu=1+@_.-',
+    });
+    // JSON values in cdk.json arrive as numbers.
+    expect(
+      parseSettings({ dataSnapshotRetention: 100, dataSaveWaitSeconds: DATA_SAVE_WAIT_RANGE.max }),
+    ).toMatchObject({
+      dataSnapshotRetention: 100,
+      dataSaveWaitSeconds: DATA_SAVE_WAIT_RANGE.max,
+    });
+  });
+
+  it('bounds dataSaveWaitSeconds by the lifecycle function timeout, leaving it 30 seconds to launch', () => {
+    expect(DATA_SAVE_WAIT_RANGE).toEqual({ min: 10, max: FUNCTIONS.lifecycle.timeoutSeconds - 30 });
+    expect(DEFAULT_DATA_SAVE_WAIT_SECONDS).toBeLessThanOrEqual(DATA_SAVE_WAIT_RANGE.max);
+  });
+
+  it.each([
+    ['dataSnapshotRetention', '0', 'must be a whole number from 1 to 100; got "0"'],
+    ['dataSnapshotRetention', '101', 'must be a whole number from 1 to 100; got "101"'],
+    ['dataSnapshotRetention', '2.5', 'must be a whole number from 1 to 100'],
+    ['dataSaveWaitSeconds', '9', `must be a whole number from 10 to ${DATA_SAVE_WAIT_RANGE.max}; got "9"`],
+    [
+      'dataSaveWaitSeconds',
+      String(DATA_SAVE_WAIT_RANGE.max + 1),
+      `must be a whole number from 10 to ${DATA_SAVE_WAIT_RANGE.max}`,
+    ],
+    ['dataSaveWaitSeconds', 'soon', 'must be a whole number'],
+    // EC2 tag values: letters, digits, spaces and _ . : / = + - @, up to 256
+    // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+    ['dataTag', 'acme*', 'must be an EC2 tag value: 1 to 256 letters, digits, spaces and _ . : / = + - @'],
+    ['dataTag', 'a,b', 'must be an EC2 tag value'],
+    ['dataTag', 'x'.repeat(257), 'must be an EC2 tag value'],
+  ])('refuses %s=%s, naming the option', (option, value, message) => {
+    expect(problemsOf({ [option]: value } as RawContext)).toContain(`context option "${option}" ${message}`);
+  });
+
+  it('accepts a dataTag of 256 characters, the EC2 limit', () => {
+    expect(parseSettings({ dataTag: 'x'.repeat(256) }).dataTag).toHaveLength(256);
   });
 
   it('refuses an option spelled with the wrong case instead of ignoring it', () => {

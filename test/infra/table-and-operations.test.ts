@@ -260,8 +260,10 @@ describe('operations', () => {
     }
     const custom = synth({ alarmTopicArn: topic }).template;
     custom.resourceCountIs('AWS::SNS::Topic', 0);
-    // No key for a topic the stack does not own: the one key left is the workspace files bucket's.
-    expect(Object.keys(resourcesOf(custom, 'AWS::KMS::Key'))).toEqual([
+    // No key for a topic the stack does not own: the keys left are the workspace files bucket's and
+    // (v1.3) the persistent data volumes'.
+    expect(Object.keys(resourcesOf(custom, 'AWS::KMS::Key')).sort()).toEqual([
+      expect.stringMatching(/^DataVolumesKey/),
       expect.stringMatching(/^WorkspaceFilesKey/),
     ]);
     expect(custom.findOutputs('AlarmTopicArn', { Value: topic })).not.toEqual({});
