@@ -22,7 +22,8 @@
  *   path that is a directory (or under a file) a 409; each with `{"message": ...}`;
  * - exits 1 at start when `WORKSPACE_CONFIG_PATH` is set and holds no `config.yaml`, as molecule's
  *   runtime crashes without `/configs/config.yaml`;
- * - prints `workspace-stand-in: ready on <url>` once listening (the driver's RUNNING signal);
+ * - prints `workspace-stand-in: ready on <url> (workspace <id>; data in <dir>[, ephemeral])` once
+ *   listening (the driver's RUNNING signal);
  * - exits 0 on SIGTERM or SIGINT, and with `--exit-with-parent` also when its stdin closes (the
  *   local stack that spawned it is gone);
  * - on `POST /exit` with the body `{"code": N}` (a whole number from 0 to 255) answers 202 and then
@@ -254,12 +255,12 @@ if (process.argv.includes('--exit-with-parent')) {
 }
 
 server.listen(port, listenHost, () => {
-  console.log(
+  // One line: where its data goes rides on the ready line (WORKSPACE_DATA_PATH is echoed above already).
+  const data =
     persistentDataPath === undefined
-      ? `workspace-stand-in: data in ${dataPath} (no WORKSPACE_DATA_PATH: ephemeral, removed when it exits)`
-      : `workspace-stand-in: data in ${safeText(persistentDataPath)} (WORKSPACE_DATA_PATH)`,
-  );
+      ? `data in ${dataPath}, ephemeral`
+      : `data in ${safeText(persistentDataPath)}`;
   console.log(
-    `workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${safeText(workspaceId)})`,
+    `workspace-stand-in: ready on http://${listenHost}:${port} (workspace ${safeText(workspaceId)}; ${data})`,
   );
 });

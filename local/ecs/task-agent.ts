@@ -249,13 +249,17 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
       // A task that is to keep running after a restart gets its env files, volume and configs again
       // (the process driver spawns its workspace anew); one that was stopping needs none.
       if (task.desiredStatus === 'STOPPED') return driver.adopt(task, definition);
+      const preparation: Preparation = { begun: true, stopRequested: false };
+      preparing.set(task.taskArn, preparation);
       let launch: TaskLaunch | undefined;
       await track(
         prepareAndReport(task, definition).then((prepared) => {
           launch = prepared;
         }),
-      );
+      ).finally(() => preparing.delete(task.taskArn));
       if (launch === undefined || closed) return undefined;
+      // Stopped while it was being prepared (its volume created): stopped now, the volume released.
+      if (preparation.stopRequested) return hooks.stopped(task.taskArn, {});
       return driver.adopt(task, definition, launch);
     },
     async close() {

@@ -16,8 +16,10 @@
  *   reserved tags that can't be used".
  *
  * A task definition volume `configuredAtLaunch` without a volume configuration is accepted: the task
- * runs without a volume (ECS lets one task definition serve launches with and without one: the
- * `volumeConfigurations` member and `managedEBSVolume` are both optional).
+ * runs without a volume, as an ephemeral workspace must. The AWS documentation found does not say
+ * what ECS does then; it makes `volumeConfigurations` and `managedEBSVolume` optional and calls
+ * `configuredAtLaunch` a way to keep task definitions "not constrained to a specific data volume
+ * type", which is what this follows. To be confirmed against a real ECS.
  */
 import { AwsApiError } from '../wire/errors.ts';
 import {

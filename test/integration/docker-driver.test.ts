@@ -116,6 +116,8 @@ describe.skipIf(!engine.available)('the local stack on the docker driver', () =>
         configs: expect.arrayContaining([
           { path: 'config.yaml', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
         ]),
+        // An ephemeral workspace: the stand-in's own data directory, empty (v1.3).
+        data: [],
       });
     }, 90_000);
 

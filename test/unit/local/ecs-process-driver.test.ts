@@ -69,6 +69,7 @@ describe('the process driver', () => {
       kind: 'unknown',
       env: expect.arrayContaining(['API_TOKEN', 'AWS_REGION', 'PORT', 'WORKSPACE_ID', 'WORKSPACE_RUNTIME']),
       configs: [],
+      data: [],
     });
     expect(report.env).toEqual([...report.env].sort());
     expect(JSON.stringify(report)).not.toContain('not-for-logs');

@@ -35,9 +35,10 @@ async function startStandIn(env: Record<string, string>): Promise<StandIn> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let dataDirectory = '';
   for await (const line of createInterface({ input: child.stdout })) {
-    const data = /^workspace-stand-in: data in (\S+) /.exec(line);
-    if (data) dataDirectory = data[1] as string;
-    if (line.startsWith(STAND_IN_READY_PREFIX)) break;
+    if (line.startsWith(STAND_IN_READY_PREFIX)) {
+      dataDirectory = /; data in ([^,)]+)/.exec(line)?.[1] ?? '';
+      break;
+    }
   }
   child.stdout.resume();
   return {

@@ -279,6 +279,45 @@ describe('the ECS agent adopting a task with a managed EBS volume after a restar
       },
     ]);
   });
+  it('creates the volume of a task the restart caught before it had one, and stops it instead when StopTask came meanwhile', async () => {
+    const state = temporaryStateDir();
+    cleanups.push(state.remove);
+    const volumes = fakeDataVolumes(state.dir, { createMs: 100 });
+    const events: string[] = [];
+    const wrapped = withTaskAgent(
+      {
+        name: 'process',
+        start: () => {},
+        stop: () => events.push('driver stop'),
+        adopt: () => {
+          events.push('driver adopt');
+        },
+        close: async () => {},
+      },
+      {
+        configsRoot: state.dir,
+        dataVolumes: volumes,
+        hooks: {
+          pending: () => {},
+          running: () => {},
+          stopped: () => events.push('stopped'),
+          bootStepExited: () => {},
+          dataVolumeAttached: (_arn, volumeId) => events.push(`attached ${volumeId}`),
+        },
+        log: () => {},
+      },
+    );
+    const task = taskIn('PROVISIONING', 'RUNNING', {
+      dataVolume: { id: 'a', status: 'PRECREATED', request },
+    });
+    const adopting = wrapped.adopt(task, CODEX_WITH_DATA);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    wrapped.stop(task);
+    await adopting;
+
+    const volumeId = [...volumes.volumes.keys()][0];
+    expect(events).toEqual([`attached ${volumeId}`, 'stopped']);
+  });
 });
 
 describe('the emulator releasing volumes of tasks it stops on its own', () => {
