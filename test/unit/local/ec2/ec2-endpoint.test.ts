@@ -232,6 +232,16 @@ describe('the local EC2 endpoint', () => {
         code: 'InvalidParameterValue',
       },
       {
+        send: () =>
+          ec2.send(
+            new CreateSnapshotCommand({
+              VolumeId: volumeId,
+              TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'k', Value: 'v' }] }],
+            }),
+          ),
+        code: 'InvalidParameterValue',
+      },
+      {
         send: () => ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1 })),
         code: 'InvalidAction',
       },
