@@ -103,16 +103,17 @@ export const ecsTaskStateChangePattern = (
 export const ecsTaskStoppedWithDataPattern = (
   clusterArn: string,
   taskDefinitionArnPrefixes: readonly string[],
-): EventPattern => ({
-  source: [ECS_SOURCE],
-  'detail-type': [ECS_TASK_STATE_CHANGE],
-  detail: {
-    clusterArn: [clusterArn],
-    taskDefinitionArn: taskDefinitionArnPrefixes.map((prefix) => ({ prefix })),
-    lastStatus: ['STOPPED'],
-    attachments: { type: [EBS_ATTACHMENT_TYPE] },
-  },
-});
+): EventPattern => {
+  const ours = ecsTaskStateChangePattern(clusterArn, taskDefinitionArnPrefixes);
+  return {
+    ...ours,
+    detail: {
+      ...(ours.detail as Record<string, unknown>),
+      lastStatus: ['STOPPED'],
+      attachments: { type: [EBS_ATTACHMENT_TYPE] },
+    },
+  };
+};
 
 /**
  * v1.3: EBS's notice that a snapshot completed or failed, on the default bus

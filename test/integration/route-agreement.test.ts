@@ -111,6 +111,9 @@ describe('the local routes', () => {
       'lifecycle',
       'lifecycle',
       'lifecycle',
+      // v1.3: a stopped task with a data volume, and EBS's snapshot notification.
+      'lifecycle',
+      'lifecycle',
       'overlay',
       'provision',
       'task-state',
