@@ -28,6 +28,8 @@ const LAMBDA_ENV: Record<string, string> = {
   IMAGE_TAG: 'latest',
   TIER_SIZING: '1=256/512,2=512/1024,3=1024/2048,4=2048/4096',
   IDEMPOTENCY_TABLE_NAME: 'workspace-provisioner-idempotency',
+  // v1.1: the launching functions' workspace files bucket.
+  WORKSPACE_FILES_BUCKET: 'workspace-files',
   POWERTOOLS_METRICS_NAMESPACE: 'WorkspaceProvisioner',
   POWERTOOLS_LOG_LEVEL: 'WARN',
   POWERTOOLS_TRACE_ENABLED: 'false',
