@@ -13,6 +13,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
+import { ec2ClientOf } from '#adapters/clients/ec2.ts';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
 import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
@@ -231,7 +232,8 @@ export function ec2WithMock() {
     region: REGION,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  return { ec2, ec2Mock: mockClient(ec2) };
+  // `ec2` as the handlers take it (a source, loaded on first use); `client` itself for an adapter.
+  return { ec2: ec2ClientOf(ec2), client: ec2, ec2Mock: mockClient(ec2) };
 }
 
 /** An EventBridge client and its mock, accepting every entry unless the test says otherwise. */
