@@ -401,9 +401,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The origins a page served by the endpoint itself has: its own host, or the loopback names, on its port. */
 export function ownOriginsOf(urlHost: string, port: number): ReadonlySet<string> {
-  return new Set(
-    [urlHost, '127.0.0.1', 'localhost', '[::1]'].map((name) => `http://${name}:${port}`),
-  );
+  return new Set([urlHost, '127.0.0.1', 'localhost', '[::1]'].map((name) => `http://${name}:${port}`));
 }
 
 /**

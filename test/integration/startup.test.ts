@@ -25,7 +25,7 @@ describe('npm start', () => {
     });
     try {
       expect(stack.readyLine).toMatch(
-        /^workspace-provisioner local stack ready at http:\/\/127\.0\.0\.1:\d+ \(driver=process, state=.+\)$/,
+        /^workspace-provisioner local stack ready at http:\/\/127\.0\.0\.1:\d+ \(driver=process, state=.+\); console at http:\/\/127\.0\.0\.1:\d+\/console$/,
       );
       const health = await fetch(new URL('/local/health', stack.url));
       expect(health.status).toBe(200);

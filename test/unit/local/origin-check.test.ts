@@ -68,7 +68,9 @@ describe('requests from another origin', () => {
 
   it('answers reads from any origin: GET changes nothing', async () => {
     const { server } = await start();
-    const response = await fetch(`${server.url}/local/health`, { headers: { origin: 'https://evil.example' } });
+    const response = await fetch(`${server.url}/local/health`, {
+      headers: { origin: 'https://evil.example' },
+    });
     expect(response.status).toBe(200);
   });
 });
