@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { ContractViolationError } from '#local/cli/errors.ts';
 import { provisionEntry } from '#local/cli/requests.ts';
@@ -31,6 +31,9 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
+  });
+  beforeEach(() => {
+    pageProblems = [];
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -60,7 +63,6 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
     cleanups.push(() => context.close());
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
-    pageProblems = [];
     page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
       // A workspace with no record yet is a 404 of its record, which Chromium logs; nothing else is.
@@ -243,6 +245,15 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
     expect(row).toContain(workspaceId);
     expect(row).toContain('injected fault');
     await screenshot(page, 'dead-letters');
+
+    // The request's flow shows where it failed: the deprovision invocation, every attempt spent.
+    const flowPage = await openPage(`${stack.url}/console#/requests/dereq-${workspaceId}`);
+    const failed = flowPage.locator('#flow .box.invocation.failed');
+    await failed.waitFor();
+    expect(await failed.locator('.title').textContent()).toBe('deprovision');
+    expect(await failed.textContent()).toMatch(/3 attempts · [\d.]+ (ms|s) · failed/);
+    expect(await failed.locator('.error-text').textContent()).toContain('injected fault');
+    await screenshot(flowPage, 'flow-failure');
 
     await queue.locator('button.redrive').click();
     await queue.locator('.notice.ok').waitFor();
