@@ -5,6 +5,7 @@
 
 import { runBurstBenchmark } from './burst.ts';
 import { runColdStartBenchmark } from './cold-start.ts';
+import { runConsoleBenchmark } from './console.ts';
 import {
   runBadInputBenchmark,
   runCrashBenchmark,
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   crash: runCrashBenchmark,
   recovery: runRecoveryBenchmark,
   burst: runBurstBenchmark,
+  console: runConsoleBenchmark,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -64,8 +64,20 @@ const FILTER = `(? = '' OR instr(lower(workspace_id || ' ' || state || ' ' ||
   coalesce(json_extract(data, '$.orgId'), '') || ' ' || coalesce(json_extract(data, '$.kind'), '') || ' ' ||
   coalesce(json_extract(data, '$.runtime'), '')), lower(?)) > 0)`;
 
+/**
+ * Expression indexes on the bus's `events` table for the console's lookups by workspace and by
+ * request: the same expressions as the queries', so SQLite uses them (one OR branch each).
+ */
+export const EVENT_INDEXES = `
+CREATE INDEX IF NOT EXISTS events_by_detail_workspace ON events (json_extract(envelope_json, '$.detail.workspaceId'));
+CREATE INDEX IF NOT EXISTS events_by_detail_started_by ON events (json_extract(envelope_json, '$.detail.startedBy')) WHERE source = 'aws.ecs';
+CREATE INDEX IF NOT EXISTS events_by_detail_request ON events (json_extract(envelope_json, '$.detail.requestId'));
+`;
+
 export function workspaceQueries(database: LocalDatabase): WorkspaceQueries {
   let prepared: { page: StatementSync; count: StatementSync; record: StatementSync } | undefined;
+  // A workspace's events are an index lookup, not a scan of the whole log (20,000 events and more).
+  database.db.exec(EVENT_INDEXES);
   const lastSeq = database.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM events');
   const events = database.db.prepare(
     `SELECT seq, accepted_at AS acceptedAt, envelope_json AS envelope FROM events

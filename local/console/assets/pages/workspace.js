@@ -13,6 +13,8 @@ import { poll } from '../poll.js';
 
 const POLL_MS = 1000;
 const EVENTS_PAGE = 1000;
+/** The first read is short, so the first screenful shows before a long history has arrived. */
+const FIRST_PAGE = 100;
 /** Timeline rows drawn per animation frame. */
 const SLICE = 150;
 
@@ -310,6 +312,11 @@ export function workspacePage(view, workspaceId) {
   }
 
   // ---- timeline, drawn in slices -------------------------------------------------------------
+  function showDetail(element, detail) {
+    if (!element.open || element.querySelector('pre')) return;
+    element.append(h('pre', { class: 'detail' }, JSON.stringify(detail, null, 2)));
+  }
+
   function eventRow({ seq, envelope }) {
     const detail = envelope.detail ?? {};
     const type = envelope['detail-type'];
@@ -318,7 +325,8 @@ export function workspacePage(view, workspaceId) {
       { class: failedType(type) ? 'event failed' : 'event', 'data-seq': seq, 'data-type': type },
       h(
         'details',
-        {},
+        // The detail is drawn when opened: a long timeline stays a list of one-line summaries.
+        { on: { toggle: (event) => showDetail(event.currentTarget, detail) } },
         h(
           'summary',
           {},
@@ -335,7 +343,6 @@ export function workspacePage(view, workspaceId) {
             : null,
           h('span', { class: 'gist' }, gist(envelope)),
         ),
-        h('pre', { class: 'detail' }, JSON.stringify(detail, null, 2)),
       ),
     );
   }
@@ -355,7 +362,8 @@ export function workspacePage(view, workspaceId) {
   async function readEvents() {
     let grew = false;
     for (;;) {
-      const { events, lastSeq } = await getJson(`${path}/events`, { after: state.after, limit: EVENTS_PAGE });
+      const limit = state.after === 0 ? FIRST_PAGE : EVENTS_PAGE;
+      const { events, lastSeq } = await getJson(`${path}/events`, { after: state.after, limit });
       state.after = lastSeq;
       for (const event of events) learn(event);
       state.queue.push(...events);
@@ -365,7 +373,7 @@ export function workspacePage(view, workspaceId) {
         state.drawing = true;
         drawSlice();
       }
-      if (events.length < EVENTS_PAGE) break;
+      if (events.length < limit) break;
     }
     replace(timelineCount, `(${state.count} events)`);
     return grew;
@@ -374,10 +382,13 @@ export function workspacePage(view, workspaceId) {
   let first = true;
   const poller = poll(
     async () => {
+      // The first time, the record is read beside the events rather than after them.
+      const record = first ? readRecord() : undefined;
       const grew = await readEvents();
+      await record;
       if (grew || first) {
+        if (!first) await readRecord();
         first = false;
-        await readRecord();
         drawFacts();
       }
     },
