@@ -190,7 +190,7 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
     expect(pageProblems).toEqual([]);
   }, 60_000);
 
-  it('shows a crash and the recovery live: Stopped (crashed), Recovering, Running on a new task', async () => {
+  it('shows a crash and the recovery live, then a restart and a deprovision with erase, from the page', async () => {
     const stack = await stackWith({ driver: 'process', recoveryBackoffSeconds: 0 });
     const page = await openPage(`${stack.url}/console`);
     const workspaceId = uniqueId('console-crash');
@@ -212,6 +212,35 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
     expect(tasks.filter((task) => /crashed · exit 3/.test(task))).toHaveLength(1);
     expect(await page.textContent('#timeline')).toContain('cause=crashed');
     await screenshot(page, 'crash-recovery');
+
+    // Restart, then deprovision with erase, from the same page: both published with PutEvents.
+    await page.click('#restart');
+    await page.locator('#action-result.ok', { hasText: 'Restart requested' }).waitFor();
+    await expect
+      .poll(() => page.locator(`#timeline li[data-type="${DETAIL_TYPES.running}"]`).count(), {
+        timeout: UI_TIMEOUT,
+      })
+      .toBe(3);
+    await page.check('#erase');
+    await page.click('#deprovision');
+    await page.locator('#action-result.ok', { hasText: 'Deprovision requested with erase' }).waitFor();
+    await page.locator(`#timeline li[data-type="${DETAIL_TYPES.deprovisioned}"]`).waitFor();
+    await page.locator('#workspace-state', { hasText: /^deprovisioned$/ }).waitFor();
+    const requested = await page
+      .locator(`#timeline li[data-type="${DETAIL_TYPES.deprovisionRequested}"]`)
+      .textContent();
+    expect(requested).toContain('platform.workspace-server');
+    // Opened by its type, not the middle of the line, where the request's link is.
+    await page
+      .locator(`#timeline li[data-type="${DETAIL_TYPES.deprovisionRequested}"] summary .type`)
+      .click();
+    expect(
+      JSON.parse(
+        (await page
+          .locator(`#timeline li[data-type="${DETAIL_TYPES.deprovisionRequested}"] pre`)
+          .textContent()) ?? '{}',
+      ),
+    ).toMatchObject({ workspaceId, erase: true });
     expect(pageProblems).toEqual([]);
   }, 90_000);
 
