@@ -34,7 +34,10 @@ export interface FlowInvocation {
   readonly function: string;
   /** Lambda's request id of the invocation. */
   readonly awsRequestId: string;
-  /** The event and rule that queued it; null for one queued otherwise (Invoke, the schedule). */
+  /**
+   * The event and rule that queued it; null for one Lambda Invoke queued (a redrive), found by the
+   * request or workspace of the event it carries.
+   */
   readonly seq: number | null;
   readonly rule: string | null;
   /** `queued`, `running`, `succeeded` or `failed`. */
@@ -139,7 +142,7 @@ export function readFlow(database: LocalDatabase, selector: FlowSelector): Flow 
     )
     .all(...seqs) as unknown as FlowDelivery[];
   const origins = deliveries.map((delivery) => `event:${delivery.seq}:${delivery.rule}`);
-  const invocations =
+  const routed =
     origins.length === 0
       ? []
       : (db
@@ -147,6 +150,21 @@ export function readFlow(database: LocalDatabase, selector: FlowSelector): Flow 
             `SELECT * FROM invocations WHERE origin IN (${origins.map(() => '?').join(', ')}) ORDER BY id`,
           )
           .all(...origins) as unknown as InvocationRow[]);
+  // Lambda Invoke's (a redrive's): no rule queued them, so they are found by the event they carry.
+  const invoked = ('requestId' in selector
+    ? db
+        .prepare(
+          `SELECT * FROM invocations WHERE origin LIKE 'invoke:%'
+             AND json_extract(payload, '$.detail.requestId') = ? ORDER BY id`,
+        )
+        .all(selector.requestId)
+    : db
+        .prepare(
+          `SELECT * FROM invocations WHERE origin LIKE 'invoke:%'
+             AND (json_extract(payload, '$.detail.workspaceId') = ? OR json_extract(payload, '$.detail.startedBy') = ?) ORDER BY id`,
+        )
+        .all(selector.workspaceId, selector.workspaceId)) as unknown as InvocationRow[];
+  const invocations = [...routed, ...invoked];
   return {
     events: events.map(flowEvent),
     deliveries: deliveries.map((delivery) => ({ ...delivery })),

@@ -291,6 +291,13 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
     );
     await expect.poll(() => queue.locator('tr[data-message]').count(), { timeout: UI_TIMEOUT }).toBe(0);
     await waitForEvents(stack.url, hasAll(workspaceId, DETAIL_TYPES.deprovisioned), 15_000);
+    // The flow now shows the redrive: a Lambda Invoke of deprovision that succeeded.
+    await flowPage.reload();
+    await flowPage.locator('#flow .flow-row.invoked .box.invocation[data-outcome="succeeded"]').waitFor();
+    expect(await flowPage.locator('#flow .flow-row.invoked .title').allTextContents()).toEqual([
+      'Lambda Invoke',
+      'deprovision',
+    ]);
     expect(pageProblems).toEqual([]);
   }, 90_000);
 

@@ -228,6 +228,27 @@ describe('the console routes', () => {
       JSON.stringify({ errorType: 'Boom', errorMessage: 'it broke', trace: [] }),
       now + 40,
     );
+    // A redrive's Lambda Invoke of the same request, and one of another request.
+    const redriven = invocations.insert({
+      functionName: 'provision',
+      requestId: 'aws-3',
+      origin: 'invoke:aws-3',
+      payload: JSON.stringify(
+        envelope('Workspace Provision Requested', { workspaceId: 'ws-1', requestId: 'r-1' }),
+      ),
+      enqueuedAt: now + 500,
+      nextAttemptAt: now + 500,
+    });
+    invocations.insert({
+      functionName: 'provision',
+      requestId: 'aws-4',
+      origin: 'invoke:aws-4',
+      payload: JSON.stringify(
+        envelope('Workspace Provision Requested', { workspaceId: 'ws-2', requestId: 'r-2' }),
+      ),
+      enqueuedAt: now + 500,
+      nextAttemptAt: now + 500,
+    });
     const flow = json(request('GET', '/local/invocations?requestId=r-1'));
     expect((flow.events as Array<{ seq: number }>).map((event) => event.seq)).toEqual([1, 3, 4]);
     expect(flow.deliveries).toEqual([
@@ -274,6 +295,19 @@ describe('the console routes', () => {
         finishedAt: now + 40,
         durationMs: 40,
         lastError: 'Boom: it broke',
+      },
+      {
+        id: redriven,
+        function: 'provision',
+        awsRequestId: 'aws-3',
+        seq: null,
+        rule: null,
+        outcome: 'queued',
+        attempts: 0,
+        enqueuedAt: now + 500,
+        finishedAt: null,
+        durationMs: null,
+        lastError: null,
       },
     ]);
     expect((json(request('GET', '/local/invocations?workspaceId=ws-2')).events as unknown[]).length).toBe(1);

@@ -11,6 +11,24 @@ import { poll } from '../poll.js';
 
 const POLL_MS = 1000;
 
+/** One invocation: its function, attempts, duration and outcome, and its last error. */
+function invocationBox(invocation, failed) {
+  return h(
+    'div',
+    {
+      class: `box invocation outcome-${invocation.outcome}${failed ? ' failed' : ''}`,
+      'data-outcome': invocation.outcome,
+    },
+    h('div', { class: 'title' }, invocation.function),
+    h(
+      'div',
+      {},
+      `${invocation.attempts} attempt${invocation.attempts === 1 ? '' : 's'} · ${duration(invocation.durationMs) || '…'} · ${invocation.outcome}`,
+    ),
+    invocation.lastError ? h('div', { class: 'error-text' }, invocation.lastError) : null,
+  );
+}
+
 /** A drawn arrow between two boxes, labelled with the rule. */
 function arrow(label, failed) {
   return h(
@@ -70,20 +88,7 @@ export function flowPage(view, requestId) {
               const failed =
                 delivery.status === 'dlq' || delivery.status === 'failed' || invocation?.outcome === 'failed';
               const target = invocation
-                ? h(
-                    'div',
-                    {
-                      class: `box invocation outcome-${invocation.outcome}${failed ? ' failed' : ''}`,
-                      'data-outcome': invocation.outcome,
-                    },
-                    h('div', { class: 'title' }, invocation.function),
-                    h(
-                      'div',
-                      {},
-                      `${invocation.attempts} attempt${invocation.attempts === 1 ? '' : 's'} · ${duration(invocation.durationMs) || '…'} · ${invocation.outcome}`,
-                    ),
-                    invocation.lastError ? h('div', { class: 'error-text' }, invocation.lastError) : null,
-                  )
+                ? invocationBox(invocation, failed)
                 : h(
                     'div',
                     { class: `box invocation${failed ? ' failed' : ''}` },
@@ -100,6 +105,32 @@ export function flowPage(view, requestId) {
         h('div', { class: 'routes' }, routes),
       );
     });
+    // Invocations no rule queued: Lambda Invoke's, as a redrive sends them.
+    for (const invocation of flow.invocations.filter((candidate) => candidate.rule === null)) {
+      const failed = invocation.outcome === 'failed';
+      rows.push(
+        h(
+          'div',
+          { class: 'flow-row invoked' },
+          h(
+            'div',
+            { class: 'box event' },
+            h('div', { class: 'title' }, 'Lambda Invoke'),
+            h('div', { class: 'muted' }, `asynchronous · ${clock(invocation.enqueuedAt)}`),
+          ),
+          h(
+            'div',
+            { class: 'routes' },
+            h(
+              'div',
+              { class: 'route' },
+              arrow('Invoke (redrive)', failed),
+              invocationBox(invocation, failed),
+            ),
+          ),
+        ),
+      );
+    }
     replace(
       diagram,
       rows.length ? rows : h('p', { class: 'muted' }, 'No event carries this request id (yet).'),
