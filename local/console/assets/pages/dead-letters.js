@@ -173,6 +173,11 @@ export function deadLettersPage(view) {
       await release(queue.queueUrl, messages);
       drawMessages(sectionOf(queue), messages);
     }
+    // Queues holding messages first, in the table's order otherwise.
+    const ordered = queues.map((queue) => sections.get(queue.queueName));
+    const holding = ordered.filter((section) => !section.element.classList.contains('empty'));
+    const empty = ordered.filter((section) => section.element.classList.contains('empty'));
+    list.append(...[...holding, ...empty].map((section) => section.element));
     const total = [...sections.values()].reduce(
       (sum, section) => sum + Number(section.count.textContent.replace(/\D/g, '') || 0),
       0,
