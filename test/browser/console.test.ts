@@ -14,7 +14,15 @@ import { ContractViolationError } from '#local/cli/errors.ts';
 import { provisionEntry } from '#local/cli/requests.ts';
 import { consoleRoutes } from '#local/console/index.ts';
 import { type LocalStack, startLocalStack, waitForEvents } from '#local/stack.ts';
-import { CREDENTIALS, hasAll, publishDeprovision, tempStateDir, uniqueId } from '../integration/helpers.ts';
+import {
+  CREDENTIALS,
+  hasAll,
+  provisionRequest,
+  publishDeprovision,
+  publishProvision,
+  tempStateDir,
+  uniqueId,
+} from '../integration/helpers.ts';
 import { chromiumFor, launchChromium, screenshot } from './chromium.ts';
 
 const chromiumProbe = chromiumFor('test/browser/console.test.ts');
@@ -143,6 +151,12 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
     await page.fill('#filter', '');
     await expect.poll(() => page.locator('#workspaces tbody tr[data-workspace]').count()).toBe(2);
     await screenshot(page, 'workspaces');
+
+    // The list follows the store by itself: a request published elsewhere shows up, then runs.
+    const elsewhere = uniqueId('console-live');
+    await publishProvision(eventsClient(stack), provisionRequest(elsewhere));
+    const live = page.locator(`#workspaces tr[data-workspace="${elsewhere}"][data-state="running"]`);
+    await live.waitFor();
 
     // The request's flow: each event, its rule, the function invocation and its outcome.
     await page.goto(`${stack.url}/console#/workspaces/${kinds[0]?.workspaceId}`);
