@@ -3,7 +3,7 @@
  * retirement), the tasks it had with their stop causes, the overlay it booted with (files and
  * secret scopes: names only), its data snapshots, and the timeline: every event about it, of
  * every request, in the order the bus accepted them, each with its detail. Events are read a page
- * at a time and drawn in slices, so a long history never blocks the page; new ones arrive by
+ * at a time and drawn at most 8 ms a frame, so a long history never blocks the page; new ones arrive by
  * polling from the last seq.
  */
 import { ApiError, crashWorkspace, getJson, publishRequest, simulate } from '../api.js';
@@ -15,8 +15,8 @@ const POLL_MS = 1000;
 const EVENTS_PAGE = 1000;
 /** The first read is short, so the first screenful shows before a long history has arrived. */
 const FIRST_PAGE = 100;
-/** Timeline rows drawn per animation frame. */
-const SLICE = 150;
+/** How long one frame may spend drawing timeline rows, so the page keeps answering while a long one draws. */
+const FRAME_BUDGET_MS = 8;
 
 export function workspacePage(view, workspaceId) {
   const path = `/local/workspaces/${encodeURIComponent(workspaceId)}`;
@@ -311,7 +311,7 @@ export function workspacePage(view, workspaceId) {
     );
   }
 
-  // ---- timeline, drawn in slices -------------------------------------------------------------
+  // ---- timeline, drawn a few rows a frame -------------------------------------------------------------
   function showDetail(element, detail) {
     if (!element.open || element.querySelector('pre')) return;
     element.append(h('pre', { class: 'detail' }, JSON.stringify(detail, null, 2)));
@@ -348,9 +348,15 @@ export function workspacePage(view, workspaceId) {
   }
 
   function drawSlice() {
-    const slice = state.queue.splice(0, SLICE);
+    const deadline = performance.now() + FRAME_BUDGET_MS;
     const fragment = document.createDocumentFragment();
-    for (const event of slice) fragment.append(eventRow(event));
+    let drawn = 0;
+    // At least one row a frame, however slow the machine; as many as fit in the budget otherwise.
+    while (drawn < state.queue.length && (drawn === 0 || performance.now() < deadline)) {
+      fragment.append(eventRow(state.queue[drawn]));
+      drawn++;
+    }
+    state.queue.splice(0, drawn);
     timeline.append(fragment);
     if (state.queue.length > 0) requestAnimationFrame(drawSlice);
     else {
