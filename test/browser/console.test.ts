@@ -13,6 +13,7 @@ import { DETAIL_TYPES } from '#contracts/names.ts';
 import { ContractViolationError } from '#local/cli/errors.ts';
 import { provisionEntry } from '#local/cli/requests.ts';
 import { consoleRoutes } from '#local/console/index.ts';
+import type { EventEnvelope } from '#local/interfaces.ts';
 import { type LocalStack, startLocalStack, waitForEvents } from '#local/stack.ts';
 import {
   CREDENTIALS,
@@ -356,6 +357,62 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
       pwned: window.__pwned ?? null,
     })`);
     expect(injected).toEqual({ elements: 0, pwned: null });
+    expect(pageProblems).toEqual([]);
+  }, 60_000);
+
+  it("shows a workspace's data snapshots and overlay from the provisioner's events only", async () => {
+    const stack = await stackWith();
+    const workspaceId = uniqueId('console-data');
+    const taskArn = 'arn:aws:ecs:us-east-1:000000000000:task/workspaces/0123456789abcdef';
+    const provisioner = (detailType: string, detail: Record<string, unknown>): EventEnvelope => ({
+      version: '0',
+      id: `${detailType}-${workspaceId}`,
+      'detail-type': detailType,
+      source: 'platform.provisioner',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    });
+    // The provisioner's source is reserved to its functions on PutEvents: these go on the bus itself.
+    stack.bus.accept('workspaces', [
+      provisioner(DETAIL_TYPES.configOverlayApplied, {
+        requestId: `req-${workspaceId}`,
+        workspaceId,
+        kind: 'platform',
+        runtime: 'claude-code',
+        taskArn,
+        overlay: {},
+        files: ['config.yaml', 'prompts/concierge.md'],
+        secrets: ['org', 'platform'],
+      }),
+      provisioner(DETAIL_TYPES.dataSaved, { workspaceId, snapshotId: 'snap-0a1b2c3d', sizeGiB: 20, taskArn }),
+    ]);
+    // The same detail-type from anyone else is shown in the timeline, never taken as a snapshot.
+    await eventsClient(stack).send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'platform.upstream-test',
+            DetailType: DETAIL_TYPES.dataSaved,
+            Detail: JSON.stringify({ workspaceId, snapshotId: 'snap-forged', sizeGiB: 1, taskArn }),
+            EventBusName: 'workspaces',
+          },
+        ],
+      }),
+    );
+    const page = await openPage(`${stack.url}/console#/workspaces/${workspaceId}`);
+    await expect.poll(() => page.locator('#timeline li').count(), { timeout: UI_TIMEOUT }).toBe(3);
+    await page.locator('#snapshots td', { hasText: 'snap-0a1b2c3d' }).waitFor();
+    expect(await page.locator('#snapshots tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(/^snap-0a1b2c3d20 GiB0123456789ab/),
+    ]);
+    expect(await page.locator('#overlay-files li').allTextContents()).toEqual([
+      'config.yaml',
+      'prompts/concierge.md',
+    ]);
+    expect(await page.locator('#overlay-secrets li').allTextContents()).toEqual(['org', 'platform']);
     expect(pageProblems).toEqual([]);
   }, 60_000);
 });

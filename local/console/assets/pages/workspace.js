@@ -15,6 +15,8 @@ const POLL_MS = 1000;
 const EVENTS_PAGE = 1000;
 /** The first read is short, so the first screenful shows before a long history has arrived. */
 const FIRST_PAGE = 100;
+/** The source the bus reserves to the provisioner's functions. */
+const PROVISIONER_SOURCE = 'platform.provisioner';
 /** How long one frame may spend drawing timeline rows, so the page keeps answering while a long one draws. */
 const FRAME_BUDGET_MS = 8;
 
@@ -205,7 +207,9 @@ export function workspacePage(view, workspaceId) {
   // ---- what the events say -----------------------------------------------------------------
   function learn({ envelope }) {
     const detail = envelope.detail ?? {};
-    const type = envelope['detail-type'];
+    // Only the provisioner's own events (its source is reserved to it on the bus) and ECS's say
+    // what the workspace's tasks, overlay and snapshots are; anyone may put the same detail-type.
+    const type = envelope.source === PROVISIONER_SOURCE ? envelope['detail-type'] : undefined;
     const task = (arn) => {
       if (!state.tasks.has(arn)) state.tasks.set(arn, { arn });
       return state.tasks.get(arn);
