@@ -6,6 +6,7 @@
 import { runBurstBenchmark } from './burst.ts';
 import { runColdStartBenchmark } from './cold-start.ts';
 import { runDataVolumesBenchmark } from './data-volumes.ts';
+import { runConsoleBenchmark } from './console.ts';
 import {
   runBadInputBenchmark,
   runCrashBenchmark,
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   recovery: runRecoveryBenchmark,
   burst: runBurstBenchmark,
   dataVolumes: runDataVolumesBenchmark,
+  console: runConsoleBenchmark,
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

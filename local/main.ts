@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { FlagError } from '#local/cli/errors.ts';
 import { parseStartFlags, readyLine, type StartCommand, USAGE } from '#local/cli/start-flags.ts';
+import { consoleRoutes } from '#local/console/index.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
 
 /**
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   }
   let stack: LocalStack;
   try {
-    stack = await startLocalStack(command.options);
+    stack = await startLocalStack({ ...command.options, mountRoutes: consoleRoutes });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const hint =

@@ -9,7 +9,13 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { LaunchRetryPolicy } from '#functions/provision/create-handler.ts';
 import { assetChannelRoute, createAssetChannel } from '#local/asset-channel/index.ts';
 import { LOCAL_ACCOUNT } from '#local/clients.ts';
-import type { DriverName, FaultOptions, LocalEventBus, QuotaOptions } from '#local/interfaces.ts';
+import type {
+  DriverName,
+  FaultOptions,
+  LocalDatabase,
+  LocalEventBus,
+  QuotaOptions,
+} from '#local/interfaces.ts';
 import { functionDeadLetterMailboxes } from '#local/lambda/function-dead-letter-mailbox.ts';
 import { invokeRoute } from '#local/lambda-api/index.ts';
 import type { DeliveryCounts } from '#local/routing/delivery-store.ts';
@@ -102,6 +108,11 @@ export interface LocalStackOptions {
    * @default true
    */
   readonly assetChannel?: boolean;
+  /**
+   * Routes to serve on the endpoint beside the stack's own, built once the store and the endpoint
+   * exist (`npm start` mounts the local console, `local/console/`, here). @default none
+   */
+  readonly mountRoutes?: (context: MountContext) => readonly WireRoute[];
   /** Removes the state before starting. @default false */
   readonly reset?: boolean;
   /** Level of the handlers' own Powertools logs. @default 'WARN' ('SILENT' when quiet) */
@@ -110,6 +121,15 @@ export interface LocalStackOptions {
   readonly log?: LogWriter;
   /** No log lines at all (tests, benchmarks). @default false */
   readonly quiet?: boolean;
+}
+
+/** What {@link LocalStackOptions.mountRoutes} builds its routes over. */
+export interface MountContext {
+  readonly database: LocalDatabase;
+  /** The endpoint's URL. */
+  readonly url: string;
+  readonly region: string;
+  readonly account: string;
 }
 
 /** The state of the durable bookkeeping, for tests and `GET`-less inspection. */
@@ -239,6 +259,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     wireRoutes.push(
       sqsRoute(deadLetterQueues, log),
       invokeRoute({ invoker, functions: Object.keys(functions) as FunctionName[], region, account }),
+    );
+    // Mounted paths (`/console`, `/local/...`) go first: S3's path-style route claims `/<bucket>/...`.
+    wireRoutes.unshift(
+      ...(options.mountRoutes?.({ database, url: services.server.url, region, account }) ?? []),
     );
     await ecs.reconciled;
     scheduleSweep(

@@ -17,6 +17,26 @@ export class UsageError extends CliError {
   }
 }
 
+/** One field a request breaks the contract on: the contract field, the flag it comes from, zod's message. */
+export interface ContractProblem {
+  readonly field: string;
+  readonly flag: string;
+  readonly message: string;
+}
+
+/**
+ * A request that breaks the contract: the usage error the CLI prints, with each problem kept apart
+ * so the local console can show it beside its field. Exit code 2.
+ */
+export class ContractViolationError extends UsageError {
+  readonly problems: readonly ContractProblem[];
+  constructor(message: string, problems: readonly ContractProblem[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ContractViolationError';
+    this.problems = problems;
+  }
+}
+
 /** An `npm start` flag is invalid. Exit code 2. */
 export class FlagError extends CliError {
   constructor(message: string, options?: ErrorOptions) {

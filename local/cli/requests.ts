@@ -7,7 +7,7 @@ import {
 } from '#contracts/inbound.ts';
 import { DEFAULT_EVENT_BUS_NAME, DEFAULT_REQUEST_SOURCE, DETAIL_TYPES } from '#contracts/names.ts';
 import { safeText } from '#local/wire/safe-text.ts';
-import { UsageError } from './errors.ts';
+import { type ContractProblem, ContractViolationError, UsageError } from './errors.ts';
 
 /** The flag each contract field comes from, so a contract error names what the user typed. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
@@ -111,16 +111,18 @@ function storageOf(flags: ProvisionFlags): { storage?: Record<string, unknown> }
 /** `--tier 3` into 3; anything else is left for the contract to refuse with its own message. */
 const tierOf = (text: string): number | string => (/^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text);
 
-const describe = (error: z.ZodError): string =>
-  error.issues
-    .map((issue) => {
-      const field = issue.path[0];
-      const flag = typeof field === 'string' ? (FLAG_OF_FIELD[field] ?? field) : 'request';
-      // zod reports a bad record key under the record's own message; the key's message is inside.
-      const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
-      return `  ${safeText(flag)}: ${safeText(inner ?? issue.message)}`;
-    })
-    .join('\n');
+/** Each issue of a contract error: the field, the flag it comes from, and the contract's message. */
+export const contractProblems = (error: z.ZodError): ContractProblem[] =>
+  error.issues.map((issue) => {
+    const field = issue.path[0];
+    const flag = typeof field === 'string' ? (FLAG_OF_FIELD[field] ?? field) : 'request';
+    // zod reports a bad record key under the record's own message; the key's message is inside.
+    const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+    return { field: typeof field === 'string' ? field : 'request', flag, message: inner ?? issue.message };
+  });
+
+const describe = (problems: readonly ContractProblem[]): string =>
+  problems.map((problem) => `  ${safeText(problem.flag)}: ${safeText(problem.message)}`).join('\n');
 
 const envelopeFields = (flags: { source?: string; bus?: string }) => ({
   Source: flags.source ?? DEFAULT_REQUEST_SOURCE,
@@ -145,8 +147,13 @@ function validatedEntry<T>(
   flags: { source?: string; bus?: string },
 ): { entry: RequestEntry; detail: T } {
   const parsed = schema.safeParse(input);
-  if (!parsed.success)
-    throw new UsageError(`the request breaks the contract, nothing was sent:\n${describe(parsed.error)}`);
+  if (!parsed.success) {
+    const problems = contractProblems(parsed.error);
+    throw new ContractViolationError(
+      `the request breaks the contract, nothing was sent:\n${describe(problems)}`,
+      problems,
+    );
+  }
   return {
     detail: parsed.data,
     entry: { ...envelopeFields(flags), DetailType: detailType, Detail: JSON.stringify(parsed.data) },

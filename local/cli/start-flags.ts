@@ -277,4 +277,4 @@ export function parseStartFlags(
 
 /** The line that says the stack serves, with its URL. */
 export const readyLine = (stack: LocalStack, stateDir: string): string =>
-  `workspace-provisioner local stack ready at ${stack.url} (driver=${stack.driver}, state=${stateDir})`;
+  `workspace-provisioner local stack ready at ${stack.url} (driver=${stack.driver}, state=${stateDir}); console at ${stack.url}/console`;

@@ -138,6 +138,10 @@ const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(
  * - `GET /local/events`: `{"events": [envelope, ...]}` in the order the bus accepted them; `?detail-type=`
  *   filters, `?after=<seq>` and `?limit=` page (the answer's `lastSeq` is the next `after`).
  * - `GET /local/health`: 200 `{"status":"ok"}` once `ready()`, else 503 `{"status":"starting"}`.
+ * - Any request that changes state (every method but GET, HEAD and OPTIONS) carrying an `Origin`
+ *   other than the endpoint's own (`http://127.0.0.1:<port>`, or `localhost` / `[::1]` on that
+ *   port) is refused with 403 before anything reads it: a browser sends `Origin` on a cross-origin
+ *   POST, so a web page elsewhere cannot drive the stack; the CLI and the SDKs send none.
  * - Whatever a route of `routes` claims (SQS's `AmazonSQS.*` targets, Lambda's
  *   `POST /2015-03-31/functions/{name}/invocations`, S3's `GET|PUT|HEAD|DELETE /<bucket>/<key>`
  *   without a target, EC2's Query protocol: `POST /` with a form body `Action=…` and no target): the
@@ -298,8 +302,21 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
     );
   }
 
+  // Filled in once listening: the port is only known then.
+  let ownOrigins: ReadonlySet<string> = new Set();
+
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://local');
+    if (isForeignStateChange(request, ownOrigins)) {
+      send(
+        response,
+        403,
+        { message: 'State-changing requests from another origin are refused.' },
+        'application/json',
+      );
+      request.resume();
+      return;
+    }
     if (request.method === 'GET' && url.pathname === '/local/health') {
       const ready = options.ready();
       send(response, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }, 'application/json');
@@ -366,6 +383,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  ownOrigins = ownOriginsOf(urlHost, port);
 
   return {
     url: `http://${urlHost}:${port}`,
@@ -377,6 +395,27 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
       });
     },
   };
+}
+
+/** The methods that only read: a browser may send them from anywhere, and they change nothing. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The origins a page served by the endpoint itself has: its own host, or the loopback names, on its port. */
+export function ownOriginsOf(urlHost: string, port: number): ReadonlySet<string> {
+  return new Set([urlHost, '127.0.0.1', 'localhost', '[::1]'].map((name) => `http://${name}:${port}`));
+}
+
+/**
+ * A request that would change state and says, through `Origin`, that a page of another site sent
+ * it. Requests without `Origin` (the CLI, the SDKs, curl) are not browsers' cross-origin requests.
+ */
+export function isForeignStateChange(
+  request: Pick<IncomingMessage, 'method' | 'headers'>,
+  ownOrigins: ReadonlySet<string>,
+): boolean {
+  if (SAFE_METHODS.has(request.method ?? 'GET')) return false;
+  const origin = request.headers.origin;
+  return origin !== undefined && !ownOrigins.has(origin);
 }
 
 /** `AmazonEC2ContainerServiceV20141113.RunTask` → the prefix and the operation. */

@@ -25,10 +25,16 @@ describe('npm start', () => {
     });
     try {
       expect(stack.readyLine).toMatch(
-        /^workspace-provisioner local stack ready at http:\/\/127\.0\.0\.1:\d+ \(driver=process, state=.+\)$/,
+        /^workspace-provisioner local stack ready at http:\/\/127\.0\.0\.1:\d+ \(driver=process, state=.+\); console at http:\/\/127\.0\.0\.1:\d+\/console$/,
       );
       const health = await fetch(new URL('/local/health', stack.url));
       expect(health.status).toBe(200);
+      // The console the ready line names is served, under its policy.
+      const consoleUrl = /console at (\S+)$/.exec(stack.readyLine)?.[1] as string;
+      const page = await fetch(consoleUrl);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
+      expect(await page.text()).toContain('/console/assets/app.js');
     } finally {
       await stack.stop();
     }
