@@ -24,7 +24,12 @@ const STRING_FLAGS = new Set([
   'secrets',
   'reason',
   'request-id',
+  // v1.3
+  'size-gib',
 ]);
+
+/** The flags a form may send as true or false. */
+const BOOLEAN_FLAGS = new Set(['erase', 'persistent']);
 
 /** The form's values as the CLI's parsed flags; undefined when a value has the wrong type. */
 function flagsOf(input: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -33,7 +38,7 @@ function flagsOf(input: Record<string, unknown>): Record<string, unknown> | unde
     if (STRING_FLAGS.has(name) && typeof value === 'string') flags[name] = value;
     else if (name === 'env' && Array.isArray(value) && value.every((pair) => typeof pair === 'string'))
       flags[name] = value;
-    else if (name === 'erase' && typeof value === 'boolean') flags[name] = value;
+    else if (BOOLEAN_FLAGS.has(name) && typeof value === 'boolean') flags[name] = value;
     else return undefined;
   }
   return flags;

@@ -372,6 +372,42 @@ describe('the console routes', () => {
       workspaceId: 'ws-1',
       erase: true,
     });
+    // v1.3: the storage fields, as the CLI's --persistent and --size-gib.
+    const persistent = json(
+      request(
+        'POST',
+        '/local/requests/check',
+        JSON.stringify({
+          command: 'provision',
+          flags: {
+            'workspace-id': 'ws-1',
+            'org-id': 'org-1',
+            runtime: 'codex',
+            persistent: true,
+            'size-gib': '8',
+          },
+        }),
+      ),
+    );
+    expect(JSON.parse((persistent.entry as { Detail: string }).Detail)).toMatchObject({
+      storage: { persistent: true, sizeGiB: 8 },
+    });
+    const sizeAlone = json(
+      request(
+        'POST',
+        '/local/requests/check',
+        JSON.stringify({
+          command: 'provision',
+          flags: { 'workspace-id': 'ws-1', 'org-id': 'org-1', runtime: 'codex', 'size-gib': '8' },
+        }),
+      ),
+    ) as { problems: Array<{ flag: string; message: string }> };
+    expect(sizeAlone.problems).toEqual([
+      expect.objectContaining({
+        flag: '--persistent/--size-gib',
+        message: 'storage.sizeGiB applies only to persistent storage ("persistent": true)',
+      }),
+    ]);
     const missing = request(
       'POST',
       '/local/requests/check',

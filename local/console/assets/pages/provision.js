@@ -17,7 +17,13 @@ const FIELDS = [
   { flag: 'template', label: 'Template', placeholder: 'none' },
   { flag: 'secrets', label: 'Secret scopes', placeholder: 'org, workspace' },
   { flag: 'env', label: 'Environment', multiline: true, placeholder: 'NAME=VALUE, one a line' },
+  // v1.3: persistent data; the CLI's --persistent and --size-gib.
+  { flag: 'persistent', label: 'Persistent data', checkbox: true },
+  { flag: 'size-gib', label: 'Data size (GiB)', placeholder: "the runtime's" },
 ];
+
+/** The contract's `storage` problems come under both storage flags; they are shown by the size. */
+const STORAGE_FLAG = '--persistent/--size-gib';
 
 export function provisionPage(view) {
   const inputs = new Map();
@@ -26,25 +32,28 @@ export function provisionPage(view) {
   const form = h('form', { class: 'provision', id: 'provision-form', novalidate: true });
   for (const field of FIELDS) {
     const id = `field-${field.flag}`;
-    const input = field.options
-      ? h(
-          'select',
-          { id, name: field.flag },
-          field.options.map((option) => h('option', { value: option }, option)),
-        )
-      : field.multiline
-        ? h('textarea', { id, name: field.flag, rows: 3, placeholder: field.placeholder })
-        : h('input', {
-            id,
-            name: field.flag,
-            type: 'text',
-            placeholder: field.placeholder,
-            value: field.value,
-            autocomplete: 'off',
-          });
+    const input = field.checkbox
+      ? h('input', { id, name: field.flag, type: 'checkbox' })
+      : field.options
+        ? h(
+            'select',
+            { id, name: field.flag },
+            field.options.map((option) => h('option', { value: option }, option)),
+          )
+        : field.multiline
+          ? h('textarea', { id, name: field.flag, rows: 3, placeholder: field.placeholder })
+          : h('input', {
+              id,
+              name: field.flag,
+              type: 'text',
+              placeholder: field.placeholder,
+              value: field.value,
+              autocomplete: 'off',
+            });
     const error = h('div', { class: 'field-error', id: `error-${field.flag}` });
     inputs.set(field.flag, input);
     errors.set(`--${field.flag}`, error);
+    if (field.flag === 'size-gib') errors.set(STORAGE_FLAG, error);
     append(form, [
       h('label', { for: id }, field.label, field.required ? ' *' : ''),
       h('div', {}, input, error),
@@ -67,6 +76,10 @@ export function provisionPage(view) {
   function flags() {
     const values = {};
     for (const [flag, input] of inputs) {
+      if (input.type === 'checkbox') {
+        if (input.checked) values[flag] = true;
+        continue;
+      }
       const value = input.value.trim();
       if (value === '') continue;
       values[flag] =
@@ -96,7 +109,8 @@ export function provisionPage(view) {
         const slot = errors.get(problem.flag);
         if (!slot) continue;
         append(slot, [h('div', {}, problem.message)]);
-        inputs.get(problem.flag.slice(2))?.setAttribute('aria-invalid', 'true');
+        const flag = problem.flag === STORAGE_FLAG ? 'size-gib' : problem.flag.slice(2);
+        inputs.get(flag)?.setAttribute('aria-invalid', 'true');
       }
     } finally {
       submit.disabled = false;
