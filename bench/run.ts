@@ -5,8 +5,8 @@
 
 import { runBurstBenchmark } from './burst.ts';
 import { runColdStartBenchmark } from './cold-start.ts';
-import { runDataVolumesBenchmark } from './data-volumes.ts';
 import { runConsoleBenchmark } from './console.ts';
+import { runDataVolumesBenchmark } from './data-volumes.ts';
 import {
   runBadInputBenchmark,
   runCrashBenchmark,
