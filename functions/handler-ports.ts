@@ -6,9 +6,9 @@
  * `EventBridgePublisher`) before a flow sees them.
  */
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Ec2ClientSource } from '#adapters/clients/ec2.ts';
 import type { Catalog } from '#config/catalog.ts';
 import type { OverlayTable } from '#config/overlays.ts';
 import type { Clock } from '#ports/clock.ts';
@@ -23,8 +23,8 @@ import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 export interface HandlerPorts {
   readonly ecs: ECSClient;
   readonly eventBridge: EventBridgeClient;
-  /** v1.3: persistent data's volumes and snapshots (`Ec2WorkspaceVolumes`), loaded on first use. */
-  readonly ec2: Ec2ClientSource;
+  /** v1.3: persistent data's volumes and snapshots (`Ec2WorkspaceVolumes`). */
+  readonly ec2: EC2Client;
   /** Powertools idempotency persistence: DynamoDB in AWS, the durable store locally. */
   readonly idempotencyStore: BasePersistenceLayer;
   readonly taskVersions: TaskVersionStore;

@@ -6,11 +6,11 @@
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
+import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
-import { ec2WorkspaceVolumes } from '#adapters/lazy-workspace-volumes.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import { DeprovisionRequestedDetail } from '#contracts/inbound.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
@@ -72,7 +72,9 @@ export function createDeprovisionHandler(ports: DeprovisionHandlerPorts, options
     workspaceRecords: ports.workspaceRecords,
     volumes:
       options.workspaceVolumes ??
-      ec2WorkspaceVolumes(ports.ec2, ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG),
+      new Ec2WorkspaceVolumes(ports.ec2, {
+        dataTag: ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG,
+      }),
   };
 
   async function deprovision(parsed: ParsedResult<unknown, DeprovisionRequestedDetail>, context: Context) {

@@ -3,10 +3,9 @@
  * provision handler and the assets-staged handler launch the same way, so they build the same
  * runner, task lookup, metered publisher and retry policy.
  */
-
+import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import type { FlowInstrumentation } from '#adapters/instrumentation.ts';
-import { ec2WorkspaceVolumes } from '#adapters/lazy-workspace-volumes.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerPorts } from '#functions/handler-ports.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/launch-with-retries.ts';
@@ -84,4 +83,4 @@ export function recordedLaunchPorts(
 export const workspaceVolumesOf = (
   ports: Pick<LaunchingHandlerPorts, 'ec2' | 'settings'>,
 ): WorkspaceVolumes =>
-  ec2WorkspaceVolumes(ports.ec2, ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG);
+  new Ec2WorkspaceVolumes(ports.ec2, { dataTag: ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG });

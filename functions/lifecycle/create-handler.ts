@@ -8,9 +8,9 @@
 import type { ParsedResultError } from '@aws-lambda-powertools/parser/types';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
-import { ec2WorkspaceVolumes } from '#adapters/lazy-workspace-volumes.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { HandlerOptions } from '#functions/handler-options.ts';
 import {
@@ -61,7 +61,7 @@ export function createLifecycleHandler(ports: LifecycleHandlerPorts, options: Li
   });
   const dataTag = ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG;
   const dataPorts: DataSavedPorts = {
-    volumes: options.workspaceVolumes ?? ec2WorkspaceVolumes(ports.ec2, dataTag),
+    volumes: options.workspaceVolumes ?? new Ec2WorkspaceVolumes(ports.ec2, { dataTag }),
     workspaceRecords: ports.workspaceRecords,
     dataTag,
     instrumentation,

@@ -4,7 +4,6 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ec2ClientOf } from '#adapters/clients/ec2.ts';
 import { S3WorkspaceFiles } from '#adapters/s3-workspace-files.ts';
 import { systemClock } from '#adapters/system-clock.ts';
 import { loadCatalog } from '#config/catalog.ts';
@@ -148,7 +147,7 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
   const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);
   const common = {
     ecs: ecsClient,
-    ec2: ec2ClientOf(ec2Client),
+    ec2: ec2Client,
     eventBridge: eventBridgeClient,
     catalog,
     overlays,

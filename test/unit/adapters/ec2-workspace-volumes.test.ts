@@ -15,7 +15,7 @@ const CREATED = new Date('2026-03-01T12:00:00Z');
 const STARTED = new Date('2026-03-01T12:05:00Z');
 
 function setup() {
-  const { client: ec2, ec2Mock } = ec2WithMock();
+  const { ec2, ec2Mock } = ec2WithMock();
   return { ec2Mock, volumes: new Ec2WorkspaceVolumes(ec2, { dataTag: DATA_TAG }) };
 }
 

@@ -13,7 +13,6 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
-import { ec2ClientOf } from '#adapters/clients/ec2.ts';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
 import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
@@ -232,8 +231,7 @@ export function ec2WithMock() {
     region: REGION,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  // `ec2` as the handlers take it (a source, loaded on first use); `client` itself for an adapter.
-  return { ec2: ec2ClientOf(ec2), client: ec2, ec2Mock: mockClient(ec2) };
+  return { ec2, ec2Mock: mockClient(ec2) };
 }
 
 /** An EventBridge client and its mock, accepting every entry unless the test says otherwise. */
