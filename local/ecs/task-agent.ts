@@ -114,7 +114,12 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
     }
   }
 
-  async function prepare(task: TaskRecord, definition: EcsTaskDefinition): Promise<Prepared> {
+  /**
+   * Prepares the task. Synchronous unless a volume is to be created: a task without one is prepared
+   * (and, after a restart, adopted) in the same turn as before v1.3, so the reconciliation hands every
+   * adopted task to its driver before anything else runs.
+   */
+  function prepare(task: TaskRecord, definition: EcsTaskDefinition): Prepared | Promise<Prepared> {
     const bootStep = definition.bootStep;
     const workspaceFiles = containerEnvironmentFiles(task, definition.containerName);
     const bootFiles = bootStep ? containerEnvironmentFiles(task, bootStep.containerName) : [];
@@ -126,8 +131,26 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
     } catch (error) {
       return { failure: (error as EnvFileDownloadError).message.slice(0, REASON_MAX_LENGTH) };
     }
-    const data = await attachDataVolume(task, definition);
+    const needsVolume =
+      task.dataVolume !== undefined &&
+      options.dataVolumes !== undefined &&
+      definition.dataVolume !== undefined;
+    if (!needsVolume) return prepareWith({}, task, definition, workspaceVariables, bootVariables);
+    return attachDataVolume(task, definition).then((data) =>
+      prepareWith(data, task, definition, workspaceVariables, bootVariables),
+    );
+  }
+
+  /** The rest of the preparation once the volume (if any) is there: the boot step. */
+  function prepareWith(
+    data: DataVolumeOutcome,
+    task: TaskRecord,
+    definition: EcsTaskDefinition,
+    workspaceVariables: Map<string, string>,
+    bootVariables: Map<string, string>,
+  ): Prepared {
     if ('failure' in data) return data;
+    const bootStep = definition.bootStep;
     const withoutBootStep: TaskLaunch = {
       environmentFileVariables: Object.fromEntries(workspaceVariables),
       ...data,
@@ -156,11 +179,14 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
     return { launch, bootExitCode: 0 };
   }
 
-  /** Runs the preparation and reports its changes; the launch, or undefined when the task stopped. */
-  async function prepareAndReport(
+  /**
+   * Runs the preparation and reports its changes; the launch, or undefined when the task stopped.
+   * Synchronous when the preparation is (no volume to create).
+   */
+  function prepareAndReport(
     task: TaskRecord,
     definition: EcsTaskDefinition,
-  ): Promise<TaskLaunch | undefined> {
+  ): TaskLaunch | undefined | Promise<TaskLaunch | undefined> {
     const hasWork =
       definition.bootStep !== undefined ||
       containerEnvironmentFiles(task, definition.containerName).length > 0 ||
@@ -168,14 +194,32 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
     if (!hasWork) return { environmentFileVariables: {} };
     // Env files are downloaded, the volume created and the boot step run while the task is PENDING.
     hooks.pending(task.taskArn);
-    let prepared: Prepared;
-    try {
-      prepared = await prepare(task, definition);
-    } catch (error) {
-      // The configs directory could not be written (a full disk, say): the task cannot start.
+    // The configs directory could not be written (a full disk, say): the task cannot start.
+    const cannotStart = (error: unknown): Prepared => {
       const message = error instanceof Error ? error.message : String(error);
-      prepared = { failure: `CannotStartContainerError: ${message}`.slice(0, REASON_MAX_LENGTH) };
+      return { failure: `CannotStartContainerError: ${message}`.slice(0, REASON_MAX_LENGTH) };
+    };
+    let prepared: Prepared | Promise<Prepared>;
+    try {
+      prepared = prepare(task, definition);
+    } catch (error) {
+      prepared = cannotStart(error);
     }
+    if (prepared instanceof Promise) {
+      return prepared.then(
+        (settled) => report(task, definition, settled),
+        (error: unknown) => report(task, definition, cannotStart(error)),
+      );
+    }
+    return report(task, definition, prepared);
+  }
+
+  /** Reports a preparation's outcome: the boot container's exit, and the stop of a task that cannot start. */
+  function report(
+    task: TaskRecord,
+    definition: EcsTaskDefinition,
+    prepared: Prepared,
+  ): TaskLaunch | undefined {
     const bootStep = definition.bootStep;
     if (bootStep !== undefined && prepared.bootExitCode !== undefined) {
       hooks.bootStepExited(task.taskArn, bootStep.containerName, prepared.bootExitCode);
@@ -214,7 +258,7 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
         if (preparing.get(task.taskArn) !== preparation) return;
         preparation.begun = true;
         void track(
-          prepareAndReport(task, definition).then(
+          Promise.resolve(prepareAndReport(task, definition)).then(
             (launch) => {
               preparing.delete(task.taskArn);
               if (launch === undefined || closed) return;
@@ -251,10 +295,17 @@ export function withTaskAgent(driver: TaskDriver, options: TaskAgentOptions): Ta
       if (task.desiredStatus === 'STOPPED') return driver.adopt(task, definition);
       const preparation: Preparation = { begun: true, stopRequested: false };
       preparing.set(task.taskArn, preparation);
+      const prepared = prepareAndReport(task, definition);
+      if (!(prepared instanceof Promise)) {
+        // Nothing to wait for: adopted in this turn, as every task without a volume always was.
+        preparing.delete(task.taskArn);
+        if (prepared === undefined || closed) return undefined;
+        return driver.adopt(task, definition, prepared);
+      }
       let launch: TaskLaunch | undefined;
       await track(
-        prepareAndReport(task, definition).then((prepared) => {
-          launch = prepared;
+        prepared.then((settled) => {
+          launch = settled;
         }),
       ).finally(() => preparing.delete(task.taskArn));
       if (launch === undefined || closed) return undefined;
