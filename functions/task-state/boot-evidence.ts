@@ -82,7 +82,11 @@ export async function bootEvidenceOf(
 
 /**
  * Publishes Overlay Applied for the task, given what {@link bootEvidenceOf} read for it; answers
- * whether it did.
+ * whether it did. Published first, then recorded as reported: an invocation that dies in between
+ * (a crash, SIGKILL, a timeout) leaves it unrecorded, so the platform's retry publishes it again
+ * (at least once, as every workspace event; consumers dedupe by task). Recording first lost it for
+ * good there: the retry found it reported and published nothing. Deliveries of one task's changes
+ * are serialized by the task lease, so two never publish it side by side.
  */
 export async function reportBootEvidence(
   detail: EcsTaskStateChangeDetail,
@@ -94,7 +98,6 @@ export async function reportBootEvidence(
   // record says so, so no claim is tried.
   if (record.overlayReportedTaskArn === detail.taskArn) return false;
   const { request } = record;
-  if (!(await ports.requests.claimOverlayReport(request.requestId, detail.taskArn))) return false;
   const applied: ConfigOverlayAppliedDetail = {
     requestId: request.requestId,
     workspaceId: request.workspaceId,
@@ -106,13 +109,12 @@ export async function reportBootEvidence(
     files: record.manifest.map((file) => ({ path: file.path, bytes: file.bytes, sha256: file.sha256 })),
     secrets: [...record.secrets],
   };
-  try {
-    await ports.publisher.publish([
-      { detailType: DETAIL_TYPES.configOverlayApplied, detail: { ...applied } },
-    ]);
-  } catch (error) {
-    await ports.requests.releaseOverlayReport(request.requestId, detail.taskArn);
-    throw error;
+  await ports.publisher.publish([{ detailType: DETAIL_TYPES.configOverlayApplied, detail: { ...applied } }]);
+  // Recorded only once it is out; false when a redelivery recorded it first (it was published twice).
+  if (!(await ports.requests.claimOverlayReport(request.requestId, detail.taskArn))) {
+    ports.instrumentation.logger.info('Overlay Applied was reported already for this task', {
+      requestId: request.requestId,
+    });
   }
   countMetric(ports.instrumentation.metrics, METRIC.overlayAppliedOnEvidence);
   ports.instrumentation.logger.info('the boot step exited 0: reported the overlay applied', {
