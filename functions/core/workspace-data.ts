@@ -35,7 +35,9 @@ export type RestoreDecision =
   /** A save failed and its volume is kept: launching would start on older data. */
   | { readonly action: 'fail'; readonly code: 'DATA_SAVE_FAILED'; readonly reason: string };
 
-const GONE_VOLUME_STATES: ReadonlySet<string> = new Set(['deleting', 'deleted']);
+/** A volume on its way out already (`deleting`, `deleted`): nothing to save, wait for or delete. */
+export const isVolumeGone = (volume: Pick<DataVolume, 'state'>): boolean =>
+  volume.state === 'deleting' || volume.state === 'deleted';
 
 /** The newest completed snapshot, by start time. */
 export function latestSnapshot(snapshots: readonly DataSnapshot[]): DataSnapshot | undefined {
@@ -64,7 +66,7 @@ export function decideRestore(
     return { action: 'wait', reason: "a snapshot of the workspace's data is still pending" };
   }
   for (const volume of volumes) {
-    if (GONE_VOLUME_STATES.has(volume.state)) continue;
+    if (isVolumeGone(volume)) continue;
     const own = snapshots.filter((snapshot) => snapshot.volumeId === volume.volumeId);
     if (own.some((snapshot) => snapshot.state === 'completed')) {
       return { action: 'wait', reason: `the save of volume ${volume.volumeId} is being finished` };

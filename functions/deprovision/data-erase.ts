@@ -7,6 +7,7 @@
  * the next poll; whatever still blocks at the invocation's bound fails it with a retryable error.
  */
 import type { FlowInstrumentation } from '#adapters/instrumentation.ts';
+import { isVolumeGone } from '#core/workspace-data.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { TaskRunner } from '#ports/task-runner.ts';
 import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
@@ -28,9 +29,6 @@ export interface ErasedData {
   readonly snapshotIds: readonly string[];
   readonly volumeIds: readonly string[];
 }
-
-/** Volume states that are on their way out already. */
-const GONE_STATES: ReadonlySet<string> = new Set(['deleting', 'deleted']);
 
 /**
  * Erases the workspace's snapshots and volumes, polling until `deadline` (clock ms) while a task
@@ -83,7 +81,7 @@ async function eraseOnce(
     else erased.snapshotIds.add(snapshot.snapshotId);
   }
   for (const volume of await ports.volumes.volumesOf(workspaceId)) {
-    if (GONE_STATES.has(volume.state)) {
+    if (isVolumeGone(volume)) {
       erased.volumeIds.add(volume.volumeId);
       continue;
     }

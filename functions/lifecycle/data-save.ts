@@ -10,7 +10,7 @@
 import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { TAG_KEYS } from '#contracts/names.ts';
-import { dataVolumeIdOf, snapshotTagsFor } from '#core/workspace-data.ts';
+import { dataVolumeIdOf, isVolumeGone, snapshotTagsFor } from '#core/workspace-data.ts';
 import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import type { DataSnapshot, DataVolume, WorkspaceVolumes } from '#ports/workspace-volumes.ts';
 import { METRIC } from '#wiring/names.ts';
@@ -31,9 +31,6 @@ export type DataSaveResult =
       readonly snapshots: ReadonlyArray<{ readonly volumeId: string; readonly snapshotId: string }>;
     }
   | { readonly outcome: 'skipped'; readonly reason: string };
-
-/** Volume states that are on their way out: nothing to save. */
-const GONE_STATES: ReadonlySet<string> = new Set(['deleting', 'deleted']);
 
 /** A snapshot that saves (or is saving) its volume: the volume is not snapshotted again. */
 const savesItsVolume = (snapshot: DataSnapshot, volumeId: string): boolean =>
@@ -85,8 +82,7 @@ export async function onDataTaskStopped(
   ]);
   const unsaved = candidates.filter(
     (volume) =>
-      !GONE_STATES.has(volume.state) &&
-      !snapshots.some((snapshot) => savesItsVolume(snapshot, volume.volumeId)),
+      !isVolumeGone(volume) && !snapshots.some((snapshot) => savesItsVolume(snapshot, volume.volumeId)),
   );
   if (unsaved.length === 0) return skip('no volume of the task is left unsaved');
 
