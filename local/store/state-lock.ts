@@ -14,6 +14,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -67,8 +68,11 @@ export function acquireStateLock(stateDir: string): StateLock {
     host: hostname(),
     ...cmdlineField(process.pid),
   };
-  // A few rounds: each lost race re-reads what won it.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // Rounds until a deadline: each lost race re-reads what won it, and a round that found another
+  // starter mid-takeover waits a moment for it to finish rather than spinning (under load a racer
+  // can hold the takeover guard for longer than any fixed number of tight rounds).
+  const deadline = Date.now() + TAKEOVER_DEADLINE_MS;
+  for (let round = 0; round === 0 || Date.now() < deadline; round++) {
     if (createExclusively(path, holder)) {
       heldHere.add(path);
       return {
@@ -88,11 +92,22 @@ export function acquireStateLock(stateDir: string): StateLock {
     }
     const existing = readHolder(path);
     if (existing !== undefined && isLive(existing, path)) throw inUse(stateDir, existing);
-    takeOverStale(path, existing);
+    if (!takeOverStale(path, existing)) sleepSync(Math.min(5 * (round + 1), 50));
   }
   throw new StateDirectoryError(
     `state directory ${stateDir}: could not take ${path} (other starters kept winning)`,
   );
+}
+
+/** How long a starter keeps trying while other starters take over a stale lock. */
+const TAKEOVER_DEADLINE_MS = 10_000;
+
+/** A takeover guard this old whose holder never wrote its pid was left by a starter killed midway. */
+const UNWRITTEN_GUARD_MS = 2_000;
+
+/** Blocks this thread for `ms` (the lock is taken synchronously, before the stack starts). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Creates the lock file with `holder` if none exists; false when one does. */
@@ -118,18 +133,19 @@ function createExclusively(path: string, holder: StateLockHolder): boolean {
  * Removes a stale lock under `<lock>.takeover`, created exclusively: only the starter holding it
  * may remove the lock, and only after re-reading that it is still the stale one it judged (a racer
  * may have replaced it with a live lock meanwhile). A takeover file left by a starter killed midway
- * is itself stale once its pid is gone.
+ * is itself stale once its pid is gone, or, if it never got its pid written, once it is old.
+ *
+ * @returns false when another starter holds the guard (the caller waits before its next round).
  */
-function takeOverStale(path: string, stale: StateLockHolder | undefined): void {
+function takeOverStale(path: string, stale: StateLockHolder | undefined): boolean {
   const guard = `${path}.takeover`;
   let fd: number;
   try {
     fd = openSync(guard, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const guardHolder = readHolder(guard);
-    if (guardHolder !== undefined && !processAlive(guardHolder.pid)) unlinkSync(guard);
-    return;
+    if (guardIsStale(guard)) rmSync(guard, { force: true });
+    return false;
   }
   try {
     writeSync(fd, JSON.stringify({ pid: process.pid }));
@@ -138,6 +154,18 @@ function takeOverStale(path: string, stale: StateLockHolder | undefined): void {
     if (JSON.stringify(now) === JSON.stringify(stale)) unlinkSync(path);
   } finally {
     unlinkSync(guard);
+  }
+  return true;
+}
+
+/** Whether a takeover guard was left by a starter that died holding it. */
+function guardIsStale(guard: string): boolean {
+  const guardHolder = readHolder(guard);
+  if (guardHolder !== undefined) return !processAlive(guardHolder.pid);
+  try {
+    return Date.now() - statSync(guard).mtimeMs > UNWRITTEN_GUARD_MS;
+  } catch {
+    return false;
   }
 }
 

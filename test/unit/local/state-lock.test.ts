@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,35 @@ describe('acquireStateLock', () => {
     held(acquireStateLock(dir));
     expect(holderIn(dir)).toMatchObject({ pid: process.pid });
   });
+
+  const LEFT_GUARDS: ReadonlyArray<{ readonly what: string; readonly write: (guard: string) => void }> = [
+    {
+      what: 'naming a pid that is gone',
+      write: (guard) => writeFileSync(guard, JSON.stringify({ pid: deadPid() })),
+    },
+    {
+      what: 'never written and older than two seconds',
+      write: (guard) => {
+        writeFileSync(guard, '');
+        const old = new Date(Date.now() - 5_000);
+        utimesSync(guard, old, old);
+      },
+    },
+  ];
+  it.each(LEFT_GUARDS)(
+    'takes over a stale lock past a takeover guard left by a killed starter: $what',
+    ({ write }) => {
+      const dir = stateDir();
+      writeFileSync(
+        join(dir, STATE_LOCK_FILE),
+        JSON.stringify({ pid: deadPid(), startedAt: 'x', host: 'h' }),
+      );
+      write(join(dir, `${STATE_LOCK_FILE}.takeover`));
+      held(acquireStateLock(dir));
+      expect(holderIn(dir)).toMatchObject({ pid: process.pid });
+      expect(existsSync(join(dir, `${STATE_LOCK_FILE}.takeover`))).toBe(false);
+    },
+  );
 
   describe('a lock naming a live process', () => {
     let sleeper: ChildProcess | undefined;
