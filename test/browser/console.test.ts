@@ -148,9 +148,13 @@ describe.skipIf(!chromiumProbe.executablePath)('the local console in Chromium', 
       expect(await row.textContent()).toMatch(/http:\/\/127\.0\.0\.1:\d+/);
     }
     await page.fill('#filter', 'platform');
-    await expect.poll(() => page.locator('#workspaces tbody tr[data-workspace]').count()).toBe(1);
+    await expect
+      .poll(() => page.locator('#workspaces tbody tr[data-workspace]').count(), { timeout: UI_TIMEOUT })
+      .toBe(1);
     await page.fill('#filter', '');
-    await expect.poll(() => page.locator('#workspaces tbody tr[data-workspace]').count()).toBe(2);
+    await expect
+      .poll(() => page.locator('#workspaces tbody tr[data-workspace]').count(), { timeout: UI_TIMEOUT })
+      .toBe(2);
     await screenshot(page, 'workspaces');
 
     // The list follows the store by itself: a request published elsewhere shows up, then runs.

@@ -57,7 +57,16 @@ describe('the workspaces CLI', () => {
     expect(sent.stdout).toContain('requestId cli-req-1  workspace cli-platform-1  kind platform');
     await waitForEvents(
       local.stack.url,
-      hasAll(workspaceId, DETAIL_TYPES.running, DETAIL_TYPES.configOverlayApplied),
+      // Every event asserted below: the plugin install comes from the overlay function, which
+      // nothing orders before Running.
+      hasAll(
+        workspaceId,
+        DETAIL_TYPES.running,
+        DETAIL_TYPES.configOverlayApplied,
+        DETAIL_TYPES.taskLaunched,
+        DETAIL_TYPES.templateAssetsRequested,
+        DETAIL_TYPES.pluginInstallRequested,
+      ),
     );
 
     const events = await workspaces('events', '--endpoint', local.stack.url, '--workspace-id', workspaceId);

@@ -37,6 +37,14 @@ const atLeast =
   (events: readonly EventEnvelope[]): boolean =>
     count(events, detailType, workspaceId) >= n;
 
+/**
+ * A replaced task: the new task's second Running and the old task's Stopped. They come from two
+ * task-state calls (the old one's once its process has exited), in no set order: wait for both.
+ */
+const replacedAndStopped = (workspaceId: string) => (events: readonly EventEnvelope[]) =>
+  atLeast(workspaceId, DETAIL_TYPES.running, 2)(events) &&
+  count(events, DETAIL_TYPES.stopped, workspaceId) >= 1;
+
 /** POST JSON to a URL; answers the status and the parsed body. */
 async function post(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, {
@@ -184,7 +192,7 @@ describe('lifecycle on the local stack (process driver)', () => {
     expect(most).toBe(1);
     const again = detailOf<RunningDetail>(about(events, DETAIL_TYPES.running, workspaceId)[1]);
     expect(again.taskArn).not.toBe(first.taskArn);
-    const all = await waitForEvents(local.stack.url, () => true);
+    const all = await waitForEvents(local.stack.url, replacedAndStopped(workspaceId), 30_000);
     expect(count(all, DETAIL_TYPES.taskLaunched, workspaceId)).toBe(2);
     const stopped = detailOf(about(all, DETAIL_TYPES.stopped, workspaceId)[0]);
     expect(stopped).toMatchObject({ taskArn: first.taskArn, cause: 'requested' });
@@ -247,11 +255,7 @@ describe('lifecycle on the local stack (process driver)', () => {
       taskArns: [first.taskArn],
     });
     expect(answer.status).toBe(200);
-    const events = await waitForEvents(
-      local.stack.url,
-      atLeast(workspaceId, DETAIL_TYPES.running, 2),
-      30_000,
-    );
+    const events = await waitForEvents(local.stack.url, replacedAndStopped(workspaceId), 30_000);
     expect(detailOf(about(events, DETAIL_TYPES.recovering, workspaceId)[0])).toMatchObject({
       cause: 'scheduled-retirement',
       previousTaskArn: first.taskArn,

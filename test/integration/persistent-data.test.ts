@@ -107,7 +107,10 @@ describe('persistent workspace data on the local stack (process driver)', () => 
       { path: 'notes/today.md', sha256: sha256('# kept across restarts\n') },
     ]);
 
-    const events = await waitForEvents(local.stack.url, hasAll(workspaceId, DETAIL_TYPES.dataSaved));
+    const events = await waitForEvents(
+      local.stack.url,
+      hasAll(workspaceId, DETAIL_TYPES.dataSaved, DETAIL_TYPES.stopped),
+    );
     const [saved] = about(events, DETAIL_TYPES.dataSaved, workspaceId);
     expect(saved?.detail).toMatchObject({
       workspaceId,

@@ -129,5 +129,5 @@ describe('a stack killed with SIGKILL mid-stream', () => {
       invocationsPerDelivery: [],
       rerunWithoutCause: { n: 0 },
     });
-  });
+  }, 120_000); // two stack starts (up to 20 s each) and 40 flows, on a loaded machine
 });
