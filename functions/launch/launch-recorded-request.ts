@@ -129,7 +129,10 @@ export async function launchRecordedRequest(
     budget,
     async (taskArn) => {
       await Promise.all([
-        ports.requests.transition(request.requestId, ['launching', 'launched'], 'launched', { taskArn }),
+        // Named now, and `launched` only once Task Launched is out (below): task-state holds the
+        // task's Overlay Applied while the request is `launching`, so a consumer sees the launch
+        // first (task-state/boot-evidence.ts). A request launched already stays so.
+        ports.requests.transition(request.requestId, ['launching'], 'launching', { taskArn }),
         recordTask(request.workspaceId, request.requestId, taskArn, ports, provisioning),
       ]);
     },
@@ -150,6 +153,10 @@ export async function launchRecordedRequest(
       ports.requests.transition(request.requestId, ['launching'], 'failed'),
       recordFailed(request.workspaceId, request.requestId, ports),
     ]);
+  }
+  // Task Launched is out: the boot step's report may follow it.
+  if (result.outcome === 'launched' && !result.alreadyRunning) {
+    await ports.requests.transition(request.requestId, ['launching'], 'launched');
   }
   return result;
 }

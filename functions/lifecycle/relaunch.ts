@@ -168,12 +168,17 @@ export async function relaunchWorkspace(
       await failed();
       return { outcome: 'failed', code: restored.code, reason: restored.reason };
     }
+    // The request is `launching` again until the new task's Task Launched is out: task-state holds
+    // that task's Overlay Applied meanwhile, so a consumer sees the launch first.
+    const requestId = record.request.requestId;
+    await ports.requests.transition(requestId, ['launched', 'launching'], 'launching');
     const outcome: SettledOutcome = await launchWithRetries(restored.plan, budgetEnd, ports);
     if (outcome.kind === 'final') {
+      // Nothing new launched: the request is back to naming its last task.
+      await ports.requests.transition(requestId, ['launching'], 'launched');
       await failed();
       return { outcome: 'failed', code: outcome.code, reason: outcome.reason };
     }
-    const requestId = record.request.requestId;
     const [, stored] = await Promise.all([
       ports.workspaceLeases.recordLaunch({
         workspaceId: record.workspaceId,
@@ -185,9 +190,10 @@ export async function relaunchWorkspace(
       // Unless task-state named it first (the new task's Running can be quicker than this).
       recordTask(record.workspaceId, requestId, outcome.taskArn, ports, handedOver),
     ]);
-    // Overlay Applied for the new task is reported from the request record: it names the new task.
+    // Overlay Applied for the new task is reported from the request record: it names the new task
+    // (still `launching`, until Task Launched is out below).
     if (
-      !(await ports.requests.transition(requestId, ['launched', 'launching'], 'launched', {
+      !(await ports.requests.transition(requestId, ['launched', 'launching'], 'launching', {
         taskArn: outcome.taskArn,
       }))
     ) {
@@ -206,6 +212,7 @@ export async function relaunchWorkspace(
       },
     );
     await ports.publisher.publish([{ detailType: DETAIL_TYPES.taskLaunched, detail: { ...detail } }]);
+    await ports.requests.transition(requestId, ['launching'], 'launched');
     countMetric(metrics, METRIC.taskLaunched);
     logger.info('relaunched the workspace', { taskArn: outcome.taskArn, stopped });
     return { outcome: 'relaunched', taskArn: outcome.taskArn, stopped };

@@ -4,6 +4,14 @@
  * request's bundle and checked its SHA-256; this publishes what it wrote, from the provisioner's
  * own record of the request, once per task (claimed in the store before the publish, given back if
  * the publish fails).
+ *
+ * It never goes out before the task's `Workspace Task Launched` (the order docs/CONTRACT.md
+ * promises): the launching function records the task with the request still `launching`, publishes
+ * Task Launched, and only then marks the request `launched`. A boot step quicker than that (the
+ * local stack's, or a Fargate task whose launch invocation stalled) finds the request `launching`
+ * and waits, polling, for at most {@link LAUNCH_REPORT_WAIT_MS}; past that (the launch invocation
+ * died between RunTask and its event, and its retry is a minute away) it reports anyway, so the
+ * overlay's report is late at worst, never lost.
  */
 import { countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { OverlayTable } from '#config/overlays.ts';
@@ -11,6 +19,7 @@ import type { EcsTaskStateChangeDetail } from '#contracts/ecs.ts';
 import { BOOT_CONTAINER_NAME, DETAIL_TYPES, TAG_KEYS } from '#contracts/names.ts';
 import type { ConfigOverlayAppliedDetail } from '#contracts/outbound.ts';
 import { parseBootBundleKey, parseS3ObjectArn } from '#core/workspace-files.ts';
+import type { Clock } from '#ports/clock.ts';
 import type { EventPublisher } from '#ports/event-publisher.ts';
 import type { ProvisionRequestRecord, ProvisionRequestStore } from '#ports/provision-request-store.ts';
 import { METRIC } from '#wiring/names.ts';
@@ -21,7 +30,13 @@ export interface BootEvidencePorts {
   readonly overlays: OverlayTable;
   readonly publisher: EventPublisher;
   readonly instrumentation: FlowInstrumentation;
+  readonly clock: Clock;
 }
+
+/** How long a boot step's report waits for its task's Task Launched to be out. */
+export const LAUNCH_REPORT_WAIT_MS = 5_000;
+/** The first and the longest pause between two reads of the request while it waits. */
+const LAUNCH_REPORT_POLL_MS = { first: 20, max: 400 } as const;
 
 /** True when the state change shows the boot step exited 0. */
 export function bootSucceeded(detail: EcsTaskStateChangeDetail): boolean {
@@ -52,20 +67,45 @@ export function requestIdOfTask(detail: EcsTaskStateChangeDetail): string | unde
  * The request the provisioner recorded for a task: by the task it recorded, else (the record may
  * be a moment behind the task, or an invocation died between RunTask and recording it) by the
  * request id the task names, taken only when the record is for the task's own workspace and has
- * not recorded another task.
+ * not recorded another task. While the request is still `launching` (its Task Launched not out
+ * yet), it is read again until it is not, for at most {@link LAUNCH_REPORT_WAIT_MS}.
  */
 async function requestOfTask(
   detail: EcsTaskStateChangeDetail,
-  requests: ProvisionRequestStore,
+  ports: Pick<BootEvidencePorts, 'requests' | 'clock'>,
 ): Promise<ProvisionRequestRecord | undefined> {
-  const byTask = await requests.findByTask(detail.taskArn);
-  if (byTask) return byTask;
-  const requestId = requestIdOfTask(detail);
-  if (!requestId) return undefined;
-  const record = await requests.get(requestId);
-  if (!record || record.request.workspaceId !== detail.startedBy) return undefined;
-  if (record.taskArn !== undefined && record.taskArn !== detail.taskArn) return undefined;
+  let record = await ports.requests.findByTask(detail.taskArn);
+  if (!record) {
+    const requestId = requestIdOfTask(detail);
+    if (!requestId) return undefined;
+    record = await ports.requests.get(requestId);
+    if (!record || record.request.workspaceId !== detail.startedBy) return undefined;
+  }
+  // A task whose overlay was reported already waits for nothing (its later changes carry the
+  // boot step's exit too).
+  if (record.status === 'launching' && record.overlayReportedTaskArn !== detail.taskArn) {
+    record = await untilLaunchReported(record, ports);
+    if (!record) return undefined;
+  }
+  if (record.taskArn === detail.taskArn) return record;
+  if (record.taskArn !== undefined) return undefined;
   return record.status === 'launching' || record.status === 'launched' ? record : undefined;
+}
+
+/** Reads the request again, with growing pauses, until it is no longer `launching` or the wait is over. */
+async function untilLaunchReported(
+  record: ProvisionRequestRecord,
+  ports: Pick<BootEvidencePorts, 'requests' | 'clock'>,
+): Promise<ProvisionRequestRecord | undefined> {
+  const deadline = ports.clock.now() + LAUNCH_REPORT_WAIT_MS;
+  let current: ProvisionRequestRecord | undefined = record;
+  let pause: number = LAUNCH_REPORT_POLL_MS.first;
+  while (current?.status === 'launching' && ports.clock.now() < deadline) {
+    await ports.clock.sleep(Math.min(pause, deadline - ports.clock.now()));
+    pause = Math.min(pause * 2, LAUNCH_REPORT_POLL_MS.max);
+    current = await ports.requests.get(current.request.requestId);
+  }
+  return current;
 }
 
 /**
@@ -75,9 +115,9 @@ async function requestOfTask(
  */
 export async function bootEvidenceOf(
   detail: EcsTaskStateChangeDetail,
-  requests: ProvisionRequestStore,
+  ports: Pick<BootEvidencePorts, 'requests' | 'clock'>,
 ): Promise<ProvisionRequestRecord | undefined> {
-  return bootSucceeded(detail) ? requestOfTask(detail, requests) : undefined;
+  return bootSucceeded(detail) ? requestOfTask(detail, ports) : undefined;
 }
 
 /**

@@ -141,7 +141,7 @@ async function claimAndEmit(
   // Both reads at once: the boot step's evidence is on every change after it exited, Running's too.
   const [lastVersion, bootRecord] = await Promise.all([
     taskVersions.get(detail.taskArn),
-    bootEvidenceOf(detail, ports.requests),
+    bootEvidenceOf(detail, ports),
   ]);
   const decision = decideTaskState(detail, lastVersion);
   if (decision.version === undefined) {

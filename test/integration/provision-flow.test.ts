@@ -125,3 +125,33 @@ describe('the platform overlay', () => {
     });
   });
 });
+
+describe('a burst of requests of both kinds', () => {
+  it("gives every workspace its events in the contract's order: Task Launched, Config Overlay Applied, Running", async () => {
+    // The local boot step exits at once, often before the launching function has published Task
+    // Launched; task-state holds Overlay Applied until the request says the launch is out. Before
+    // it did, 2 of 60 workspaces here saw Overlay Applied first.
+    const ids = Array.from({ length: 40 }, (_, index) => uniqueId(`order-${index}`));
+    await Promise.all(
+      ids.map((workspaceId, index) =>
+        publishProvision(
+          local.events,
+          provisionRequest(workspaceId, { kind: index % 2 ? 'platform' : 'workspace' }),
+        ),
+      ),
+    );
+    const types = [DETAIL_TYPES.taskLaunched, DETAIL_TYPES.configOverlayApplied, DETAIL_TYPES.running];
+    const events = await waitForEvents(
+      local.stack.url,
+      (log) => ids.every((workspaceId) => hasAll(workspaceId, ...types)(log)),
+      60_000,
+    );
+    for (const workspaceId of ids) {
+      const order = events
+        .filter((event) => (event.detail as { workspaceId?: string }).workspaceId === workspaceId)
+        .map((event) => event['detail-type'])
+        .filter((type) => (types as string[]).includes(type));
+      expect(order, workspaceId).toEqual(types);
+    }
+  }, 90_000);
+});

@@ -7,6 +7,7 @@ import { decodeBootBundle } from '#core/boot-bundle.ts';
 import { bootBundleKey, s3ObjectArn, secretsKey, stagedPrefix } from '#core/workspace-files.ts';
 import { createAssetsStagedHandler } from '#functions/assets-staged/create-handler.ts';
 import { createProvisionHandler } from '#functions/provision/create-handler.ts';
+import { LAUNCH_REPORT_WAIT_MS } from '#functions/task-state/boot-evidence.ts';
 import { createTaskStateHandler } from '#functions/task-state/create-handler.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
 import {
@@ -428,6 +429,68 @@ describe('task-state (v1.1): Overlay Applied on evidence, then Running with an a
         .filter((event) => event.detailType === DETAIL_TYPES.configOverlayApplied)
         .map((event) => event.detail.requestId),
     ).toEqual(['req-1']);
+  });
+
+  it('marks the request launched only once its Task Launched is out, having named the task before', async () => {
+    const harness = setup();
+    harness.files.objects.set(secretsKey('org', ORG, WS), Buffer.from('K=1'));
+    await harness.provision(request({ secrets: ['org'] }));
+    harness.stage(CONCIERGE);
+    const atLaunch: Array<{ status?: string; taskArn?: string }> = [];
+    harness.eventBridgeMock
+      .on(PutEventsCommand)
+      .callsFake(async (input: { Entries?: Array<{ DetailType?: string }> }) => {
+        if (input.Entries?.some((entry) => entry.DetailType === DETAIL_TYPES.taskLaunched)) {
+          const record = await harness.provisionRequests.get('req-1');
+          atLaunch.push({ status: record?.status, taskArn: record?.taskArn });
+        }
+        return {
+          FailedEntryCount: 0,
+          Entries: (input.Entries ?? []).map((_, index) => ({ EventId: `e-${index}` })),
+        };
+      });
+    await harness.staged({ requestId: 'req-1', workspaceId: WS });
+    expect(atLaunch).toEqual([{ status: 'launching', taskArn: taskArnOf('t-1') }]);
+    expect(await harness.provisionRequests.get('req-1')).toMatchObject({
+      status: 'launched',
+      taskArn: taskArnOf('t-1'),
+    });
+  });
+
+  it('holds Overlay Applied while the request is launching (its Task Launched not out), and reports it once it is launched', async () => {
+    const harness = await launchedPlatform();
+    // The boot step exited before the launching function marked the request launched.
+    const launched = harness.provisionRequests.records.get('req-1');
+    if (!launched) throw new Error('no request record');
+    harness.provisionRequests.records.set('req-1', { ...launched, status: 'launching' });
+    const reads = vi.spyOn(harness.provisionRequests, 'get');
+    reads.mockImplementation(async (requestId) => {
+      // The third read finds Task Launched out.
+      if (reads.mock.calls.length >= 3) harness.provisionRequests.records.set('req-1', launched);
+      return structuredClone(harness.provisionRequests.records.get(requestId));
+    });
+    const sleptBefore = harness.clock.sleeps.length;
+
+    await harness.taskState(change(2, 0));
+    expect(types(harness).slice(2)).toEqual([DETAIL_TYPES.configOverlayApplied, DETAIL_TYPES.running]);
+    const waited = harness.clock.sleeps.slice(sleptBefore);
+    expect(waited.length).toBeGreaterThanOrEqual(2);
+    expect(waited.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(LAUNCH_REPORT_WAIT_MS);
+  });
+
+  it('reports Overlay Applied all the same once the wait is over (the launch invocation died before its event)', async () => {
+    const harness = await launchedPlatform();
+    const launched = harness.provisionRequests.records.get('req-1');
+    if (!launched) throw new Error('no request record');
+    harness.provisionRequests.records.set('req-1', { ...launched, status: 'launching' });
+    const sleptBefore = harness.clock.sleeps.length;
+
+    await harness.taskState(change(2, 0));
+    expect(types(harness).slice(2)).toEqual([DETAIL_TYPES.configOverlayApplied, DETAIL_TYPES.running]);
+    // Bounded: late at worst, never lost.
+    expect(harness.clock.sleeps.slice(sleptBefore).reduce((sum, ms) => sum + ms, 0)).toBe(
+      LAUNCH_REPORT_WAIT_MS,
+    );
   });
 
   it('reports nothing for a task the provisioner did not launch', async () => {
