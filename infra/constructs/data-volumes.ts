@@ -18,18 +18,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TAG_KEYS } from '#contracts/names.ts';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResource } from '#infra/nag-acknowledgments.ts';
-import { STACK_ID } from '#wiring/names.ts';
 
 export interface DataVolumesProps {
   /** The value of the `workspace-provisioner` tag on this deployment's volumes and snapshots. */
   readonly dataTag: string;
 }
-
-/**
- * The infrastructure role's name: `<stack id>-ecs-infrastructure`, the shape of the local stack's
- * `arn:aws:iam::000000000000:role/WorkspaceProvisioner-ecs-infrastructure` (docs/CONTRACT.md).
- */
-export const INFRASTRUCTURE_ROLE_NAME = `${STACK_ID}-ecs-infrastructure`;
 
 /**
  * The AWS managed policy ECS documents for an infrastructure role that manages task volumes
@@ -64,7 +57,9 @@ export class DataVolumes extends Construct {
     this.dataTag = props.dataTag;
     const volumesPolicy = ManagedPolicy.fromAwsManagedPolicyName(VOLUMES_MANAGED_POLICY);
     this.infrastructureRole = new Role(this, 'InfrastructureRole', {
-      roleName: INFRASTRUCTURE_ROLE_NAME,
+      // No roleName: IAM names are account-wide, so a fixed one would collide between two
+      // deployments in one account (two Regions, say). CloudFormation names it per stack; the
+      // functions get its ARN (DATA_VOLUME_ROLE_ARN) and the stack outputs it.
       assumedBy: new ServicePrincipal(ECS_SERVICE_PRINCIPAL),
       description:
         "ECS infrastructure role: creates, attaches and detaches the persistent workspaces' EBS volumes",

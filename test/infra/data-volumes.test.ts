@@ -140,8 +140,9 @@ describe('persistent data volumes (v1.3)', () => {
       expect(properties.ManagedPolicyArns).toEqual([
         join('arn:', partition, ':iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForVolumes'),
       ]);
-      // docs/CONTRACT.md's local default is arn:aws:iam::000000000000:role/WorkspaceProvisioner-ecs-infrastructure.
-      expect(properties.RoleName).toBe('WorkspaceProvisioner-ecs-infrastructure');
+      // No fixed name: IAM role names are account-wide, and two deployments in one account (two
+      // Regions) must not collide. CloudFormation generates one per stack.
+      expect(properties.RoleName).toBeUndefined();
       // Nothing else is attached to it.
       const inline = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((policy) =>
         ((policy.Properties.Roles ?? []) as Array<{ Ref: string }>).some(
