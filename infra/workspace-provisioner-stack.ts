@@ -168,7 +168,8 @@ export class WorkspaceProvisionerStack extends Stack {
     const files = (principal: WorkspaceFilesPrincipal) => (grantee: IGrantable) =>
       this.workspaceFiles.grantAccess(grantee, principal);
     // v1.3: a launch passes the infrastructure role with the data volume and lists the workspace's
-    // volumes and snapshots; the save (lifecycle) and the erase (deprovision) also snapshot and delete.
+    // volumes and snapshots; the save (lifecycle), the erase (deprovision) and the sweep's resumed
+    // saves (timeout-sweep) also snapshot and delete.
     const passDataVolumeRole = (grantee: IGrantable) => this.dataVolumes.grantPassRole(grantee);
     const describeData = (grantee: IGrantable) => this.dataVolumes.grantDescribe(grantee);
     const saveAndEraseData = (grantee: IGrantable) => this.dataVolumes.grantSaveAndErase(grantee);
@@ -199,8 +200,18 @@ export class WorkspaceProvisionerStack extends Stack {
       // v1.3: with erase, it deletes the workspace's snapshots and volumes.
       deprovision: [readTasks, stopTasks, putEvents, records, describeData, saveAndEraseData],
       // v1.1: it also fails recorded requests whose template assets never came; v1.2: it
-      // reconciles the workspace records (their live-workspaces index) with the running tasks.
-      'timeout-sweep': [readTasks, stopTasks, putEvents, records, batchReadRecords, queryLiveWorkspaces],
+      // reconciles the workspace records (their live-workspaces index) with the running tasks;
+      // v1.3: it resumes data saves whose events were lost (snapshots a volume, finishes a save).
+      'timeout-sweep': [
+        readTasks,
+        stopTasks,
+        putEvents,
+        records,
+        batchReadRecords,
+        queryLiveWorkspaces,
+        describeData,
+        saveAndEraseData,
+      ],
       // v1.2: restart, recovery and retirement relaunch as provision launches, after stopping the
       // old task; status reads a task.
       // v1.3: it relaunches with the data volume, and saves a stopped task's data (DataTaskStopped,

@@ -70,6 +70,12 @@ export const METRIC = {
   reconcileOrphanStopped: 'ReconcileOrphanStopped',
   /** v1.2: the reconciliation found a workspace that should run with no task; it raises an alarm. */
   reconcileLostRecovered: 'ReconcileLostRecovered',
+  /**
+   * v1.3: the reconciliation resumed a persistent-data save whose stop or snapshot notification was
+   * lost (it snapshotted a volume left unsaved, or finished a completed snapshot's save); it raises
+   * the reconciliation alarm.
+   */
+  reconcileDataSaveResumed: 'ReconcileDataSaveResumed',
   /** v1.3: a data snapshot started for a stopped task's volume. */
   dataSaveStarted: 'DataSaveStarted',
   /** v1.3: `Workspace Data Saved` published. */

@@ -130,13 +130,26 @@ export class Ec2WorkspaceVolumes implements WorkspaceVolumes {
     ];
   }
 
-  async volumesOf(workspaceId: string): Promise<DataVolume[]> {
+  volumesOf(workspaceId: string): Promise<DataVolume[]> {
+    return this.#volumesWhere(this.#filtersFor(workspaceId));
+  }
+
+  availableVolumes(): Promise<DataVolume[]> {
+    // `status` is one of DescribeVolumes' filters (EC2 API Reference, DescribeVolumes "Filter.N"):
+    // EC2 leaves out the attached volumes, which are most of them.
+    return this.#volumesWhere([
+      { Name: `tag:${TAG_KEYS.provisioner}`, Values: [this.#dataTag] },
+      { Name: 'status', Values: ['available'] },
+    ]);
+  }
+
+  async #volumesWhere(filters: Filter[]): Promise<DataVolume[]> {
     const volumes: DataVolume[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.#client.send(
         new DescribeVolumesCommand({
-          Filters: this.#filtersFor(workspaceId),
+          Filters: filters,
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );

@@ -97,8 +97,10 @@ export const FUNCTION_ENVIRONMENT = {
   'timeout-sweep': {
     required: ['EVENT_BUS_NAME', 'PROVISIONER_SOURCE', 'CLUSTER_ARN', 'IDEMPOTENCY_TABLE_NAME'],
     // It reads only the deadlines provision recorded, never the timeout or the bucket; v1.2: the
-    // reconciliation recovers lost workspaces under the deployment's crash-loop cap.
+    // reconciliation recovers lost workspaces under the deployment's crash-loop cap; v1.3: it
+    // resumes data saves whose events were lost.
     optional: [
+      ...DATA_OPTIONAL,
       'RECOVERY_ATTEMPTS',
       'RECOVERY_WINDOW_SECONDS',
       'RECOVERY_BACKOFF_SECONDS',

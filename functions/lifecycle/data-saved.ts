@@ -79,8 +79,11 @@ export async function onSnapshotNotification(
   return reportFailedSave(workspaceId, snapshot, volumeId, ports);
 }
 
-/** The save succeeded: the volume goes, older snapshots beyond the retention go, and it is said. */
-async function finishSave(
+/**
+ * The save succeeded: it is said, then the volume goes and older snapshots beyond the retention
+ * go. Also what the sweep runs for a completed snapshot whose notification was lost.
+ */
+export async function finishSave(
   workspaceId: string,
   snapshot: DataSnapshot,
   volumeId: string | undefined,

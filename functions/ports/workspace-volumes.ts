@@ -43,6 +43,11 @@ export type DeleteOutcome = 'deleted' | 'missing' | 'in-use';
 export interface WorkspaceVolumes {
   /** The workspace's volumes (by its `workspace-id` and this deployment's tag), deleted ones excluded. */
   volumesOf(workspaceId: string): Promise<DataVolume[]>;
+  /**
+   * Every volume of this deployment (by its tag) attached to nothing (`available`), across
+   * workspaces: what the sweep looks through for saves that never finished.
+   */
+  availableVolumes(): Promise<DataVolume[]>;
   /** The workspace's snapshots (by its `workspace-id` and this deployment's tag), any state. */
   snapshotsOf(workspaceId: string): Promise<DataSnapshot[]>;
   /** One snapshot, or undefined when it does not exist (any more). */

@@ -1,10 +1,12 @@
 import { documentClientOf, dynamoDbClient } from '#adapters/clients/dynamodb.ts';
+import { ec2Client } from '#adapters/clients/ec2.ts';
 import { ecsClient } from '#adapters/clients/ecs.ts';
 import { eventBridgeClient } from '#adapters/clients/eventbridge.ts';
 import { DynamoDbProvisionRequestStore } from '#adapters/dynamodb-provision-requests.ts';
 import { DynamoDbWorkspaceRecordStore } from '#adapters/dynamodb-workspace-records.ts';
 import {
   readClusterTarget,
+  readDataSettings,
   readEventSettings,
   readIdempotencyTableName,
   readInstrumentationEnvironment,
@@ -23,13 +25,20 @@ const tableName = readIdempotencyTableName();
 export const handler = createTimeoutSweepHandler(
   {
     ecs: ecsClient(instrumentation.tracer),
+    // v1.3: it resumes data saves whose events were lost.
+    ec2: ec2Client(instrumentation.tracer),
     eventBridge: eventBridgeClient(instrumentation.tracer),
     // The families and their provision timeouts; images and sizing do not matter to the sweep.
     catalog: loadCatalog(),
     provisionRequests: new DynamoDbProvisionRequestStore(table, { tableName, clock: systemClock }),
     // v1.2: the reconciliation compares them with the running tasks, and recovers lost workspaces.
     workspaceRecords: new DynamoDbWorkspaceRecordStore(table, { tableName, clock: systemClock }),
-    settings: { ...readEventSettings(), launchTarget: readClusterTarget(), ...readRecoverySettings() },
+    settings: {
+      ...readEventSettings(),
+      launchTarget: readClusterTarget(),
+      ...readRecoverySettings(),
+      ...readDataSettings(),
+    },
     clock: systemClock,
   },
   { instrumentation },

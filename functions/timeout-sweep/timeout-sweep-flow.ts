@@ -8,6 +8,8 @@
  * it again, so a consumer may see PROVISION_TIMEOUT twice for a task (at least once, never zero).
  * v1.1: first, requests whose template assets did not arrive in time end in TEMPLATE_ASSETS_TIMEOUT,
  * exactly once each (`overdue-requests.ts`).
+ * v1.3: before the reconciliation, persistent-data saves whose events were lost are resumed
+ * (`unfinished-saves.ts`), so a lost workspace's relaunch finds its data being saved.
  */
 import { countByCode, countMetric, type FlowInstrumentation } from '#adapters/instrumentation.ts';
 import type { RuntimeSpec } from '#config/catalog.ts';
@@ -23,7 +25,12 @@ import type { WorkspaceRecordStore } from '#ports/workspace-record-store.ts';
 import { METRIC } from '#wiring/names.ts';
 import { failOverdueRequests } from './overdue-requests.ts';
 import { isOverdue, timeoutReportOf, workspaceOf } from './overdue-tasks.ts';
-import { type ReconcileResult, reconcileWorkspaces } from './reconcile-workspaces.ts';
+import { RECONCILE_GRACE_MS, type ReconcileResult, reconcileWorkspaces } from './reconcile-workspaces.ts';
+import {
+  resumeUnfinishedSaves,
+  type UnfinishedSavesPorts,
+  type UnfinishedSavesResult,
+} from './unfinished-saves.ts';
 
 /** What the sweep runs on. */
 export interface TimeoutSweepPorts {
@@ -38,6 +45,8 @@ export interface TimeoutSweepPorts {
   /** v1.2: the workspace records the reconciliation compares with what ECS runs. */
   readonly workspaceRecords: WorkspaceRecordStore;
   readonly recovery: RecoverySettings;
+  /** v1.3: the data volumes, for the saves the sweep resumes. */
+  readonly dataSaves: UnfinishedSavesPorts;
 }
 
 export interface TimeoutSweepResult {
@@ -52,6 +61,8 @@ export interface TimeoutSweepResult {
   readonly assetsTimedOut: readonly string[];
   /** v1.2: what the reconciliation found and did. */
   readonly reconciled: ReconcileResult;
+  /** v1.3: the data saves it resumed; undefined when EC2 could not be listed this time. */
+  readonly dataSaves?: UnfinishedSavesResult;
 }
 
 /** One sweep: report then stop every overdue task of our families. */
@@ -108,9 +119,26 @@ export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<Timeo
   countMetric(metrics, METRIC.tasksSwept, tasks.length);
   if (timedOut.length > 0 || stopFailed.length > 0)
     logger.info('swept overdue tasks', { checked: tasks.length, timedOut, stopFailed });
+  const dataSaves = await resumeUnfinishedSaves(ports.dataSaves, RECONCILE_GRACE_MS).catch(
+    (error: unknown) => {
+      // EC2 unreachable or throttled: the reconciliation still runs, and the next sweep looks again.
+      logger.error('could not look for unfinished data saves; the next sweep looks again', {
+        error: error as Error,
+      });
+      return undefined;
+    },
+  );
   const reconciled = await reconcileWorkspaces(
     tasks.filter((task) => !overdue.includes(task)),
     ports,
   );
-  return { outcome: 'swept', checked: tasks.length, timedOut, stopFailed, assetsTimedOut, reconciled };
+  return {
+    outcome: 'swept',
+    checked: tasks.length,
+    timedOut,
+    stopFailed,
+    assetsTimedOut,
+    reconciled,
+    ...(dataSaves ? { dataSaves } : {}),
+  };
 }

@@ -181,10 +181,12 @@ export class Operations extends Construct {
         'A workspace kept crashing and its recovery was abandoned (Workspace Recovery Abandoned). Look at its Workspace Stopped events: cause and exit code.',
     });
     const findings = new MathExpression({
-      expression: 'FILL(orphans, 0) + FILL(lost, 0)',
+      expression: 'FILL(orphans, 0) + FILL(lost, 0) + FILL(saves, 0)',
       usingMetrics: {
         orphans: serviceMetric(FUNCTIONS['timeout-sweep'].name, METRIC.reconcileOrphanStopped),
         lost: serviceMetric(FUNCTIONS['timeout-sweep'].name, METRIC.reconcileLostRecovered),
+        // v1.3: a data save whose stop or snapshot notification was lost, resumed by the sweep.
+        saves: serviceMetric(FUNCTIONS['timeout-sweep'].name, METRIC.reconcileDataSaveResumed),
       },
       period: PERIOD,
       label: 'Reconciliation findings',
@@ -193,7 +195,7 @@ export class Operations extends Construct {
       metric: findings,
       threshold: 1,
       description:
-        'The reconciliation stopped a task no workspace owns (Workspace Orphan Task Stopped) or recovered a workspace whose task was lost. Either means an event or a step went missing.',
+        'The reconciliation stopped a task no workspace owns (Workspace Orphan Task Stopped), recovered a workspace whose task was lost, or resumed a persistent data save whose stop or snapshot notification was lost. Each means an event or a step went missing.',
     });
 
     // v1.3: a snapshot of a workspace's data volume failed (the lifecycle function counts it when

@@ -255,7 +255,7 @@ describe('persistent data volumes (v1.3)', () => {
   });
 
   describe('function permissions', () => {
-    it.each(['provision', 'assets-staged', 'lifecycle', 'deprovision'] as FunctionName[])(
+    it.each(['provision', 'assets-staged', 'lifecycle', 'deprovision', 'timeout-sweep'] as FunctionName[])(
       'lets %s describe volumes and snapshots, which support no resource scoping',
       (name) => {
         // DescribeVolumes and DescribeSnapshots have no resource type (Service Authorization
@@ -266,7 +266,8 @@ describe('persistent data volumes (v1.3)', () => {
       },
     );
 
-    it.each(['lifecycle', 'deprovision'] as FunctionName[])(
+    // timeout-sweep: v1.3, the saves it resumes when their events were lost.
+    it.each(['lifecycle', 'deprovision', 'timeout-sweep'] as FunctionName[])(
       'lets %s snapshot and delete only volumes and snapshots with the deployment tag',
       (name) => {
         expect(ec2WritesOf(template, name)).toEqual(tagScopedStatements(DEFAULT_DATA_TAG));
@@ -275,23 +276,19 @@ describe('persistent data volumes (v1.3)', () => {
 
     it('scopes the snapshot and delete grants by a custom dataTag', () => {
       const { template: custom } = synth({ dataTag: 'acme-workspaces' });
-      for (const name of ['lifecycle', 'deprovision'] as FunctionName[]) {
+      for (const name of ['lifecycle', 'deprovision', 'timeout-sweep'] as FunctionName[]) {
         expect(ec2WritesOf(custom, name)).toEqual(tagScopedStatements('acme-workspaces'));
       }
     });
 
-    it.each([
-      'provision',
-      'assets-staged',
-      'overlay',
-      'task-state',
-      'timeout-sweep',
-      'failure-reporter',
-    ] as FunctionName[])('gives %s no EC2 write', (name) => {
-      expect(ec2WritesOf(template, name)).toEqual([]);
-    });
+    it.each(['provision', 'assets-staged', 'overlay', 'task-state', 'failure-reporter'] as FunctionName[])(
+      'gives %s no EC2 write',
+      (name) => {
+        expect(ec2WritesOf(template, name)).toEqual([]);
+      },
+    );
 
-    it.each(['overlay', 'task-state', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
+    it.each(['overlay', 'task-state', 'failure-reporter'] as FunctionName[])(
       'gives %s no EC2 read either',
       (name) => {
         expect(statementsWith(name, 'ec2:DescribeVolumes')).toEqual([]);
@@ -325,7 +322,14 @@ describe('persistent data volumes (v1.3)', () => {
       },
     );
 
-    it.each(['overlay', 'task-state', 'timeout-sweep', 'failure-reporter'] as FunctionName[])(
+    it('gives timeout-sweep the tag and the retention its resumed saves use', () => {
+      expect(variablesOf(functions, 'timeout-sweep')).toMatchObject({
+        DATA_TAG: DEFAULT_DATA_TAG,
+        DATA_SNAPSHOT_RETENTION: String(DEFAULT_DATA_SNAPSHOT_RETENTION),
+      });
+    });
+
+    it.each(['overlay', 'task-state', 'failure-reporter'] as FunctionName[])(
       'gives %s none of them',
       (name) => {
         expect(

@@ -94,6 +94,8 @@ describe('least-privilege IAM', () => {
         'ecs:ListTasks',
         'ecs:StopTask',
         'events:PutEvents',
+        // v1.3: it resumes data saves whose events were lost (tag-scoped, data-volumes.test.ts).
+        ...dataSaveAndErase,
       ],
     ],
     // v1.2: restart, recovery and retirement stop the old task and launch as provision does, and

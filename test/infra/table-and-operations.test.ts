@@ -180,6 +180,8 @@ describe('operations', () => {
     expect(abandoned).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     const findings = alarms.find((alarm) => JSON.stringify(alarm).includes(METRIC.reconcileOrphanStopped));
     expect(JSON.stringify(findings)).toContain(METRIC.reconcileLostRecovered);
+    // v1.3: a data save the sweep had to resume is a finding too.
+    expect(JSON.stringify(findings)).toContain(METRIC.reconcileDataSaveResumed);
     expect(findings).toMatchObject({ Threshold: 1 });
   });
 

@@ -68,6 +68,33 @@ describe('Ec2WorkspaceVolumes listings', () => {
     });
   });
 
+  it("lists the deployment's unattached volumes across workspaces, by its tag and EC2's status filter, page after page", async () => {
+    const { volumes, ec2Mock } = setup();
+    ec2Mock
+      .on(DescribeVolumesCommand)
+      .resolvesOnce({
+        Volumes: [{ VolumeId: 'vol-1', State: 'available', Size: 20, CreateTime: CREATED }],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ Volumes: [{ VolumeId: 'vol-2', State: 'available', Size: 30 }] });
+
+    await expect(volumes.availableVolumes()).resolves.toEqual([
+      { volumeId: 'vol-1', state: 'available', sizeGiB: 20, createdAt: CREATED.getTime(), tags: {} },
+      { volumeId: 'vol-2', state: 'available', sizeGiB: 30, tags: {} },
+    ]);
+    // DescribeVolumes' `status` filter (EC2 API Reference, DescribeVolumes "Filter.N": status,
+    // creating | available | in-use | deleting | deleted | error).
+    const filters = [
+      { Name: `tag:${TAG_KEYS.provisioner}`, Values: [DATA_TAG] },
+      { Name: 'status', Values: ['available'] },
+    ];
+    expect(ec2Mock).toHaveReceivedNthCommandWith(DescribeVolumesCommand, 1, { Filters: filters });
+    expect(ec2Mock).toHaveReceivedNthCommandWith(DescribeVolumesCommand, 2, {
+      Filters: filters,
+      NextToken: 'page-2',
+    });
+  });
+
   it('lists the workspace snapshots owned by the account, page after page', async () => {
     const { volumes, ec2Mock } = setup();
     ec2Mock

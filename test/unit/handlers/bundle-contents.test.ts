@@ -22,7 +22,8 @@ const CLIENTS: Readonly<Record<FunctionName, readonly string[]>> = {
   // v1.3: an erase lists and deletes the workspace's data volumes and snapshots.
   deprovision: ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge'],
   // v1.1: the recorded requests awaiting assets.
-  'timeout-sweep': ['client-dynamodb', 'client-ecs', 'client-eventbridge'],
+  // v1.3: EC2 for the data saves it resumes.
+  'timeout-sweep': ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge'],
   'failure-reporter': ['client-ecs', 'client-eventbridge'],
   // v1.2: relaunches (RunTask, StopTask), reads and rewrites the boot bundle, the workspace records.
   lifecycle: ['client-dynamodb', 'client-ec2', 'client-ecs', 'client-eventbridge', 'client-s3'],

@@ -91,6 +91,12 @@ export class FakeWorkspaceVolumes implements WorkspaceVolumes {
     );
   }
 
+  async availableVolumes(): Promise<DataVolume[]> {
+    return [...this.volumes.values()].filter(
+      (volume) => volume.tags[TAG_KEYS.provisioner] === this.dataTag && volume.state === 'available',
+    );
+  }
+
   async snapshotsOf(workspaceId: string): Promise<DataSnapshot[]> {
     return [...this.snapshots.values()].filter((snapshot) => this.#ours(snapshot.tags, workspaceId));
   }

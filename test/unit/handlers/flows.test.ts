@@ -289,15 +289,25 @@ describe('sweepOverdueTasks', () => {
     const { runner, stopped } = fakeRunner([task('old', timeoutMs + 1), task('young', timeoutMs - 1)]);
     const { published, publisher } = recordingPublisher();
 
+    const instrumentation = quietInstrumentation();
+    const workspaceRecords = new InMemoryWorkspaceRecordStore();
     const result = await sweepOverdueTasks({
       runner,
       publisher,
       runtimeByFamily: new Map([[codex.family, codex]]),
       clock,
-      instrumentation: quietInstrumentation(),
+      instrumentation,
       requests: new InMemoryProvisionRequestStore(),
-      workspaceRecords: new InMemoryWorkspaceRecordStore(),
+      workspaceRecords,
       recovery: { maxAttempts: 5, windowMs: 1_800_000, backoffBaseMs: 10_000 },
+      dataSaves: {
+        volumes: new FakeWorkspaceVolumes(DEFAULT_DATA_TAG),
+        workspaceRecords,
+        dataTag: DEFAULT_DATA_TAG,
+        instrumentation,
+        publisher,
+        clock,
+      },
     });
 
     expect(result).toEqual({
@@ -308,6 +318,8 @@ describe('sweepOverdueTasks', () => {
       assetsTimedOut: [],
       // No workspace records: nothing to reconcile.
       reconciled: { orphansStopped: [], lostRecovered: [] },
+      // No volume left behind: no data save to resume.
+      dataSaves: { snapshotted: [], finished: [], failed: [] },
     });
     expect(stopped).toEqual([taskArnOf('old')]);
     expect(published.map((event) => [event.detailType, (event.detail as { code: string }).code])).toEqual([

@@ -1,3 +1,4 @@
+import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -7,6 +8,7 @@ import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handl
 import {
   acceptAll,
   CLUSTER_ARN,
+  ec2WithMock,
   ecsWithMock,
   eventBridgeWithMock,
   FakeClock,
@@ -43,11 +45,15 @@ function setup() {
   ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
   ecsMock.on(DescribeTasksCommand).resolves({ tasks: [] });
   ecsMock.on(StopTaskCommand).resolves({});
+  // v1.3: no volume left behind, so no data save to resume.
+  const { ec2, ec2Mock } = ec2WithMock();
+  ec2Mock.on(DescribeVolumesCommand).resolves({ Volumes: [] });
   const instrumentation = quietInstrumentation();
   const provisionRequests = new InMemoryProvisionRequestStore();
   const handler = createTimeoutSweepHandler(
     {
       ecs,
+      ec2,
       eventBridge,
       catalog: testCatalog(),
       provisionRequests,
@@ -117,6 +123,8 @@ describe('timeout sweep', () => {
       assetsTimedOut: [],
       // No workspace records: nothing to reconcile.
       reconciled: { orphansStopped: [], lostRecovered: [] },
+      // v1.3: no volume left behind (one DescribeVolumes), so no data save to resume.
+      dataSaves: { snapshotted: [], finished: [], failed: [] },
     });
     expect(ecsMock).toHaveReceivedCommandTimes(StopTaskCommand, 1);
     expect(ecsMock).toHaveReceivedCommandWith(StopTaskCommand, {

@@ -33,6 +33,9 @@ class ScriptedVolumes implements WorkspaceVolumes {
     this.listings += 1;
     return state.snapshots;
   }
+  async availableVolumes(): Promise<DataVolume[]> {
+    throw new Error('not used by a restore');
+  }
   async describeSnapshot(): Promise<DataSnapshot | undefined> {
     throw new Error('not used by a restore');
   }

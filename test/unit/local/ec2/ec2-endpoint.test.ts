@@ -14,6 +14,7 @@ import {
   type Filter,
 } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
 import { EBS_SNAPSHOT_NOTIFICATION } from '#contracts/names.ts';
 import { ec2Route, LocalVolumeStore, snapshotNotifier } from '#local/ec2/index.ts';
 import { createEcsEmulator } from '#local/ecs/index.ts';
@@ -130,6 +131,21 @@ describe('the local EC2 endpoint', () => {
     expect(volume?.Tags).toEqual([
       { Key: 'workspace-provisioner', Value: 'local' },
       { Key: 'workspace-id', Value: 'ws-2' },
+    ]);
+  });
+
+  it("answers the workspace-volumes adapter's look for a deployment's unattached volumes (the sweep's)", async () => {
+    const { ec2, taskVolume, availableVolume } = await start();
+    const left = await availableVolume({ 'workspace-provisioner': 'local', 'workspace-id': 'ws-1' });
+    await taskVolume({ 'workspace-provisioner': 'local', 'workspace-id': 'ws-2' });
+    await availableVolume({ 'workspace-provisioner': 'elsewhere', 'workspace-id': 'ws-3' });
+    const volumes = await new Ec2WorkspaceVolumes(ec2, { dataTag: 'local' }).availableVolumes();
+    expect(volumes).toEqual([
+      expect.objectContaining({
+        volumeId: left.volumeId,
+        state: 'available',
+        tags: { 'workspace-provisioner': 'local', 'workspace-id': 'ws-1' },
+      }),
     ]);
   });
 
