@@ -36,7 +36,7 @@ export interface BootEvidencePorts {
 /** How long a boot step's report waits for its task's Task Launched to be out. */
 export const LAUNCH_REPORT_WAIT_MS = 5_000;
 /** The first and the longest pause between two reads of the request while it waits. */
-const LAUNCH_REPORT_POLL_MS = { first: 20, max: 400 } as const;
+const LAUNCH_REPORT_POLL_MS = { first: 1, max: 400 } as const;
 
 /** True when the state change shows the boot step exited 0. */
 export function bootSucceeded(detail: EcsTaskStateChangeDetail): boolean {
