@@ -248,23 +248,6 @@ export class DynamoDbProvisionRequestStore implements ProvisionRequestStore {
     }
   }
 
-  async releaseOverlayReport(requestId: string, taskArn: string): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { [TABLE_KEY]: PROVISION_REQUEST_PREFIX + requestId },
-          UpdateExpression: 'REMOVE #reported',
-          ConditionExpression: '#reported = :task',
-          ExpressionAttributeNames: { '#reported': 'overlayReportedTaskArn' },
-          ExpressionAttributeValues: { ':task': taskArn },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
-
   async #pointTask(taskArn: string, requestId: string): Promise<void> {
     await this.#client.send(
       new PutCommand({

@@ -65,6 +65,4 @@ export interface ProvisionRequestStore {
   findByTask(taskArn: string): Promise<ProvisionRequestRecord | undefined>;
   /** Claims the one `Workspace Config Overlay Applied` of a task: true the first time only. */
   claimOverlayReport(requestId: string, taskArn: string): Promise<boolean>;
-  /** Gives a claim back when its event could not be published, so a redelivery reports it. */
-  releaseOverlayReport(requestId: string, taskArn: string): Promise<void>;
 }

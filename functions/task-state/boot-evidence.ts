@@ -2,8 +2,8 @@
  * v1.1: `Workspace Config Overlay Applied` on evidence. When ECS shows the `boot` container of a
  * task the provisioner launched STOPPED with exit code 0, the boot step wrote every file of the
  * request's bundle and checked its SHA-256; this publishes what it wrote, from the provisioner's
- * own record of the request, once per task (claimed in the store before the publish, given back if
- * the publish fails).
+ * own record of the request, and then records it as reported for that task (at least once: see
+ * {@link reportBootEvidence}).
  *
  * It never goes out before the task's `Workspace Task Launched` (the order docs/CONTRACT.md
  * promises): the launching function records the task with the request still `launching`, publishes

@@ -28,7 +28,6 @@ export class SqliteProvisionRequestStore implements ProvisionRequestStore {
   readonly #overdue: StatementSync;
   readonly #byTask: StatementSync;
   readonly #claim: StatementSync;
-  readonly #release: StatementSync;
 
   constructor(database: LocalDatabase) {
     this.#db = database.db;
@@ -57,9 +56,6 @@ export class SqliteProvisionRequestStore implements ProvisionRequestStore {
       `UPDATE provision_requests SET overlay_task_arn = ?
        WHERE request_id = ? AND (overlay_task_arn IS NULL OR overlay_task_arn <> ?)`,
     );
-    this.#release = database.db.prepare(
-      'UPDATE provision_requests SET overlay_task_arn = NULL WHERE request_id = ? AND overlay_task_arn = ?',
-    );
   }
 
   async create(record: ProvisionRequestRecord): Promise<boolean> {
@@ -84,9 +80,6 @@ export class SqliteProvisionRequestStore implements ProvisionRequestStore {
   }
   async claimOverlayReport(requestId: string, taskArn: string): Promise<boolean> {
     return this.claimNow(requestId, taskArn);
-  }
-  async releaseOverlayReport(requestId: string, taskArn: string): Promise<void> {
-    this.releaseNow(requestId, taskArn);
   }
 
   /** {@link create}, synchronously (for the handler threads' port operations). */
@@ -150,10 +143,6 @@ export class SqliteProvisionRequestStore implements ProvisionRequestStore {
 
   claimNow(requestId: string, taskArn: string): boolean {
     return Number(this.#claim.run(taskArn, requestId, taskArn).changes) > 0;
-  }
-
-  releaseNow(requestId: string, taskArn: string): void {
-    this.#release.run(requestId, taskArn);
   }
 }
 

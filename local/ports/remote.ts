@@ -72,7 +72,6 @@ export interface PortOperations {
   'request.overdue'(now: number, limit: number): ProvisionRequestRecord[];
   'request.byTask'(taskArn: string): ProvisionRequestRecord | undefined;
   'request.claimOverlay'(requestId: string, taskArn: string): boolean;
-  'request.releaseOverlay'(requestId: string, taskArn: string): void;
   'workspace.get'(workspaceId: string): WorkspaceRecord | undefined;
   'workspace.put'(record: WorkspaceRecord, expectedGeneration?: number): boolean;
   'workspace.live'(limit: number): WorkspaceRecord[];
@@ -104,7 +103,6 @@ export function portOperations(database: LocalDatabase): PortOperations {
     'request.overdue': (now, limit) => requests.overdueNow(now, limit),
     'request.byTask': (taskArn) => requests.findByTaskNow(taskArn),
     'request.claimOverlay': (requestId, taskArn) => requests.claimNow(requestId, taskArn),
-    'request.releaseOverlay': (requestId, taskArn) => requests.releaseNow(requestId, taskArn),
     'lease.acquire': (workspaceId, owner, ttlMs) => leases.acquireNow(workspaceId, owner, ttlMs),
     'lease.release': (workspaceId, owner) => leases.releaseNow(workspaceId, owner),
     'lease.recordLaunch': (record) => leases.recordLaunchNow(record),
@@ -168,7 +166,6 @@ export function remotePorts(call: PortCall): HandlerPorts {
       overdueAwaitingAssets: (now, limit) => call('request.overdue', [now, limit]),
       findByTask: (taskArn) => call('request.byTask', [taskArn]),
       claimOverlayReport: (requestId, taskArn) => call('request.claimOverlay', [requestId, taskArn]),
-      releaseOverlayReport: (requestId, taskArn) => call('request.releaseOverlay', [requestId, taskArn]),
     },
     workspaceRecords: {
       get: (workspaceId) => call('workspace.get', [workspaceId]),

@@ -379,13 +379,6 @@ export class InMemoryProvisionRequestStore implements ProvisionRequestStore {
     this.records.set(requestId, { ...record, overlayReportedTaskArn: taskArn });
     return true;
   }
-  async releaseOverlayReport(requestId: string, taskArn: string): Promise<void> {
-    const record = this.records.get(requestId);
-    if (record?.overlayReportedTaskArn === taskArn) {
-      const { overlayReportedTaskArn: _, ...rest } = record;
-      this.records.set(requestId, rest);
-    }
-  }
 }
 
 /** The workspace-record store in memory, with the same generation-conditional writes. */
