@@ -35,8 +35,12 @@ export interface BootEvidencePorts {
 
 /** How long a boot step's report waits for its task's Task Launched to be out. */
 export const LAUNCH_REPORT_WAIT_MS = 5_000;
-/** The first and the longest pause between two reads of the request while it waits. */
-const LAUNCH_REPORT_POLL_MS = { first: 1, max: 400 } as const;
+/**
+ * The pauses between two reads of the request while it waits: `first` for the first `steadyMs`
+ * (the launch is a publish and a write away, a few milliseconds: growing pauses there overshoot
+ * it), then doubling up to `max`.
+ */
+const LAUNCH_REPORT_POLL_MS = { first: 1, steadyMs: 50, max: 400 } as const;
 
 /** True when the state change shows the boot step exited 0. */
 export function bootSucceeded(detail: EcsTaskStateChangeDetail): boolean {
@@ -92,7 +96,7 @@ async function requestOfTask(
   return record.status === 'launching' || record.status === 'launched' ? record : undefined;
 }
 
-/** Reads the request again, with growing pauses, until it is no longer `launching` or the wait is over. */
+/** Reads the request again, pausing, until it is no longer `launching` or the wait is over. */
 async function untilLaunchReported(
   record: ProvisionRequestRecord,
   ports: Pick<BootEvidencePorts, 'requests' | 'clock'>,
@@ -102,7 +106,8 @@ async function untilLaunchReported(
   let pause: number = LAUNCH_REPORT_POLL_MS.first;
   while (current?.status === 'launching' && ports.clock.now() < deadline) {
     await ports.clock.sleep(Math.min(pause, deadline - ports.clock.now()));
-    pause = Math.min(pause * 2, LAUNCH_REPORT_POLL_MS.max);
+    if (deadline - ports.clock.now() < LAUNCH_REPORT_WAIT_MS - LAUNCH_REPORT_POLL_MS.steadyMs)
+      pause = Math.min(pause * 2, LAUNCH_REPORT_POLL_MS.max);
     current = await ports.requests.get(current.request.requestId);
   }
   return current;
