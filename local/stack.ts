@@ -93,6 +93,11 @@ export interface LocalStackOptions {
    * `DATA_SAVE_PENDING` (`--data-save-wait`). @default 60 (240 when deployed)
    */
   readonly dataSaveWaitSeconds?: number;
+  /**
+   * How long the sweep leaves a task, a workspace or a data volume alone before it counts as a
+   * finding (`--reconcile-grace`). @default 120, as deployed
+   */
+  readonly reconcileGraceSeconds?: number;
   /** Step delay of the `simulated` driver. @default the emulator's (2 ms) */
   readonly simulatedStepMs?: number;
   /**

@@ -30,8 +30,9 @@ export type UnfinishedSave =
       readonly workspaceId: string;
       readonly volume: DataVolume;
       /**
-       * The task whose data it holds, for `Workspace Data Saved`: the record's task. A launch waits
-       * while any volume of its workspace exists, so the volume left is the last task's.
+       * The task whose data it holds, for `Workspace Data Saved`: the record's task (or, once
+       * deprovisioned, the task the deprovision stopped). A launch waits while any volume of its
+       * workspace exists, so the volume left is the last task's.
        */
       readonly taskArn?: string;
     }
@@ -86,12 +87,9 @@ export function unfinishedSaveOf(
       : undefined;
   }
   if (own.length > 0) return undefined;
-  return {
-    action: 'snapshot',
-    workspaceId,
-    volume,
-    ...(record?.taskArn ? { taskArn: record.taskArn } : {}),
-  };
+  // A deprovisioned workspace's record keeps the task it stopped as `lastTaskArn`.
+  const taskArn = record?.taskArn ?? record?.lastTaskArn;
+  return { action: 'snapshot', workspaceId, volume, ...(taskArn ? { taskArn } : {}) };
 }
 
 /** Every unfinished save among the volumes, in their order. */

@@ -131,6 +131,7 @@ export async function recordDeprovisioned(
     } = record;
     return {
       ...rest,
+      ...(record.taskArn ? { lastTaskArn: record.taskArn } : {}),
       state: 'deprovisioned',
       since: record.state === 'deprovisioned' ? record.since : ports.clock.now(),
       ...(erase && !record.dataErase ? { dataErase: erase } : {}),

@@ -29,4 +29,9 @@ export interface HandlerSettings {
   readonly dataSnapshotRetention?: number;
   /** v1.3: how long a launch waits for the previous task's save. @default DEFAULT_DATA_SAVE_WAIT_SECONDS */
   readonly dataSaveWaitSeconds?: number;
+  /**
+   * How long the sweep leaves a task, a workspace record or a data volume alone before it counts
+   * as a finding (the local stack's `--reconcile-grace`). @default 120
+   */
+  readonly reconcileGraceSeconds?: number;
 }

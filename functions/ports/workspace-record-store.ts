@@ -67,6 +67,11 @@ export interface WorkspaceRecord {
    * finished snapshot is deleted rather than kept. A later provision writes a fresh record without it.
    */
   readonly dataErase?: DataErase;
+  /**
+   * v1.3: the task a deprovision stopped (its `taskArn` goes): a data save the sweep resumes for
+   * the volume that task left names it in `Workspace Data Saved`.
+   */
+  readonly lastTaskArn?: string;
   /** Bumped by every write that changes who owns the workspace's next launch; 1 or more once stored. */
   readonly generation: number;
 }

@@ -30,6 +30,7 @@ export type TimeoutSweepHandlerPorts = Pick<
       | 'recoveryBackoffSeconds'
       | 'dataVolumes'
       | 'dataSnapshotRetention'
+      | 'reconcileGraceSeconds'
     >;
 };
 
@@ -57,6 +58,9 @@ export function createTimeoutSweepHandler(
     requests: ports.provisionRequests,
     workspaceRecords: ports.workspaceRecords,
     recovery: recoverySettingsOf(ports.settings),
+    ...(ports.settings.reconcileGraceSeconds !== undefined
+      ? { reconcileGraceMs: ports.settings.reconcileGraceSeconds * 1000 }
+      : {}),
     dataSaves: {
       volumes: options.workspaceVolumes ?? new Ec2WorkspaceVolumes(ports.ec2, { dataTag }),
       workspaceRecords: ports.workspaceRecords,

@@ -21,7 +21,8 @@ import { METRIC } from '#wiring/names.ts';
 import type { TimeoutSweepPorts } from './timeout-sweep-flow.ts';
 
 /** What the reconciliation runs on besides the sweep's ports. */
-export interface ReconcilePorts extends Pick<TimeoutSweepPorts, 'publisher' | 'clock' | 'instrumentation'> {
+export interface ReconcilePorts
+  extends Pick<TimeoutSweepPorts, 'publisher' | 'clock' | 'instrumentation' | 'reconcileGraceMs'> {
   readonly runner: Pick<TaskRunner, 'stopTask'>;
   readonly requests: Pick<ProvisionRequestStore, 'findByTask'>;
   readonly workspaceRecords: WorkspaceRecordStore;
@@ -64,7 +65,12 @@ export async function reconcileWorkspaces(
       launchedByProvisioner: recorded || (await ports.requests.findByTask(task.taskArn)) !== undefined,
     });
   }
-  const findings = reconcile({ liveTasks, records, now, graceMs: RECONCILE_GRACE_MS });
+  const findings = reconcile({
+    liveTasks,
+    records,
+    now,
+    graceMs: ports.reconcileGraceMs ?? RECONCILE_GRACE_MS,
+  });
 
   const orphansStopped: string[] = [];
   for (const orphan of findings.orphans) {

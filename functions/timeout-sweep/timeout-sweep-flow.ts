@@ -47,6 +47,8 @@ export interface TimeoutSweepPorts {
   readonly recovery: RecoverySettings;
   /** v1.3: the data volumes, for the saves the sweep resumes. */
   readonly dataSaves: UnfinishedSavesPorts;
+  /** How long a task, a record or a volume is left alone before it counts. @default RECONCILE_GRACE_MS */
+  readonly reconcileGraceMs?: number;
 }
 
 export interface TimeoutSweepResult {
@@ -119,15 +121,14 @@ export async function sweepOverdueTasks(ports: TimeoutSweepPorts): Promise<Timeo
   countMetric(metrics, METRIC.tasksSwept, tasks.length);
   if (timedOut.length > 0 || stopFailed.length > 0)
     logger.info('swept overdue tasks', { checked: tasks.length, timedOut, stopFailed });
-  const dataSaves = await resumeUnfinishedSaves(ports.dataSaves, RECONCILE_GRACE_MS).catch(
-    (error: unknown) => {
-      // EC2 unreachable or throttled: the reconciliation still runs, and the next sweep looks again.
-      logger.error('could not look for unfinished data saves; the next sweep looks again', {
-        error: error as Error,
-      });
-      return undefined;
-    },
-  );
+  const graceMs = ports.reconcileGraceMs ?? RECONCILE_GRACE_MS;
+  const dataSaves = await resumeUnfinishedSaves(ports.dataSaves, graceMs).catch((error: unknown) => {
+    // EC2 unreachable or throttled: the reconciliation still runs, and the next sweep looks again.
+    logger.error('could not look for unfinished data saves; the next sweep looks again', {
+      error: error as Error,
+    });
+    return undefined;
+  });
   const reconciled = await reconcileWorkspaces(
     tasks.filter((task) => !overdue.includes(task)),
     ports,

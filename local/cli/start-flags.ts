@@ -35,6 +35,7 @@ const START_OPTIONS = {
   'recovery-window': { type: 'string' },
   'recovery-backoff': { type: 'string' },
   'data-save-wait': { type: 'string' },
+  'reconcile-grace': { type: 'string' },
   'handler-threads': { type: 'string' },
   registry: { type: 'string' },
   tag: { type: 'string' },
@@ -80,6 +81,8 @@ export const USAGE = `npm start -- [options]: the whole workspace-provisioner fl
                               at most 120 s), 0 to ${MAX_RECOVERY_BACKOFF_SECONDS} (default ${LOCAL_RECOVERY_DEFAULTS.backoffSeconds}; 10 when deployed)
   --data-save-wait SECONDS    how long a persistent workspace's launch waits for the previous task's
                               data save before DATA_SAVE_PENDING, 0 to ${MAX_DATA_SAVE_WAIT_SECONDS} (default ${LOCAL_DATA_SAVE_WAIT_SECONDS}; 240 when deployed)
+  --reconcile-grace SECONDS   how long the sweep leaves a task, a workspace or a data volume alone before
+                              it counts as a finding, 0 to 3600 (default 120, as deployed)
   --handler-threads N         worker threads the Lambda handlers run on, 0 to 8; 0 runs them on the
                               stack's own thread (default ${DEFAULT_HANDLER_THREADS})
   --registry HOST/PATH        image registry of the runtime catalog (default config/runtimes.json's)
@@ -243,6 +246,10 @@ export function parseStartFlags(
     values['data-save-wait'] !== undefined
       ? integer('data-save-wait', values['data-save-wait'], 0, MAX_DATA_SAVE_WAIT_SECONDS)
       : undefined;
+  const reconcileGraceSeconds =
+    values['reconcile-grace'] !== undefined
+      ? integer('reconcile-grace', values['reconcile-grace'], 0, 3600)
+      : undefined;
   const handlerThreads =
     values['handler-threads'] !== undefined
       ? integer('handler-threads', values['handler-threads'], 0, 8)
@@ -265,6 +272,7 @@ export function parseStartFlags(
       ...(recoveryWindowSeconds !== undefined ? { recoveryWindowSeconds } : {}),
       ...(recoveryBackoffSeconds !== undefined ? { recoveryBackoffSeconds } : {}),
       ...(dataSaveWaitSeconds !== undefined ? { dataSaveWaitSeconds } : {}),
+      ...(reconcileGraceSeconds !== undefined ? { reconcileGraceSeconds } : {}),
       ...(handlerThreads !== undefined ? { handlerThreads } : {}),
       ...(values.registry !== undefined ? { registry: values.registry } : {}),
       ...(values.tag !== undefined ? { tag: values.tag } : {}),

@@ -73,6 +73,8 @@ export interface HandlerSetup {
   readonly recoveryBackoffSeconds?: number;
   /** v1.3: how long a launch waits for the previous task's data save (`--data-save-wait`). @default 60 locally */
   readonly dataSaveWaitSeconds?: number;
+  /** How long the sweep leaves a task, a record or a volume alone (`--reconcile-grace`). @default 120 */
+  readonly reconcileGraceSeconds?: number;
 }
 
 export interface BuiltHandlers {
@@ -142,6 +144,9 @@ export function buildHandlers(setup: HandlerSetup, ports: HandlerPorts): BuiltHa
     dataVolumes: { roleArn: LOCAL_DATA_VOLUME_ROLE_ARN, dataTag: DEFAULT_DATA_TAG },
     dataSnapshotRetention: DEFAULT_DATA_SNAPSHOT_RETENTION,
     ...(setup.dataSaveWaitSeconds !== undefined ? { dataSaveWaitSeconds: setup.dataSaveWaitSeconds } : {}),
+    ...(setup.reconcileGraceSeconds !== undefined
+      ? { reconcileGraceSeconds: setup.reconcileGraceSeconds }
+      : {}),
   };
   const { workspaceLeases, taskVersions, provisionRequests, workspaceRecords } = ports;
   const workspaceFiles = new S3WorkspaceFiles(s3Client, DEFAULT_WORKSPACE_FILES_BUCKET);

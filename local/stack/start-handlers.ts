@@ -60,6 +60,8 @@ export interface HandlersOptions {
   readonly recoveryBackoffSeconds?: number;
   /** v1.3 `--data-save-wait`. @default LOCAL_DATA_SAVE_WAIT_SECONDS */
   readonly dataSaveWaitSeconds?: number;
+  /** `--reconcile-grace`. @default the deployment's (120) */
+  readonly reconcileGraceSeconds?: number;
   readonly registry?: string;
   readonly tag?: string;
   readonly reservedConcurrency?: number;
@@ -104,6 +106,9 @@ export function handlerSetupOf(options: HandlersOptions): HandlerSetup {
     recoveryWindowSeconds: options.recoveryWindowSeconds ?? LOCAL_RECOVERY_DEFAULTS.windowSeconds,
     recoveryBackoffSeconds: options.recoveryBackoffSeconds ?? LOCAL_RECOVERY_DEFAULTS.backoffSeconds,
     dataSaveWaitSeconds: options.dataSaveWaitSeconds ?? LOCAL_DATA_SAVE_WAIT_SECONDS,
+    ...(options.reconcileGraceSeconds !== undefined
+      ? { reconcileGraceSeconds: options.reconcileGraceSeconds }
+      : {}),
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
   };

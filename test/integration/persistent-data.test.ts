@@ -226,3 +226,62 @@ describe('persistent workspace data on the local stack (process driver)', () => 
     ).not.toHaveProperty('storage');
   });
 });
+
+describe('a data save whose events were lost, resumed by the sweep (local stack, process driver)', () => {
+  let local: TestStack;
+
+  beforeAll(async () => {
+    local = await startTestStack({
+      driver: 'process',
+      // Every lifecycle invocation fails: the task's STOPPED (DataTaskStopped) and EBS's snapshot
+      // notification never get through, as when both are dead-lettered on AWS.
+      faults: { functionErrors: ['lifecycle'] },
+      sweepIntervalMs: 1_000,
+      reconcileGraceSeconds: 3,
+      dataSaveWaitSeconds: 30,
+    });
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('snapshots the volume a deprovision left, finishes the save, and the next provision restores it', async () => {
+    const workspaceId = uniqueId('resumed-save');
+    const provision = (requestId: string) =>
+      publishProvision(local.events, {
+        requestId,
+        workspaceId,
+        orgId: 'org-data',
+        runtime: 'codex',
+        storage: { persistent: true },
+      });
+    await provision(`p1-${workspaceId}`);
+    const first = await nthRunning(local, workspaceId, 1);
+    await writeData(first.url, 'kept.txt', 'saved by the sweep');
+
+    await publish(local.events, DETAIL_TYPES.deprovisionRequested, {
+      requestId: `d-${workspaceId}`,
+      workspaceId,
+    });
+    // Only the sweep can say it: the lifecycle function fails every time.
+    const events = await waitForEvents(
+      local.stack.url,
+      both(hasAll(workspaceId, DETAIL_TYPES.deprovisioned), atLeast(workspaceId, DETAIL_TYPES.dataSaved, 1)),
+      40_000,
+    );
+    const saved = detailOf<{ snapshotId: string; taskArn: string }>(
+      about(events, DETAIL_TYPES.dataSaved, workspaceId)[0],
+    );
+    expect(saved.taskArn).toBe(first.taskArn);
+
+    await provision(`p2-${workspaceId}`);
+    const second = await nthRunning(local, workspaceId, 2);
+    expect(await dataFiles(second.url)).toEqual([{ path: 'kept.txt', sha256: sha256('saved by the sweep') }]);
+    const launched = about(
+      await waitForEvents(local.stack.url, atLeast(workspaceId, DETAIL_TYPES.taskLaunched, 2)),
+      DETAIL_TYPES.taskLaunched,
+      workspaceId,
+    );
+    expect(launched[1]?.detail).toMatchObject({ storage: { restoredFrom: saved.snapshotId } });
+  }, 90_000);
+});

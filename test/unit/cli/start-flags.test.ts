@@ -61,6 +61,8 @@ describe('parseStartFlags', () => {
         '0.5',
         '--data-save-wait',
         '15',
+        '--reconcile-grace',
+        '0',
         '--driver',
         'simulated',
         '--reset',
@@ -78,6 +80,7 @@ describe('parseStartFlags', () => {
       recoveryWindowSeconds: 600,
       recoveryBackoffSeconds: 0.5,
       dataSaveWaitSeconds: 15,
+      reconcileGraceSeconds: 0,
       driver: 'simulated',
       reset: true,
     });
@@ -110,6 +113,8 @@ describe('parseStartFlags', () => {
     [['--recovery-backoff', '121'], '--recovery-backoff must be seconds from 0 to 120; got "121"'],
     [['--data-save-wait', '901'], '--data-save-wait must be a whole number from 0 to 900; got "901"'],
     [['--data-save-wait', '1.5'], '--data-save-wait must be a whole number from 0 to 900; got "1.5"'],
+    [['--reconcile-grace', '3601'], '--reconcile-grace must be a whole number from 0 to 3600; got "3601"'],
+    [['--reconcile-grace=-1'], '--reconcile-grace must be a whole number from 0 to 3600; got "-1"'],
   ])('refuses %j', (argv, message) => {
     expect(flagError(argv)).toContain(message);
   });

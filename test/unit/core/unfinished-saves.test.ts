@@ -134,6 +134,15 @@ describe('unfinishedSaveOf', () => {
       volume: volume(),
       taskArn: taskArnFor('task-ws-1'),
     });
+    // Deprovisioned: the record keeps the task the deprovision stopped apart.
+    const deprovisioned = settled({
+      state: 'deprovisioned',
+      taskArn: undefined,
+      lastTaskArn: taskArnFor('gone'),
+    });
+    expect(unfinishedSaveOf(volume(), [], deprovisioned, NOW, GRACE)).toMatchObject({
+      taskArn: taskArnFor('gone'),
+    });
     expect(unfinishedSaveOf(volume(), [], undefined, NOW, GRACE)).toEqual({
       action: 'snapshot',
       workspaceId: 'ws-1',

@@ -30,6 +30,9 @@ describe('the workspace record of an erase', () => {
     const record = await workspaceRecords.get('ws-1');
     expect(record?.state).toBe('deprovisioned');
     expect(record?.dataErase).toBeUndefined();
+    // The stopped task is kept apart, for a data save the sweep may have to resume.
+    expect(record).toMatchObject({ lastTaskArn: workspaceRecord('ws-1').taskArn });
+    expect(record?.taskArn).toBeUndefined();
   });
 
   it('an erase of a workspace already deprovisioned is still recorded, once, keeping the first', async () => {

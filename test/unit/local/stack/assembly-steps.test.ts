@@ -160,6 +160,12 @@ describe("the handlers' setup", () => {
     expect(handlerSetupOf(base).dataSaveWaitSeconds).toBe(LOCAL_DATA_SAVE_WAIT_SECONDS);
   });
 
+  it("carries --reconcile-grace into the handler setup, 0 included, and leaves the deployment's default without it", () => {
+    expect(handlerSetupOf({ ...base, reconcileGraceSeconds: 5 }).reconcileGraceSeconds).toBe(5);
+    expect(handlerSetupOf({ ...base, reconcileGraceSeconds: 0 }).reconcileGraceSeconds).toBe(0);
+    expect(handlerSetupOf(base)).not.toHaveProperty('reconcileGraceSeconds');
+  });
+
   it('keeps a backoff of 0 (recover at once) rather than taking it for absent', () => {
     expect(handlerSetupOf({ ...base, recoveryBackoffSeconds: 0 }).recoveryBackoffSeconds).toBe(0);
   });
