@@ -16,6 +16,7 @@ import { vi } from 'vitest';
 import type { Instrumentation } from '#adapters/instrumentation.ts';
 import { type Catalog, loadCatalog } from '#config/catalog.ts';
 import { loadOverlays, type OverlayTable } from '#config/overlays.ts';
+import { EBS_SNAPSHOT_NOTIFICATION, EC2_SOURCE } from '#contracts/names.ts';
 import { DETAIL_SCHEMAS } from '#contracts/registry.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
@@ -411,4 +412,22 @@ export function untemplatedOverlays(): OverlayTable {
   const overlays = loadOverlays();
   const { template: _template, identity: _identity, ...platform } = overlays.platform;
   return { ...overlays, platform };
+}
+
+/** EBS's notification of `snapshotId` (taken from `volumeId`), as the EBS User Guide's sample shapes it. */
+export function snapshotNotification(snapshotId: string, volumeId: string, result: 'succeeded' | 'failed') {
+  return envelope(
+    EBS_SNAPSHOT_NOTIFICATION,
+    {
+      event: 'createSnapshot',
+      result,
+      cause: result === 'failed' ? 'Internal error' : '',
+      'request-id': '',
+      snapshot_id: `arn:aws:ec2::us-east-1:snapshot/${snapshotId}`,
+      source: `arn:aws:ec2::us-east-1:volume/${volumeId}`,
+      startTime: '2026-03-01T12:00:00Z',
+      endTime: '2026-03-01T12:01:00Z',
+    },
+    { source: EC2_SOURCE, resources: [`arn:aws:ec2::us-east-1:snapshot/${snapshotId}`] },
+  );
 }

@@ -4,8 +4,6 @@ import { loadOverlays } from '#config/overlays.ts';
 import {
   DETAIL_TYPES,
   EBS_ATTACHMENT_TYPE,
-  EBS_SNAPSHOT_NOTIFICATION,
-  EC2_SOURCE,
   ECS_SOURCE,
   ECS_TASK_STATE_CHANGE,
   TAG_KEYS,
@@ -36,6 +34,7 @@ import {
   quietInstrumentation,
   SETTINGS,
   sentEvents,
+  snapshotNotification,
   taskArnOf,
   taskDefinitionArnOf,
   testCatalog,
@@ -112,24 +111,6 @@ function taskStopped(taskId: string, volumeId: string | undefined, overrides: Re
       ],
     },
     { source: ECS_SOURCE, ...overrides },
-  );
-}
-
-/** EBS's notification of `snapshotId` (taken from `volumeId`), as the EBS User Guide's sample shapes it. */
-function snapshotNotification(snapshotId: string, volumeId: string, result: 'succeeded' | 'failed') {
-  return envelope(
-    EBS_SNAPSHOT_NOTIFICATION,
-    {
-      event: 'createSnapshot',
-      result,
-      cause: result === 'failed' ? 'Internal error' : '',
-      'request-id': '',
-      snapshot_id: `arn:aws:ec2::us-east-1:snapshot/${snapshotId}`,
-      source: `arn:aws:ec2::us-east-1:volume/${volumeId}`,
-      startTime: '2026-03-01T12:00:00Z',
-      endTime: '2026-03-01T12:01:00Z',
-    },
-    { source: EC2_SOURCE, resources: [`arn:aws:ec2::us-east-1:snapshot/${snapshotId}`] },
   );
 }
 

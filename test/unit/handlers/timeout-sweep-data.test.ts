@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadOverlays } from '#config/overlays.ts';
-import { DETAIL_TYPES, EBS_SNAPSHOT_NOTIFICATION, EC2_SOURCE, TAG_KEYS } from '#contracts/names.ts';
+import { DETAIL_TYPES, TAG_KEYS } from '#contracts/names.ts';
 import { createLifecycleHandler } from '#functions/lifecycle/create-handler.ts';
 import {
   createTimeoutSweepHandler,
@@ -28,6 +28,7 @@ import {
   quietInstrumentation,
   SETTINGS,
   sentEvents,
+  snapshotNotification,
   testCatalog,
 } from './harness.ts';
 
@@ -82,23 +83,7 @@ function setup() {
   );
   const runSweep = () => sweep(scheduledEvent, lambdaContext(clock, 55_000)) as Promise<TimeoutSweepResult>;
   const notify = (snapshotId: string, volumeId: string) =>
-    lifecycle(
-      envelope(
-        EBS_SNAPSHOT_NOTIFICATION,
-        {
-          event: 'createSnapshot',
-          result: 'succeeded',
-          cause: '',
-          'request-id': '',
-          snapshot_id: `arn:aws:ec2::us-east-1:snapshot/${snapshotId}`,
-          source: `arn:aws:ec2::us-east-1:volume/${volumeId}`,
-          startTime: '2026-03-01T12:00:00Z',
-          endTime: '2026-03-01T12:01:00Z',
-        },
-        { source: EC2_SOURCE, resources: [`arn:aws:ec2::us-east-1:snapshot/${snapshotId}`] },
-      ),
-      lambdaContext(clock, 60_000),
-    );
+    lifecycle(snapshotNotification(snapshotId, volumeId, 'succeeded'), lambdaContext(clock, 60_000));
   const resumed = () => metricTotal(instrumentation.emittedMetrics(), METRIC.reconcileDataSaveResumed);
   const record = async (overrides: Partial<WorkspaceRecord>) =>
     workspaceRecords.put(workspaceRecord('ws-1', { since: clock.now(), ...overrides }));
