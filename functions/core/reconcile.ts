@@ -53,8 +53,11 @@ export interface ReconcileFindings {
 
 /**
  * Why a live task should not run, or `undefined` when it may:
- * - `deprovisioned`: its workspace was deprovisioned (judged at once: a launch records the
- *   workspace `provisioning` before RunTask, so no launch of the provisioner's can look like this);
+ * - `deprovisioned`: its workspace was deprovisioned. A task run by hand is judged at once (a launch
+ *   records the workspace `provisioning` before RunTask, so no launch of the provisioner's can look
+ *   like this). A task the provisioner launched is judged only once the deprovision is older than
+ *   the grace period: a deprovision records the workspace deprovisioned and then stops its tasks,
+ *   so a sweep in between would otherwise report the very task the deprovision is stopping;
  * - `not-launched-by-provisioner`: its workspace is recorded, but the task is neither the recorded
  *   one nor one the provisioner launched (someone ran it by hand under the workspace's name), and
  *   it is older than the grace period (the record of a launch may be a moment behind the task).
@@ -67,7 +70,10 @@ function orphanReasonOf(
   input: ReconcileInput,
 ): OrphanReason | undefined {
   if (record === undefined) return undefined;
-  if (record.state === 'deprovisioned') return 'deprovisioned';
+  if (record.state === 'deprovisioned') {
+    const deprovisionSettled = input.now - record.since > input.graceMs;
+    return !task.launchedByProvisioner || deprovisionSettled ? 'deprovisioned' : undefined;
+  }
   const settled = input.now - task.createdAt > input.graceMs;
   if (settled && task.taskArn !== record.taskArn && !task.launchedByProvisioner)
     return 'not-launched-by-provisioner';

@@ -33,6 +33,20 @@ describe('reconcile: orphan tasks', () => {
       workspaceRecord('ws-1', { state: 'deprovisioned' }),
       'deprovisioned',
     ],
+    [
+      // The deprovision records the workspace first, then stops its tasks: a sweep in between must
+      // not report the task it is stopping (a CI run caught it doing so).
+      "a provisioner's task of a workspace deprovisioned within the grace period",
+      liveTask('ws-1'),
+      workspaceRecord('ws-1', { state: 'deprovisioned', since: YOUNG }),
+      undefined,
+    ],
+    [
+      'a task run by hand for a workspace deprovisioned within the grace period',
+      handRun('ws-1'),
+      workspaceRecord('ws-1', { state: 'deprovisioned', since: YOUNG }),
+      'deprovisioned',
+    ],
     // Not judged: workspaces launched before v1.2 have no record, and must not be stopped.
     ['a task of a workspace with no record', liveTask('ws-1'), undefined, undefined],
     [
