@@ -68,6 +68,7 @@ export function summarizeTask(task: Task): TaskSummary | undefined {
     ...(family ? { family } : {}),
     ...(task.createdAt ? { createdAt: task.createdAt } : {}),
     ...(task.startedAt ? { startedAt: task.startedAt } : {}),
+    ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
     ...(cpu ? { cpu } : {}),
     ...(memory ? { memory } : {}),
     ...(container?.image ? { image: container.image } : {}),

@@ -115,6 +115,22 @@ function isLost(
   return false;
 }
 
+/**
+ * Whether a workspace's recorded task, found not live, may still be on its way out: stopping, or
+ * stopped within the grace period (its STOPPED not yet handled by task-state, which recovers a
+ * crash as `crashed`, not `lost`). Only a task stopped longer ago, or one ECS no longer knows
+ * (`undefined` here), makes the workspace lost.
+ */
+export function stopStillInFlight(
+  task: { readonly lastStatus?: string; readonly stoppedAt?: number } | undefined,
+  now: number,
+  graceMs: number,
+): boolean {
+  if (task === undefined) return false;
+  if (task.lastStatus !== 'STOPPED' || task.stoppedAt === undefined) return true;
+  return now - task.stoppedAt <= graceMs;
+}
+
 /** Compares the cluster's live tasks with the workspace records. */
 export function reconcile(input: ReconcileInput): ReconcileFindings {
   const orphans: OrphanTask[] = [];

@@ -29,6 +29,8 @@ export interface TaskSummary {
   readonly family?: string;
   readonly createdAt?: Date;
   readonly startedAt?: Date;
+  /** When the task stopped, once it has. */
+  readonly stoppedAt?: Date;
   readonly cpu?: number;
   readonly memory?: number;
   readonly image?: string;

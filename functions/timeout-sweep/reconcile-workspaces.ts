@@ -10,7 +10,7 @@
 import { countMetric } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import type { OrphanTaskStoppedDetail } from '#contracts/outbound.ts';
-import { reconcile } from '#core/reconcile.ts';
+import { reconcile, stopStillInFlight } from '#core/reconcile.ts';
 import { decideRecovery } from '#core/recovery-policy.ts';
 import { RECONCILE_STOP_REASON } from '#core/stop-reasons.ts';
 import { type RecoverySettings, recoveringEvent } from '#functions/task-state/workspace-lifecycle.ts';
@@ -23,7 +23,7 @@ import type { TimeoutSweepPorts } from './timeout-sweep-flow.ts';
 /** What the reconciliation runs on besides the sweep's ports. */
 export interface ReconcilePorts
   extends Pick<TimeoutSweepPorts, 'publisher' | 'clock' | 'instrumentation' | 'reconcileGraceMs'> {
-  readonly runner: Pick<TaskRunner, 'stopTask'>;
+  readonly runner: Pick<TaskRunner, 'stopTask' | 'describeTasks'>;
   readonly requests: Pick<ProvisionRequestStore, 'findByTask'>;
   readonly workspaceRecords: WorkspaceRecordStore;
   readonly recovery: RecoverySettings;
@@ -65,12 +65,8 @@ export async function reconcileWorkspaces(
       launchedByProvisioner: recorded || (await ports.requests.findByTask(task.taskArn)) !== undefined,
     });
   }
-  const findings = reconcile({
-    liveTasks,
-    records,
-    now,
-    graceMs: ports.reconcileGraceMs ?? RECONCILE_GRACE_MS,
-  });
+  const graceMs = ports.reconcileGraceMs ?? RECONCILE_GRACE_MS;
+  const findings = reconcile({ liveTasks, records, now, graceMs });
 
   const orphansStopped: string[] = [];
   for (const orphan of findings.orphans) {
@@ -87,7 +83,7 @@ export async function reconcileWorkspaces(
   }
 
   const lostRecovered: string[] = [];
-  for (const record of findings.lost) {
+  for (const record of await withoutStopsInFlight(findings.lost, ports, now, graceMs)) {
     const decision = decideRecovery({
       // A lost task is recovered as the platform's own failure would be.
       cause: 'infrastructure',
@@ -133,4 +129,37 @@ export async function reconcileWorkspaces(
     }
   }
   return { orphansStopped, lostRecovered };
+}
+
+/**
+ * The lost workspaces less those whose recorded task is still on its way out (`stopStillInFlight`):
+ * one DescribeTasks of those tasks, only when there are any.
+ */
+async function withoutStopsInFlight(
+  lost: readonly WorkspaceRecord[],
+  ports: ReconcilePorts,
+  now: number,
+  graceMs: number,
+): Promise<WorkspaceRecord[]> {
+  const arns = lost.flatMap((record) => (record.taskArn ? [record.taskArn] : []));
+  if (arns.length === 0) return [...lost];
+  const { tasks } = await ports.runner.describeTasks(arns);
+  const described = new Map(tasks.map((task) => [task.taskArn, task]));
+  return lost.filter((record) => {
+    const task = record.taskArn ? described.get(record.taskArn) : undefined;
+    const inFlight = stopStillInFlight(
+      task && {
+        ...(task.lastStatus ? { lastStatus: task.lastStatus } : {}),
+        ...(task.stoppedAt ? { stoppedAt: task.stoppedAt.getTime() } : {}),
+      },
+      now,
+      graceMs,
+    );
+    if (inFlight) {
+      ports.instrumentation.logger.info('the task of a workspace is still stopping; not lost yet', {
+        workspaceId: record.workspaceId,
+      });
+    }
+    return !inFlight;
+  });
 }

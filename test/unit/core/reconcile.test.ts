@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LiveTask, type ReconcileInput, reconcile } from '#core/reconcile.ts';
+import { type LiveTask, type ReconcileInput, reconcile, stopStillInFlight } from '#core/reconcile.ts';
 import type { WorkspaceRecord } from '#ports/workspace-record-store.ts';
 import { taskArnFor, workspaceRecord } from '../../fixtures/workspace-records.ts';
 
@@ -227,5 +227,21 @@ describe('reconcile: lost workspaces', () => {
       orphans: [{ taskArn: taskArnFor('task-ws-gone'), workspaceId: 'ws-gone', reason: 'deprovisioned' }],
       lost: [lostOne],
     });
+  });
+});
+
+describe("stopStillInFlight: a lost workspace's recorded task, described", () => {
+  it.each([
+    [
+      'stopped within the grace period (its STOPPED on its way to task-state)',
+      { lastStatus: 'STOPPED', stoppedAt: YOUNG },
+      true,
+    ],
+    ['stopped longer ago than the grace period', { lastStatus: 'STOPPED', stoppedAt: OLD }, false],
+    ['still stopping (DEPROVISIONING, no stoppedAt yet)', { lastStatus: 'DEPROVISIONING' }, true],
+    ['still RUNNING as ECS describes it (a listing that lagged)', { lastStatus: 'RUNNING' }, true],
+    ['unknown to ECS (MISSING)', undefined, false],
+  ] as const)('%s: %s', (_what, task, inFlight) => {
+    expect(stopStillInFlight(task, NOW, GRACE)).toBe(inFlight);
   });
 });

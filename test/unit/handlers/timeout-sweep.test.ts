@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProvisionRequestedDetail } from '#contracts/inbound.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
 import { createTimeoutSweepHandler } from '#functions/timeout-sweep/create-handler.ts';
+import { workspaceRecord } from '../../fixtures/workspace-records.ts';
 import {
   acceptAll,
   CLUSTER_ARN,
@@ -50,6 +51,7 @@ function setup() {
   ec2Mock.on(DescribeVolumesCommand).resolves({ Volumes: [] });
   const instrumentation = quietInstrumentation();
   const provisionRequests = new InMemoryProvisionRequestStore();
+  const workspaceRecords = new InMemoryWorkspaceRecordStore();
   const handler = createTimeoutSweepHandler(
     {
       ecs,
@@ -57,7 +59,7 @@ function setup() {
       eventBridge,
       catalog: testCatalog(),
       provisionRequests,
-      workspaceRecords: new InMemoryWorkspaceRecordStore(),
+      workspaceRecords,
       settings: SETTINGS,
       clock,
     },
@@ -85,7 +87,16 @@ function setup() {
     ...overrides,
   });
   const invoke = () => handler(scheduledEvent, lambdaContext(clock, 55_000));
-  return { ecsMock, eventBridgeMock, instrumentation, invoke, task, clock, provisionRequests };
+  return {
+    ecsMock,
+    eventBridgeMock,
+    instrumentation,
+    invoke,
+    task,
+    clock,
+    provisionRequests,
+    workspaceRecords,
+  };
 }
 
 afterEach(() => {
@@ -301,5 +312,62 @@ describe('timeout sweep: template assets that never came (v1.1)', () => {
 
     eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     expect(await invoke()).toMatchObject({ assetsTimedOut: ['late'] });
+  });
+});
+
+describe('timeout sweep: a running workspace whose task is gone (v1.2 reconciliation)', () => {
+  // The record has said `running` for an hour; ECS lists no live task for it.
+  async function lostCandidate(recordedTask: Task | undefined) {
+    const harness = setup();
+    await harness.workspaceRecords.put(
+      workspaceRecord('ws-1', { taskArn: taskArnOf('t-1'), since: harness.clock.now() - 60 * MINUTE }),
+    );
+    harness.ecsMock
+      .on(DescribeTasksCommand)
+      .resolves(
+        recordedTask
+          ? { tasks: [recordedTask], failures: [] }
+          : { tasks: [], failures: [{ arn: taskArnOf('t-1'), reason: 'MISSING' }] },
+      );
+    const result = (await harness.invoke()) as { reconciled: { lostRecovered: readonly string[] } };
+    const recovering = sentEvents(harness.eventBridgeMock).filter(
+      (event) => event.detailType === DETAIL_TYPES.recovering,
+    );
+    return { result, recovering, record: await harness.workspaceRecords.get('ws-1') };
+  }
+  const stopped = (agoMs: number, clock = new FakeClock()): Task => ({
+    taskArn: taskArnOf('t-1'),
+    clusterArn: CLUSTER_ARN,
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stoppedAt: new Date(clock.now() - agoMs),
+  });
+
+  it('leaves it alone while its task stopped within the grace period: task-state has its STOPPED to handle', async () => {
+    const { result, recovering, record } = await lostCandidate(stopped(10_000));
+    expect(result.reconciled.lostRecovered).toEqual([]);
+    expect(recovering).toEqual([]);
+    expect(record?.state).toBe('running');
+  });
+
+  it('leaves it alone while its task is still stopping', async () => {
+    const { result } = await lostCandidate({
+      ...stopped(0),
+      lastStatus: 'DEPROVISIONING',
+      stoppedAt: undefined,
+    });
+    expect(result.reconciled.lostRecovered).toEqual([]);
+  });
+
+  it.each([
+    ['stopped longer ago than the grace period', stopped(3 * MINUTE)],
+    ['unknown to ECS any more', undefined],
+  ])('recovers it, cause lost, when its task is %s', async (_what, task) => {
+    const { result, recovering, record } = await lostCandidate(task);
+    expect(result.reconciled.lostRecovered).toEqual(['ws-1']);
+    expect(recovering.map((event) => event.detail)).toEqual([
+      expect.objectContaining({ workspaceId: 'ws-1', cause: 'lost', previousTaskArn: taskArnOf('t-1') }),
+    ]);
+    expect(record?.state).toBe('recovering');
   });
 });
