@@ -19,6 +19,7 @@ import {
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { TAG_KEYS } from '#contracts/names.ts';
+import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type {
   DataSnapshot,
   DataVolume,
@@ -27,7 +28,18 @@ import type {
   VolumeState,
   WorkspaceVolumes,
 } from '#ports/workspace-volumes.ts';
+import { DEFAULT_DATA_TAG } from '#wiring/names.ts';
 import { Ec2ResponseError } from './errors.ts';
+
+/** The deployment's data tag (`workspace-provisioner` = it) from the handler settings. */
+export const dataTagOf = (settings: Pick<HandlerSettings, 'dataVolumes'>): string =>
+  settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG;
+
+/** The workspace volumes over a handler's EC2 client, listed by the deployment's data tag. */
+export const workspaceVolumesOf = (ports: {
+  readonly ec2: EC2Client;
+  readonly settings: Pick<HandlerSettings, 'dataVolumes'>;
+}): WorkspaceVolumes => new Ec2WorkspaceVolumes(ports.ec2, { dataTag: dataTagOf(ports.settings) });
 
 /** Options of {@link Ec2WorkspaceVolumes}. */
 export interface Ec2WorkspaceVolumesOptions {
@@ -182,26 +194,20 @@ export class Ec2WorkspaceVolumes implements WorkspaceVolumes {
     return snapshots;
   }
 
-  async describeSnapshot(snapshotId: string): Promise<DataSnapshot | undefined> {
-    try {
+  describeSnapshot(snapshotId: string): Promise<DataSnapshot | undefined> {
+    return undefinedWhenGone(async () => {
       const page = await this.#client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
       const found = page.Snapshots?.find((snapshot) => snapshot.SnapshotId === snapshotId);
       return found ? dataSnapshotOf(found) : undefined;
-    } catch (error) {
-      if (NOT_FOUND_ERROR_CODES.has(errorCodeOf(error) ?? '')) return undefined;
-      throw error;
-    }
+    });
   }
 
-  async describeVolume(volumeId: string): Promise<DataVolume | undefined> {
-    try {
+  describeVolume(volumeId: string): Promise<DataVolume | undefined> {
+    return undefinedWhenGone(async () => {
       const page = await this.#client.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
       const found = page.Volumes?.find((volume) => volume.VolumeId === volumeId);
       return found ? dataVolumeOf(found) : undefined;
-    } catch (error) {
-      if (NOT_FOUND_ERROR_CODES.has(errorCodeOf(error) ?? '')) return undefined;
-      throw error;
-    }
+    });
   }
 
   async createSnapshot(
@@ -232,6 +238,16 @@ export class Ec2WorkspaceVolumes implements WorkspaceVolumes {
 
   async deleteSnapshot(snapshotId: string): Promise<DeleteOutcome> {
     return deleteOutcomeOf(() => this.#client.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })));
+  }
+}
+
+/** Runs a describe by id; a resource EC2 says is gone (its NotFound code) is undefined. */
+async function undefinedWhenGone<T>(describe: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await describe();
+  } catch (error) {
+    if (NOT_FOUND_ERROR_CODES.has(errorCodeOf(error) ?? '')) return undefined;
+    throw error;
   }
 }
 

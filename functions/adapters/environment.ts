@@ -192,6 +192,15 @@ export function readTemplateAssetsTimeoutSeconds(env: Environment = process.env)
   return seconds;
 }
 
+/** A whole-number variable from `min` to `max`, `fallback` when unset. @throws EnvironmentError otherwise. */
+function wholeVar(env: Environment, name: string, fallback: number, min: number, max: number): number {
+  const value = Number(envVar(name, { env, default: String(fallback) }));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new EnvironmentError(`Environment variable ${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
 /**
  * v1.2 `RECOVERY_ATTEMPTS` (1 to 100, default 5), `RECOVERY_WINDOW_SECONDS` (1 to 86,400, default
  * 1800) and `RECOVERY_BACKOFF_SECONDS` (0 to 120, default 10).
@@ -199,13 +208,8 @@ export function readTemplateAssetsTimeoutSeconds(env: Environment = process.env)
 export function readRecoverySettings(
   env: Environment = process.env,
 ): Required<Pick<HandlerSettings, 'recoveryAttempts' | 'recoveryWindowSeconds' | 'recoveryBackoffSeconds'>> {
-  const whole = (name: string, fallback: number, min: number, max: number): number => {
-    const value = Number(envVar(name, { env, default: String(fallback) }));
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new EnvironmentError(`Environment variable ${name} must be a whole number from ${min} to ${max}`);
-    }
-    return value;
-  };
+  const whole = (name: string, fallback: number, min: number, max: number): number =>
+    wholeVar(env, name, fallback, min, max);
   return {
     recoveryAttempts: whole('RECOVERY_ATTEMPTS', DEFAULT_RECOVERY_ATTEMPTS, 1, 100),
     recoveryWindowSeconds: whole('RECOVERY_WINDOW_SECONDS', DEFAULT_RECOVERY_WINDOW_SECONDS, 1, 86_400),
@@ -229,13 +233,8 @@ export type DataSettings = Pick<HandlerSettings, 'dataVolumes'> &
  * `DATA_SAVE_WAIT_SECONDS` (0 to 900, default 240).
  */
 export function readDataSettings(env: Environment = process.env): DataSettings {
-  const whole = (name: string, fallback: number, min: number, max: number): number => {
-    const value = Number(envVar(name, { env, default: String(fallback) }));
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new EnvironmentError(`Environment variable ${name} must be a whole number from ${min} to ${max}`);
-    }
-    return value;
-  };
+  const whole = (name: string, fallback: number, min: number, max: number): number =>
+    wholeVar(env, name, fallback, min, max);
   const roleArn = optionalEnvVar('DATA_VOLUME_ROLE_ARN', env);
   if (roleArn !== undefined && !roleArn.startsWith('arn:')) {
     throw new EnvironmentError('Environment variable DATA_VOLUME_ROLE_ARN must be an IAM role ARN');

@@ -6,7 +6,7 @@
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
-import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
+import { workspaceVolumesOf } from '#adapters/ec2-workspace-volumes.ts';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { EventBridgeDetailEnvelope } from '#adapters/eventbridge-envelope.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
@@ -18,7 +18,7 @@ import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts'
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
-import { DEFAULT_DATA_TAG, METRIC } from '#wiring/names.ts';
+import { METRIC } from '#wiring/names.ts';
 import {
   type DeprovisionPorts,
   type DeprovisionResult,
@@ -70,11 +70,7 @@ export function createDeprovisionHandler(ports: DeprovisionHandlerPorts, options
     safetyMarginMs: options.safetyMarginMs ?? 10_000,
     instrumentation,
     workspaceRecords: ports.workspaceRecords,
-    volumes:
-      options.workspaceVolumes ??
-      new Ec2WorkspaceVolumes(ports.ec2, {
-        dataTag: ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG,
-      }),
+    volumes: options.workspaceVolumes ?? workspaceVolumesOf(ports),
   };
 
   async function deprovision(parsed: ParsedResult<unknown, DeprovisionRequestedDetail>, context: Context) {

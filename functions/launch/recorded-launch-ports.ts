@@ -3,15 +3,13 @@
  * provision handler and the assets-staged handler launch the same way, so they build the same
  * runner, task lookup, metered publisher and retry policy.
  */
-import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
+import { workspaceVolumesOf } from '#adapters/ec2-workspace-volumes.ts';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import type { FlowInstrumentation } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
 import type { HandlerPorts } from '#functions/handler-ports.ts';
 import type { LaunchRetryPolicy } from '#functions/provision/launch-with-retries.ts';
 import { WorkspaceTasks } from '#policies/workspace-tasks.ts';
-import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
-import { DEFAULT_DATA_TAG } from '#wiring/names.ts';
 import type { RecordedLaunchPorts } from './launch-recorded-request.ts';
 
 /** What a handler that launches recorded requests is built from. */
@@ -78,9 +76,3 @@ export function recordedLaunchPorts(
     workspaceVolumes: workspaceVolumesOf(ports),
   };
 }
-
-/** v1.3: the workspace volumes over the handler's EC2 client, listed by the deployment's data tag. */
-export const workspaceVolumesOf = (
-  ports: Pick<LaunchingHandlerPorts, 'ec2' | 'settings'>,
-): WorkspaceVolumes =>
-  new Ec2WorkspaceVolumes(ports.ec2, { dataTag: ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG });

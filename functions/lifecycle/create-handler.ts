@@ -8,7 +8,7 @@
 import type { ParsedResultError } from '@aws-lambda-powertools/parser/types';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
+import { dataTagOf, workspaceVolumesOf } from '#adapters/ec2-workspace-volumes.ts';
 import { idempotentOn } from '#adapters/idempotency.ts';
 import { countMetric, instrumentedHandler } from '#adapters/instrumentation.ts';
 import { DETAIL_TYPES } from '#contracts/names.ts';
@@ -20,7 +20,7 @@ import {
 } from '#functions/launch/recorded-launch-ports.ts';
 import { fieldErrorsOf, rejectionOf } from '#policies/request-rejection.ts';
 import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
-import { DEFAULT_DATA_TAG, METRIC } from '#wiring/names.ts';
+import { METRIC } from '#wiring/names.ts';
 import { type LifecycleEvent, parseLifecycleEvent } from './lifecycle-event.ts';
 import {
   type DataSavedPorts,
@@ -59,9 +59,9 @@ export function createLifecycleHandler(ports: LifecycleHandlerPorts, options: Li
     instrumentation,
     retry: DEFAULT_LAUNCH_RETRY,
   });
-  const dataTag = ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG;
+  const dataTag = dataTagOf(ports.settings);
   const dataPorts: DataSavedPorts = {
-    volumes: options.workspaceVolumes ?? new Ec2WorkspaceVolumes(ports.ec2, { dataTag }),
+    volumes: options.workspaceVolumes ?? workspaceVolumesOf(ports),
     workspaceRecords: ports.workspaceRecords,
     dataTag,
     instrumentation,

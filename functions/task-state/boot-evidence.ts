@@ -101,12 +101,13 @@ async function untilLaunchReported(
   record: ProvisionRequestRecord,
   ports: Pick<BootEvidencePorts, 'requests' | 'clock'>,
 ): Promise<ProvisionRequestRecord | undefined> {
-  const deadline = ports.clock.now() + LAUNCH_REPORT_WAIT_MS;
+  const started = ports.clock.now();
+  const deadline = started + LAUNCH_REPORT_WAIT_MS;
   let current: ProvisionRequestRecord | undefined = record;
   let pause: number = LAUNCH_REPORT_POLL_MS.first;
   while (current?.status === 'launching' && ports.clock.now() < deadline) {
     await ports.clock.sleep(Math.min(pause, deadline - ports.clock.now()));
-    if (deadline - ports.clock.now() < LAUNCH_REPORT_WAIT_MS - LAUNCH_REPORT_POLL_MS.steadyMs)
+    if (ports.clock.now() - started > LAUNCH_REPORT_POLL_MS.steadyMs)
       pause = Math.min(pause * 2, LAUNCH_REPORT_POLL_MS.max);
     current = await ports.requests.get(current.request.requestId);
   }

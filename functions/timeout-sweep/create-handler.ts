@@ -2,7 +2,7 @@
  * The timeout sweep's middy wiring: logger, tracer and metrics around a scheduled invocation. The
  * sweep itself is `timeout-sweep-flow.ts`.
  */
-import { Ec2WorkspaceVolumes } from '#adapters/ec2-workspace-volumes.ts';
+import { dataTagOf, workspaceVolumesOf } from '#adapters/ec2-workspace-volumes.ts';
 import { EcsTaskRunner } from '#adapters/ecs-task-runner.ts';
 import { instrumentedHandler } from '#adapters/instrumentation.ts';
 import { meteredPublisher } from '#adapters/metered-publisher.ts';
@@ -11,7 +11,6 @@ import type { ClusterSettings, HandlerPorts } from '#functions/handler-ports.ts'
 import { recoverySettingsOf } from '#functions/task-state/workspace-lifecycle.ts';
 import type { HandlerSettings } from '#ports/handler-settings.ts';
 import type { WorkspaceVolumes } from '#ports/workspace-volumes.ts';
-import { DEFAULT_DATA_TAG } from '#wiring/names.ts';
 import { sweepOverdueTasks, type TimeoutSweepPorts, type TimeoutSweepResult } from './timeout-sweep-flow.ts';
 
 export { isOverdue } from './overdue-tasks.ts';
@@ -46,7 +45,7 @@ export function createTimeoutSweepHandler(
 ) {
   const { instrumentation } = options;
   const publisher = meteredPublisher(ports, instrumentation.metrics);
-  const dataTag = ports.settings.dataVolumes?.dataTag ?? DEFAULT_DATA_TAG;
+  const dataTag = dataTagOf(ports.settings);
   const flowPorts: TimeoutSweepPorts = {
     runner: new EcsTaskRunner(ports.ecs, { cluster: ports.settings.launchTarget.cluster }),
     publisher,
@@ -62,7 +61,7 @@ export function createTimeoutSweepHandler(
       ? { reconcileGraceMs: ports.settings.reconcileGraceSeconds * 1000 }
       : {}),
     dataSaves: {
-      volumes: options.workspaceVolumes ?? new Ec2WorkspaceVolumes(ports.ec2, { dataTag }),
+      volumes: options.workspaceVolumes ?? workspaceVolumesOf(ports),
       workspaceRecords: ports.workspaceRecords,
       dataTag,
       instrumentation,
